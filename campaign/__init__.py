@@ -1,0 +1,1 @@
+"""campaign: press releases in, petitions and letters to officials out."""

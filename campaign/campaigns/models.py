@@ -1,0 +1,60 @@
+"""A campaign: one call to action that supporters sign (petition) or act on (letter)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+
+
+class CampaignKind(StrEnum):
+    PETITION = "petition"
+
+
+class CampaignState(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+
+
+class PostcodeMode(StrEnum):
+    """Whether the signing form asks for a postcode."""
+
+    HIDDEN = "hidden"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint("kind IN ('petition')", name="kind"),
+        CheckConstraint("state IN ('draft', 'published', 'closed')", name="state"),
+        CheckConstraint("postcode_mode IN ('hidden', 'optional', 'required')", name="postcode_mode"),
+        CheckConstraint("signature_goal IS NULL OR signature_goal > 0", name="signature_goal"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default=CampaignKind.PETITION)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    body_markdown: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(String(200))
+    signature_goal: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(20), default=CampaignState.DRAFT)
+    postcode_mode: Mapped[str] = mapped_column(String(20), default=PostcodeMode.OPTIONAL)
+    consent_text_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("consent_texts.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_open_for_signatures(self) -> bool:
+        return self.state == CampaignState.PUBLISHED

@@ -1,0 +1,40 @@
+"""What staff send to create and change campaigns."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from campaign.campaigns.models import PostcodeMode
+from campaign.types import LanguageTag, MarkdownText, SignatureGoal, Slug, Summary, TargetName, Title
+
+
+class CampaignCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug
+    title: Title
+    summary: Summary
+    body_markdown: MarkdownText
+    target: TargetName
+    signature_goal: SignatureGoal | None = None
+    language: LanguageTag = "en"
+    postcode_mode: PostcodeMode = PostcodeMode.OPTIONAL
+    # The consent wording shown on the form; the newest for the language when omitted.
+    consent_text_id: int | None = None
+
+
+class CampaignUpdate(BaseModel):
+    """Only the fields given change. The slug can change only while a draft,
+    because published links point at it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Slug | None = None
+    title: Title | None = None
+    summary: Summary | None = None
+    body_markdown: MarkdownText | None = None
+    target: TargetName | None = None
+    signature_goal: SignatureGoal | None = None
+    language: LanguageTag | None = None
+    postcode_mode: PostcodeMode | None = None
+    consent_text_id: int | None = None

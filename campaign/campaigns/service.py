@@ -1,0 +1,125 @@
+"""Campaigns: create, change, publish and close."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaign.campaigns.models import Campaign, CampaignState
+from campaign.campaigns.schemas import CampaignCreate, CampaignUpdate
+from campaign.consents.service import current_consent_text, get_consent_text
+from campaign.db import utcnow
+from campaign.errors import Conflict, InvalidInput, InvalidState, NotFound
+
+# The only moves a campaign's state can make.
+_TRANSITIONS = {
+    CampaignState.DRAFT: {CampaignState.PUBLISHED, CampaignState.CLOSED},
+    CampaignState.PUBLISHED: {CampaignState.CLOSED},
+    CampaignState.CLOSED: set(),
+}
+
+
+async def create_campaign(session: AsyncSession, data: CampaignCreate) -> Campaign:
+    await _ensure_slug_free(session, data.slug)
+    if data.consent_text_id is not None:
+        consent_text_id = (await get_consent_text(session, data.consent_text_id)).id
+    else:
+        consent_text_id = (await current_consent_text(session, data.language)).id
+    campaign = Campaign(
+        **data.model_dump(exclude={"consent_text_id"}),
+        consent_text_id=consent_text_id,
+        state=CampaignState.DRAFT,
+    )
+    session.add(campaign)
+    await _flush_or_conflict(session, data.slug)
+    return campaign
+
+
+async def get_campaign(session: AsyncSession, slug: str) -> Campaign:
+    campaign = (
+        await session.execute(select(Campaign).where(Campaign.slug == slug))
+    ).scalar_one_or_none()
+    if campaign is None:
+        raise NotFound(f"no campaign with slug {slug!r}", field="slug")
+    return campaign
+
+
+async def get_public_campaign(session: AsyncSession, slug: str) -> Campaign:
+    """A campaign the public may see: published or closed. Drafts do not exist for them."""
+    campaign = await get_campaign(session, slug)
+    if campaign.state == CampaignState.DRAFT:
+        raise NotFound(f"no campaign with slug {slug!r}", field="slug")
+    return campaign
+
+
+async def list_campaigns(
+    session: AsyncSession, *, state: CampaignState | None, limit: int, offset: int
+) -> Sequence[Campaign]:
+    query = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    if state is not None:
+        query = query.where(Campaign.state == state)
+    result = await session.execute(query.limit(limit).offset(offset))
+    return result.scalars().all()
+
+
+async def update_campaign(
+    session: AsyncSession, campaign: Campaign, data: CampaignUpdate
+) -> Campaign:
+    if campaign.state == CampaignState.CLOSED:
+        raise InvalidState("a closed campaign cannot be changed", field="state")
+    changes = data.model_dump(exclude_unset=True)
+    if "slug" in changes and changes["slug"] != campaign.slug:
+        if campaign.state != CampaignState.DRAFT:
+            raise InvalidState("the slug is fixed once the campaign is published", field="slug")
+        await _ensure_slug_free(session, changes["slug"])
+    if changes.get("consent_text_id") is not None:
+        await get_consent_text(session, changes["consent_text_id"])
+    for field in ("title", "summary", "body_markdown", "target", "language", "postcode_mode"):
+        if field in changes and changes[field] is None:
+            raise InvalidInput(f"{field} cannot be removed", field=field)
+    for field, value in changes.items():
+        if value is not None or field == "signature_goal":
+            setattr(campaign, field, value)
+    await _flush_or_conflict(session, campaign.slug)
+    return campaign
+
+
+async def publish_campaign(session: AsyncSession, campaign: Campaign) -> Campaign:
+    _move(campaign, CampaignState.PUBLISHED)
+    campaign.published_at = utcnow()
+    await session.flush()
+    return campaign
+
+
+async def close_campaign(session: AsyncSession, campaign: Campaign) -> Campaign:
+    _move(campaign, CampaignState.CLOSED)
+    campaign.closed_at = utcnow()
+    await session.flush()
+    return campaign
+
+
+def _move(campaign: Campaign, target: CampaignState) -> None:
+    current = CampaignState(campaign.state)
+    if target not in _TRANSITIONS[current]:
+        raise InvalidState(
+            f"a {current.value} campaign cannot become {target.value}", field="state"
+        )
+    campaign.state = target
+
+
+async def _ensure_slug_free(session: AsyncSession, slug: str) -> None:
+    taken = await session.execute(select(Campaign.id).where(Campaign.slug == slug))
+    if taken.first() is not None:
+        raise Conflict(f"the slug {slug!r} is already used", field="slug")
+
+
+async def _flush_or_conflict(session: AsyncSession, slug: str) -> None:
+    # The check above can lose a race with a concurrent create; the unique index cannot.
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as error:
+        raise Conflict(f"the slug {slug!r} is already used", field="slug") from error

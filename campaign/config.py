@@ -1,0 +1,61 @@
+"""Settings, read from the environment (prefix CAMPAIGN_) with defaults that run on a bare machine."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from limits import parse_many
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CAMPAIGN_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./var/campaign.db"
+    # Connections per process; PostgreSQL only (SQLite uses one writer anyway).
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
+
+    # Where links in emails point: the public address of this service.
+    public_url: str = "http://127.0.0.1:8000"
+
+    email_backend: Literal["file", "console"] = "file"
+    email_file_dir: Path = Path("./var/outbox")
+    email_from_address: str = "campaigns@example.org"
+    email_from_name: str = "Campaign"
+    # Run one outbox worker inside `campaign serve`; production runs it as its own process.
+    run_worker_in_process: bool = True
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    worker_batch_size: int = Field(default=100, ge=1, le=1000)
+
+    # Signing rate limit per client IP, in the `limits` notation ("20/hour;100/day").
+    # Over the limit the answer is unchanged and the signature is stored as fraudulent.
+    sign_rate_limit: str = "20/hour;100/day"
+    # Rate-limit state is shared between processes in Redis when this is set.
+    redis_url: str | None = None
+
+    # How many emails one signature may trigger (confirmation resends, "already signed").
+    max_emails_per_signature: int = Field(default=5, ge=1, le=50)
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("sign_rate_limit")
+    @classmethod
+    def _parse_rate_limit(cls, value: str) -> str:
+        parse_many(value)  # raises ValueError naming the bad part
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

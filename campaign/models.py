@@ -1,0 +1,20 @@
+"""Every domain's models in one place, so Alembic and the app see one metadata."""
+
+from campaign.campaigns.models import Campaign
+from campaign.consents.models import ConsentRecord, ConsentText
+from campaign.db import Base
+from campaign.outbox.models import OutboxMessage
+from campaign.people.models import Person
+from campaign.signatures.models import Signature
+from campaign.staff.models import ApiToken
+
+__all__ = [
+    "ApiToken",
+    "Base",
+    "Campaign",
+    "ConsentRecord",
+    "ConsentText",
+    "OutboxMessage",
+    "Person",
+    "Signature",
+]

@@ -1,0 +1,245 @@
+"""Signing a petition and confirming the signature: the steps that touch people,
+consents, signatures and the outbox together, in the caller's one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaign.campaigns.models import Campaign, CampaignState, PostcodeMode
+from campaign.consents.service import record_consent
+from campaign.db import insert_for, utcnow
+from campaign.errors import InvalidInput, InvalidState, NotFound
+from campaign.outbox.models import EmailKind
+from campaign.outbox.service import enqueue_email
+from campaign.people.service import upsert_person
+from campaign.signatures.models import Signature, SignatureStatus
+from campaign.signatures.schemas import SignatureInput, SigningContext
+from campaign.tokens import hash_token, new_token
+
+
+async def sign_petition(
+    session: AsyncSession,
+    campaign: Campaign,
+    data: SignatureInput,
+    context: SigningContext,
+    *,
+    max_emails_per_signature: int,
+) -> None:
+    """Record a signature. Returns nothing on purpose: the caller must answer the same
+    whether this was a first signature, a repeat, or one held as fraudulent."""
+    if campaign.state != CampaignState.PUBLISHED:
+        raise InvalidState("this petition is not open for signatures", field="slug")
+    postcode = _postcode_for(campaign, data.postcode)
+    person_id = await upsert_person(
+        session,
+        data.email,
+        given_name=data.given_name,
+        family_name=data.family_name,
+        country=data.country,
+        postcode=postcode,
+    )
+    status = SignatureStatus.FRAUDULENT if context.over_rate_limit else SignatureStatus.PENDING
+    token = new_token()
+    signature_id = await _insert_signature(
+        session, campaign, person_id, data, context, postcode, status, token
+    )
+    if signature_id is not None:
+        await _record_email_updates_choice(session, campaign, person_id, data, context)
+        if status == SignatureStatus.PENDING:
+            await _send_confirmation(session, campaign, data, token)
+        return
+    await _handle_repeat_signature(
+        session, campaign, person_id, data, context, postcode, max_emails_per_signature
+    )
+
+
+def _postcode_for(campaign: Campaign, postcode: str | None) -> str | None:
+    if campaign.postcode_mode == PostcodeMode.HIDDEN:
+        return None
+    if campaign.postcode_mode == PostcodeMode.REQUIRED and not postcode:
+        raise InvalidInput("a postcode is required for this petition", field="postcode")
+    return postcode
+
+
+async def _insert_signature(
+    session: AsyncSession,
+    campaign: Campaign,
+    person_id: int,
+    data: SignatureInput,
+    context: SigningContext,
+    postcode: str | None,
+    status: SignatureStatus,
+    token: str,
+) -> int | None:
+    """Insert the signature unless this person already signed; the unique index
+    settles concurrent attempts. Returns the new id, or None for a repeat."""
+    tracking = data.tracking
+    table = Signature.__table__
+    result = await session.execute(
+        insert_for(session, table)
+        .values(
+            campaign_id=campaign.id,
+            person_id=person_id,
+            status=status.value,
+            email=data.email.typed,
+            given_name=data.given_name,
+            family_name=data.family_name,
+            country=data.country,
+            postcode=postcode,
+            comment=data.comment or None,
+            email_updates=data.consent.email_updates,
+            channel=context.channel.value,
+            ip_address=context.ip_address,
+            referrer=tracking.referrer if tracking else None,
+            utm_source=tracking.source if tracking else None,
+            utm_medium=tracking.medium if tracking else None,
+            utm_campaign=tracking.campaign if tracking else None,
+            confirmation_token_hash=hash_token(token) if status == SignatureStatus.PENDING else None,
+            emails_sent=1 if status == SignatureStatus.PENDING else 0,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["campaign_id", "person_id"])
+        .returning(table.c.id)
+    )
+    return result.scalar_one_or_none()
+
+
+async def _handle_repeat_signature(
+    session: AsyncSession,
+    campaign: Campaign,
+    person_id: int,
+    data: SignatureInput,
+    context: SigningContext,
+    postcode: str | None,
+    max_emails: int,
+) -> None:
+    if context.over_rate_limit:
+        return  # a flood of repeats must not become a flood of emails
+    # Row lock: concurrent repeats of one address are taken one at a time, so the
+    # email cap below holds.
+    signature = (
+        await session.execute(
+            select(Signature)
+            .where(Signature.campaign_id == campaign.id, Signature.person_id == person_id)
+            .with_for_update()
+        )
+    ).scalar_one()
+    if signature.status == SignatureStatus.FRAUDULENT:
+        # Held by the rate limit earlier (perhaps someone else typed this address):
+        # a signature made within the limit gets its chance to be confirmed.
+        await _reopen_as_pending(session, campaign, signature, data, context, postcode)
+        return
+    if signature.emails_sent >= max_emails:
+        return
+    if signature.status == SignatureStatus.PENDING:
+        token = new_token()
+        signature.confirmation_token_hash = hash_token(token)
+        signature.emails_sent += 1
+        await _send_confirmation(session, campaign, data, token)
+    elif signature.status == SignatureStatus.CONFIRMED:
+        signature.emails_sent += 1
+        await enqueue_email(
+            session,
+            EmailKind.ALREADY_SIGNED,
+            to_address=data.email.typed,
+            to_name=_display_name(data),
+            context={
+                "given_name": data.given_name,
+                "campaign_title": campaign.title,
+                "campaign_slug": campaign.slug,
+            },
+            campaign_id=campaign.id,
+        )
+    # An invalidated signature stays invalidated, silently.
+    await session.flush()
+
+
+async def _reopen_as_pending(
+    session: AsyncSession,
+    campaign: Campaign,
+    signature: Signature,
+    data: SignatureInput,
+    context: SigningContext,
+    postcode: str | None,
+) -> None:
+    token = new_token()
+    signature.status = SignatureStatus.PENDING
+    signature.email = data.email.typed
+    signature.given_name = data.given_name
+    signature.family_name = data.family_name
+    signature.country = data.country
+    signature.postcode = postcode
+    signature.comment = data.comment or None
+    signature.email_updates = data.consent.email_updates
+    signature.ip_address = context.ip_address
+    signature.confirmation_token_hash = hash_token(token)
+    signature.emails_sent += 1
+    await session.flush()
+    await _record_email_updates_choice(session, campaign, signature.person_id, data, context)
+    await _send_confirmation(session, campaign, data, token)
+
+
+async def _record_email_updates_choice(
+    session: AsyncSession,
+    campaign: Campaign,
+    person_id: int,
+    data: SignatureInput,
+    context: SigningContext,
+) -> None:
+    await record_consent(
+        session,
+        person_id=person_id,
+        consent_text_id=campaign.consent_text_id,
+        language=campaign.language,
+        granted=data.consent.email_updates,
+        campaign_id=campaign.id,
+        channel=context.channel.value,
+    )
+
+
+async def _send_confirmation(
+    session: AsyncSession, campaign: Campaign, data: SignatureInput, token: str
+) -> None:
+    await enqueue_email(
+        session,
+        EmailKind.SIGNATURE_CONFIRMATION,
+        to_address=data.email.typed,
+        to_name=_display_name(data),
+        context={
+            "given_name": data.given_name,
+            "campaign_title": campaign.title,
+            "campaign_slug": campaign.slug,
+            "token": token,
+        },
+        campaign_id=campaign.id,
+    )
+
+
+def _display_name(data: SignatureInput) -> str:
+    return f"{data.given_name} {data.family_name}"
+
+
+async def confirm_signature(session: AsyncSession, token: str) -> tuple[Signature, Campaign]:
+    """Confirm the signature behind a link. Following the link again is harmless."""
+    found = (
+        await session.execute(
+            select(Signature, Campaign)
+            .join(Campaign, Campaign.id == Signature.campaign_id)
+            .where(Signature.confirmation_token_hash == hash_token(token))
+            .with_for_update(of=Signature)
+        )
+    ).tuples().one_or_none()
+    if found is None:
+        raise NotFound("this confirmation link is not valid", field="token")
+    signature, campaign = found
+    if signature.status == SignatureStatus.CONFIRMED:
+        return signature, campaign
+    if signature.status != SignatureStatus.PENDING:
+        raise NotFound("this confirmation link is not valid", field="token")
+    if campaign.state != CampaignState.PUBLISHED:
+        raise InvalidState("this petition closed before the signature was confirmed", field="token")
+    signature.status = SignatureStatus.CONFIRMED
+    signature.confirmed_at = utcnow()
+    await session.flush()
+    return signature, campaign

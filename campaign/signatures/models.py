@@ -1,0 +1,72 @@
+"""A signature: one person's support for one petition, pending until they confirm by email."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+
+
+class SignatureStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    # Caught by an automatic check (signing rate limit); never counted.
+    FRAUDULENT = "fraudulent"
+    # Removed by staff after review; never counted.
+    INVALIDATED = "invalidated"
+
+
+class SignatureChannel(StrEnum):
+    API = "api"
+    WEB = "web"
+    EMBED = "embed"
+
+
+class Signature(Base):
+    __tablename__ = "signatures"
+    __table_args__ = (
+        # One signature per person per campaign, whatever the race.
+        UniqueConstraint("campaign_id", "person_id"),
+        CheckConstraint(
+            "status IN ('pending', 'confirmed', 'fraudulent', 'invalidated')", name="status"
+        ),
+        Index(None, "campaign_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"))
+    person_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(20), default=SignatureStatus.PENDING)
+    # As typed on this signature: the address we send to, and the details we show staff.
+    email: Mapped[str] = mapped_column(String(320))
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    email_updates: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(20))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    referrer: Mapped[str | None] = mapped_column(String(500))
+    utm_source: Mapped[str | None] = mapped_column(String(200))
+    utm_medium: Mapped[str | None] = mapped_column(String(200))
+    utm_campaign: Mapped[str | None] = mapped_column(String(200))
+    # SHA-256 of the token in the confirmation link; the token itself is only in the email.
+    confirmation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Emails this signature has caused; capped so a form cannot be used to flood an inbox.
+    emails_sent: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

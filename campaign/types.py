@@ -1,0 +1,79 @@
+"""Input types shared by every domain's schemas: bounded, trimmed text that the
+database can store (no NUL or other control characters) and standard codes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated
+
+import pycountry
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
+
+
+def _normalise_text(value: object) -> object:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value).strip()
+    return value
+
+
+def _reject_control_characters(value: str) -> str:
+    # PostgreSQL refuses NUL in text and other control characters only hide things.
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _reject_line_breaks(value: str) -> str:
+    # Single-line values end up in email headers and page titles.
+    if _LINE_BREAK.search(value):
+        raise ValueError("must be a single line")
+    return value
+
+
+# Validators of every free-text field, in order: NFC and trim, no control characters.
+_TEXT = (BeforeValidator(_normalise_text), AfterValidator(_reject_control_characters))
+_LINE = (*_TEXT, AfterValidator(_reject_line_breaks))
+
+
+def _country_code(value: str) -> str:
+    code = value.upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError("must be an ISO 3166-1 alpha-2 country code, such as GB or FR")
+    return code
+
+
+def _language_tag(value: str) -> str:
+    primary = value.split("-", 1)[0].lower()
+    if pycountry.languages.get(alpha_2=primary) is None:
+        raise ValueError("must be a language tag such as en, fr or pt-BR")
+    return value
+
+
+CountryCode = Annotated[
+    str, BeforeValidator(_normalise_text), AfterValidator(_country_code)
+]
+LanguageTag = Annotated[
+    str,
+    BeforeValidator(_normalise_text),
+    StringConstraints(pattern=r"^[A-Za-z]{2}(-[A-Za-z0-9]{2,8})?$"),
+    AfterValidator(_language_tag),
+]
+Slug = Annotated[
+    str,
+    BeforeValidator(_normalise_text),
+    StringConstraints(min_length=3, max_length=80, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$"),
+]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200), *_LINE]
+Summary = Annotated[str, StringConstraints(min_length=1, max_length=1000), *_TEXT]
+TargetName = Annotated[str, StringConstraints(min_length=1, max_length=200), *_LINE]
+MarkdownText = Annotated[str, StringConstraints(min_length=1, max_length=50_000), *_TEXT]
+PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100), *_LINE]
+Postcode = Annotated[str, StringConstraints(min_length=1, max_length=16), *_LINE]
+Comment = Annotated[str, StringConstraints(max_length=2000), *_TEXT]
+TokenName = Annotated[str, StringConstraints(min_length=1, max_length=100), *_LINE]
+UtmValue = Annotated[str, StringConstraints(max_length=200), *_LINE]
+SignatureGoal = Annotated[int, Field(ge=1, le=1_000_000_000)]
