@@ -21,6 +21,10 @@ class Settings(BaseSettings):
 
     # Where links in emails point: the public address of this service.
     public_url: str = "http://127.0.0.1:8000"
+    # `campaign serve` applies pending migrations before it starts answering.
+    migrate_on_start: bool = True
+    # Proxies whose X-Forwarded-For is believed (comma-separated IPs, or "*").
+    forwarded_allow_ips: str = "127.0.0.1"
 
     email_backend: Literal["file", "console"] = "file"
     email_file_dir: Path = Path("./var/outbox")

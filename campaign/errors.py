@@ -8,6 +8,7 @@ class CampaignError(Exception):
     status: int = 400
     type: str = "bad-request"
     title: str = "Bad request"
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
@@ -45,6 +46,7 @@ class Unauthorized(CampaignError):
     status = 401
     type = "unauthorized"
     title = "Authentication required"
+    headers = {"WWW-Authenticate": 'Bearer realm="campaign staff"'}
 
 
 class Forbidden(CampaignError):

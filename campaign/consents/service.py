@@ -6,6 +6,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.consents.models import ConsentRecord, ConsentText
+from campaign.consents.schemas import ConsentTextCreate
 from campaign.db import insert_for, utcnow
 from campaign.errors import NotFound
 
@@ -71,16 +72,19 @@ async def _create_default_text(session: AsyncSession, purpose: str, language: st
 
 
 async def add_consent_text(
-    session: AsyncSession, *, language: str, text: str, purpose: str = EMAIL_UPDATES
+    session: AsyncSession, data: ConsentTextCreate, purpose: str = EMAIL_UPDATES
 ) -> ConsentText:
     """Publish new wording as the next version; earlier versions stay as they were."""
     latest = await session.execute(
         select(func.max(ConsentText.version)).where(
-            ConsentText.purpose == purpose, ConsentText.language == language
+            ConsentText.purpose == purpose, ConsentText.language == data.language
         )
     )
     consent_text = ConsentText(
-        purpose=purpose, language=language, version=(latest.scalar() or 0) + 1, text=text
+        purpose=purpose,
+        language=data.language,
+        version=(latest.scalar() or 0) + 1,
+        text=data.text,
     )
     session.add(consent_text)
     await session.flush()

@@ -1,10 +1,12 @@
-"""Writing to the outbox. Called inside the transaction of the action that causes the email."""
+"""The outbox: written inside the transaction of the action that causes an email,
+claimed and settled by the worker in emails/."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import utcnow
@@ -33,4 +35,56 @@ async def enqueue_email(
             created_at=now,
             available_at=now,
         )
+    )
+
+
+# A claimed message is invisible to other workers for this long; if its worker dies
+# before recording the result, the message becomes due again and is retried.
+CLAIM_LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+
+
+async def claim_due_messages(session: AsyncSession, limit: int) -> list[OutboxMessage]:
+    """Take up to `limit` due messages for this worker. On PostgreSQL, SKIP LOCKED lets
+    any number of workers claim side by side without taking the same row."""
+    now = utcnow()
+    result = await session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.available_at <= now)
+        .order_by(OutboxMessage.available_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    messages = list(result.scalars())
+    for message in messages:
+        message.attempts += 1
+        message.available_at = now + CLAIM_LEASE
+    await session.flush()
+    return messages
+
+
+async def mark_sent(session: AsyncSession, message_id: int, provider_message_id: str) -> None:
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(
+            status=OutboxStatus.SENT,
+            sent_at=utcnow(),
+            provider_message_id=provider_message_id,
+            last_error=None,
+        )
+    )
+
+
+async def mark_attempt_failed(
+    session: AsyncSession, message_id: int, attempts: int, error: str
+) -> None:
+    """Retry later with exponential backoff, or give up after MAX_ATTEMPTS."""
+    values: dict[str, object] = {"last_error": error[:2000]}
+    if attempts >= MAX_ATTEMPTS:
+        values["status"] = OutboxStatus.FAILED
+    else:
+        values["available_at"] = utcnow() + timedelta(seconds=30 * 2 ** (attempts - 1))
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
     )

@@ -1,0 +1,73 @@
+"""Public API: read a campaign with its counts, sign it, confirm a signature."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import ClientIp, PublicCampaign, SessionDep, SettingsDep, SigningOverLimit
+from api.schemas.campaigns import PublicCampaignView
+from api.schemas.signatures import SignatureConfirmed, SignatureReceived
+from campaign.consents.service import get_consent_text
+from campaign.errors import CampaignError
+from campaign.signatures.flows import confirm_signature, sign_petition
+from campaign.signatures.models import SignatureChannel
+from campaign.signatures.schemas import SignatureInput, SigningContext
+from campaign.signatures.service import count_signatures
+
+router = APIRouter(tags=["public"])
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+
+
+@router.get("/api/v1/campaigns/{slug}")
+async def read_public_campaign(campaign: PublicCampaign, session: SessionDep) -> PublicCampaignView:
+    counts = await count_signatures(session, campaign.id)
+    consent = await get_consent_text(session, campaign.consent_text_id)
+    return PublicCampaignView.of(campaign, counts, consent)
+
+
+@router.post("/api/v1/campaigns/{slug}/signatures", status_code=status.HTTP_202_ACCEPTED)
+async def sign(
+    data: SignatureInput,
+    campaign: PublicCampaign,
+    session: SessionDep,
+    settings: SettingsDep,
+    ip: ClientIp,
+    over_limit: SigningOverLimit,
+) -> SignatureReceived:
+    context = SigningContext(
+        channel=SignatureChannel.API, ip_address=ip, over_rate_limit=over_limit
+    )
+    await sign_petition(
+        session, campaign, data, context,
+        max_emails_per_signature=settings.max_emails_per_signature,
+    )
+    return SignatureReceived()
+
+
+class ConfirmationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=10, max_length=100)
+
+
+@router.post("/api/v1/signatures/confirm")
+async def confirm(data: ConfirmationRequest, session: SessionDep) -> SignatureConfirmed:
+    _signature, campaign = await confirm_signature(session, data.token)
+    return SignatureConfirmed(campaign_slug=campaign.slug, campaign_title=campaign.title)
+
+
+@router.get("/confirm/{token}", response_class=HTMLResponse, include_in_schema=False)
+async def confirm_from_email_link(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """The link in the confirmation email: confirms, then shows a page a person can read."""
+    try:
+        _signature, campaign = await confirm_signature(session, token)
+    except CampaignError as error:
+        return templates.TemplateResponse(
+            request, "confirmation_failed.html", {"detail": error.detail}, status_code=error.status
+        )
+    return templates.TemplateResponse(request, "confirmed.html", {"campaign": campaign})

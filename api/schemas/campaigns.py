@@ -1,0 +1,128 @@
+"""How campaigns look to staff and to the public."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.rendering import render_markdown
+from campaign.consents.models import ConsentText
+from campaign.signatures.schemas import SignatureCounts
+
+
+class Counts(BaseModel):
+    """Confirmed and pending are reported apart, never summed into one number."""
+
+    confirmed: int
+    pending: int
+
+
+class StaffCounts(Counts):
+    fraudulent: int
+    invalidated: int
+
+
+class ConsentWording(BaseModel):
+    id: int
+    version: int
+    language: str
+    text: str
+
+    @classmethod
+    def of(cls, text: ConsentText) -> ConsentWording:
+        return cls(id=text.id, version=text.version, language=text.language, text=text.text)
+
+
+class CampaignLinks(BaseModel):
+    public: str
+    sign: str
+
+
+class PublicCampaignView(BaseModel):
+    kind: str
+    slug: str
+    title: str
+    summary: str
+    body_html: str
+    target: str
+    signature_goal: int | None
+    language: str
+    state: str
+    postcode: str
+    consent: ConsentWording
+    counts: Counts
+    published_at: datetime | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(
+        cls, campaign: Campaign, counts: SignatureCounts, consent: ConsentText
+    ) -> PublicCampaignView:
+        return cls(
+            kind=campaign.kind,
+            slug=campaign.slug,
+            title=campaign.title,
+            summary=campaign.summary,
+            body_html=render_markdown(campaign.body_markdown),
+            target=campaign.target,
+            signature_goal=campaign.signature_goal,
+            language=campaign.language,
+            state=campaign.state,
+            postcode=campaign.postcode_mode,
+            consent=ConsentWording.of(consent),
+            counts=Counts(confirmed=counts.confirmed, pending=counts.pending),
+            published_at=campaign.published_at,
+            closed_at=campaign.closed_at,
+        )
+
+
+class StaffCampaignView(BaseModel):
+    id: int
+    kind: str
+    slug: str
+    title: str
+    summary: str
+    body_markdown: str
+    body_html: str
+    target: str
+    signature_goal: int | None
+    language: str
+    state: str
+    postcode_mode: str
+    consent_text_id: int
+    counts: StaffCounts | None
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, campaign: Campaign, counts: SignatureCounts | None = None) -> StaffCampaignView:
+        return cls(
+            id=campaign.id,
+            kind=campaign.kind,
+            slug=campaign.slug,
+            title=campaign.title,
+            summary=campaign.summary,
+            body_markdown=campaign.body_markdown,
+            body_html=render_markdown(campaign.body_markdown),
+            target=campaign.target,
+            signature_goal=campaign.signature_goal,
+            language=campaign.language,
+            state=campaign.state,
+            postcode_mode=campaign.postcode_mode,
+            consent_text_id=campaign.consent_text_id,
+            counts=StaffCounts(**vars(counts)) if counts else None,
+            created_at=campaign.created_at,
+            updated_at=campaign.updated_at,
+            published_at=campaign.published_at,
+            closed_at=campaign.closed_at,
+        )
+
+
+class CampaignPage(BaseModel):
+    items: list[StaffCampaignView]
+    limit: int
+    offset: int

@@ -1,0 +1,22 @@
+"""The answers of the public signing API."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class SignatureReceived(BaseModel):
+    """The same answer for a first signature, a repeat and one held back: nobody
+    can use this endpoint to learn whether an address has signed."""
+
+    status: str = "received"
+    message: str = (
+        "Thank you. Check your inbox: we have sent an email about your signature. "
+        "It counts once you follow the link in it."
+    )
+
+
+class SignatureConfirmed(BaseModel):
+    status: str = "confirmed"
+    campaign_slug: str
+    campaign_title: str

@@ -1,0 +1,128 @@
+"""The `campaign` command: serve, migrate, manage staff tokens, run the demo."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from campaign.campaigns.models import CampaignState
+from campaign.campaigns.service import create_campaign, get_campaign, publish_campaign
+from campaign.config import Settings, get_settings
+from campaign.db import create_engine, create_session_factory, transaction
+from campaign.demo import DEMO_PETITION
+from campaign.errors import NotFound
+from campaign.migrate import upgrade_database
+from campaign.staff.models import Role
+from campaign.staff.service import create_token
+
+app = typer.Typer(help="campaign: petitions and letters to officials.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff access.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the HTTP server (and, on the embedded default, the outbox worker)."""
+    settings = get_settings()
+    if settings.migrate_on_start:
+        upgrade_database(settings.database_url)
+    _run_server(settings, host, port)
+
+
+def _run_server(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    if "public_url" not in settings.model_fields_set:
+        # Without a configured public address, links in emails point at this server.
+        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        server_header=False,
+        access_log=False,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    upgrade_database(get_settings().database_url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@staff_app.command("create-token")
+def staff_create_token(
+    name: Annotated[str, typer.Option(help="Who or what uses the token.")],
+    role: Annotated[Role, typer.Option(help="What the token may do.")] = Role.EDITOR,
+) -> None:
+    """Create a staff API token. It is printed once and not stored: keep it safe."""
+    secret = asyncio.run(_create_token(name, role))
+    typer.echo(secret)
+
+
+async def _create_token(name: str, role: Role) -> str:
+    engine = create_engine(get_settings())
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            _token, secret = await create_token(session, name=name, role=role)
+        return secret
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Migrate, publish a sample petition, print its addresses and a staff token, serve."""
+    settings = get_settings()
+    upgrade_database(settings.database_url)
+    slug, token = asyncio.run(_prepare_demo())
+    base = f"http://{host}:{port}"
+    typer.echo(
+        f"""
+Sample petition published: {DEMO_PETITION.title}
+
+  Read it:    curl {base}/api/v1/campaigns/{slug}
+  Sign it:    curl -X POST {base}/api/v1/campaigns/{slug}/signatures \\
+                -H 'Content-Type: application/json' \\
+                -d '{{"given_name": "Ada", "family_name": "Lovelace", "email": "ada@example.org",
+                     "country": "GB", "consent": {{"email_updates": false}}}}'
+  Emails:     written as .eml files to {settings.email_file_dir.resolve()}
+              (open the newest one and follow its link to confirm)
+  Staff API:  curl -H 'Authorization: Bearer {token}' {base}/api/v1/staff/campaigns
+  API schema: {base}/openapi.json
+
+Staff token (admin, shown once): {token}
+"""
+    )
+    _run_server(settings, host, port)
+
+
+async def _prepare_demo() -> tuple[str, str]:
+    engine = create_engine(get_settings())
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            try:
+                petition = await get_campaign(session, DEMO_PETITION.slug)
+            except NotFound:
+                petition = await create_campaign(session, DEMO_PETITION)
+            if petition.state == CampaignState.DRAFT:
+                await publish_campaign(session, petition)
+            _token, secret = await create_token(session, name="demo", role=Role.ADMIN)
+        return petition.slug, secret
+    finally:
+        await engine.dispose()
