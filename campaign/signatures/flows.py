@@ -229,7 +229,7 @@ async def confirm_signature(session: AsyncSession, token: str) -> tuple[Signatur
             .where(Signature.confirmation_token_hash == hash_token(token))
             .with_for_update(of=Signature)
         )
-    ).tuples().one_or_none()
+    ).one_or_none()
     if found is None:
         raise NotFound("this confirmation link is not valid", field="token")
     signature, campaign = found

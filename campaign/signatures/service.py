@@ -17,4 +17,4 @@ async def count_signatures(session: AsyncSession, campaign_id: int) -> Signature
         .where(Signature.campaign_id == campaign_id)
         .group_by(Signature.status)
     )
-    return SignatureCounts(**{status: count for status, count in result.tuples()})
+    return SignatureCounts(**{status: count for status, count in result.all()})

@@ -1,0 +1,155 @@
+"""Shared fixtures: the migrated database, the real app over HTTP, staff tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from campaign.config import Settings
+from campaign.db import create_engine, create_session_factory, transaction
+from campaign.staff.models import Role
+from campaign.staff.service import create_token
+from emails.backends.file import FileBackend
+from emails.worker import OutboxWorker
+from tests.fixtures.database import build_schema, empty_all_tables, is_postgres, database_url_for_tests
+from tests.fixtures.emails import read_emails
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = database_url_for_tests(tmp_path_factory.mktemp("db"))
+    build_schema(url)
+    return url
+
+
+@pytest.fixture
+def on_postgres(database_url: str) -> bool:
+    return is_postgres(database_url)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        email_backend="file",
+        email_file_dir=tmp_path / "outbox",
+        run_worker_in_process=False,
+        sign_rate_limit="1000/minute",
+        public_url="http://campaign.test",
+        database_pool_size=20,
+        database_max_overflow=20,
+    )
+
+
+@pytest.fixture
+async def session_factory(
+    settings: Settings,
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(settings)
+    try:
+        yield create_session_factory(engine)
+    finally:
+        await empty_all_tables(engine)
+        await engine.dispose()
+
+
+@pytest.fixture
+async def app(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> Any:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://campaign.test") as client:
+        yield client
+
+
+async def _token_headers(
+    factory: async_sessionmaker[AsyncSession], role: Role
+) -> dict[str, str]:
+    async with transaction(factory) as session:
+        _token, secret = await create_token(session, name=f"test {role.value}", role=role)
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+async def admin(session_factory: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+    return await _token_headers(session_factory, Role.ADMIN)
+
+
+@pytest.fixture
+async def editor(session_factory: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+    return await _token_headers(session_factory, Role.EDITOR)
+
+
+@pytest.fixture
+async def viewer(session_factory: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+    return await _token_headers(session_factory, Role.VIEWER)
+
+
+def petition_fields(**overrides: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "slug": "stop-the-arms-trade",
+        "title": "Stop arms transfers that fuel war crimes",
+        "summary": "All states must halt arms transfers where they risk serious violations.",
+        "body_markdown": "States **must** halt arms transfers.\n\n- now\n- for good",
+        "target": "All states",
+        "signature_goal": 1000,
+        "language": "en",
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def publish_petition(
+    client: httpx.AsyncClient, editor: dict[str, str]
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def publish(**overrides: Any) -> dict[str, Any]:
+        created = await client.post(
+            "/api/v1/staff/campaigns", json=petition_fields(**overrides), headers=editor
+        )
+        assert created.status_code == 201, created.text
+        slug = created.json()["slug"]
+        published = await client.post(f"/api/v1/staff/campaigns/{slug}/publish", headers=editor)
+        assert published.status_code == 200, published.text
+        return dict(published.json())
+
+    return publish
+
+
+def signer(**overrides: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "email": "ada@example.org",
+        "country": "GB",
+        "postcode": "N1 9GU",
+        "consent": {"email_updates": True},
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def deliver_emails(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> Callable[[], Awaitable[list[Any]]]:
+    """Run the real outbox worker once and return every email written so far."""
+
+    async def deliver() -> list[Any]:
+        worker = OutboxWorker(session_factory, settings, FileBackend(settings.email_file_dir))
+        await worker.send_due_messages()
+        return read_emails(settings.email_file_dir)
+
+    return deliver
