@@ -1,0 +1,80 @@
+"""Concurrent signing on PostgreSQL: the unique index, not luck, keeps one signature per
+person, and no signature or email is lost under load."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.app import create_app
+from campaign.config import Settings
+from campaign.outbox.models import OutboxMessage
+from campaign.people.models import Person
+from campaign.signatures.models import Signature
+from tests.conftest import petition_fields, signer
+
+SIGN = "/api/v1/campaigns/stop-the-arms-trade/signatures"
+
+
+@pytest.fixture
+async def busy_client(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    on_postgres: bool,
+    editor: dict,
+) -> Any:
+    if not on_postgres:
+        pytest.skip("concurrency is tested on PostgreSQL; SQLite serialises writers anyway")
+    application = create_app(settings.model_copy(update={"sign_rate_limit": "1000000/minute"}))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application, client=("203.0.113.9", 1))
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://campaign.test", timeout=120
+        ) as client:
+            await client.post("/api/v1/staff/campaigns", json=petition_fields(), headers=editor)
+            await client.post(
+                "/api/v1/staff/campaigns/stop-the-arms-trade/publish", headers=editor
+            )
+            yield client
+
+
+async def _count(factory: async_sessionmaker[AsyncSession], model: Any) -> int:
+    async with factory() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_200_concurrent_signatures_of_one_email_make_one_signature(
+    busy_client: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    answers = await asyncio.gather(
+        *(busy_client.post(SIGN, json=signer()) for _ in range(200))
+    )
+    assert {a.status_code for a in answers} == {202}
+    assert await _count(session_factory, Signature) == 1
+    assert await _count(session_factory, Person) == 1
+    # One confirmation, then resends up to the per-signature cap: never 200 emails.
+    assert 1 <= await _count(session_factory, OutboxMessage) <= 5
+
+
+async def test_2000_concurrent_signers_are_all_kept_with_their_emails(
+    busy_client: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    answers = await asyncio.gather(
+        *(
+            busy_client.post(SIGN, json=signer(email=f"signer{n}@example.org"))
+            for n in range(2000)
+        )
+    )
+    assert {a.status_code for a in answers} == {202}
+    assert await _count(session_factory, Signature) == 2000
+    assert await _count(session_factory, OutboxMessage) == 2000
+    async with session_factory() as session:
+        distinct_people = await session.scalar(
+            select(func.count(func.distinct(Signature.person_id)))
+        )
+    assert distinct_people == 2000

@@ -1,0 +1,156 @@
+"""Every route that is not deliberately public needs a staff token, with the right role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.routing import BaseRoute, Route
+
+from api.app import create_app
+from campaign.staff.models import ApiToken
+
+# (method, path) pairs anyone may call. Adding a route here is a decision to review.
+PUBLIC_ROUTES = {
+    ("GET", "/openapi.json"),
+    ("GET", "/healthz"),
+    ("GET", "/api/v1/campaigns/{slug}"),
+    ("POST", "/api/v1/campaigns/{slug}/signatures"),
+    ("POST", "/api/v1/signatures/confirm"),
+    ("GET", "/confirm/{token}"),
+}
+
+
+def _walk(routes: list[BaseRoute]) -> Iterator[Route]:
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _walk(included.routes)
+        elif isinstance(route, Route):
+            yield route
+
+
+def all_routes() -> list[tuple[str, str, Route]]:
+    found = []
+    for route in _walk(create_app().routes):
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            found.append((method, route.path, route))
+    return found
+
+
+def _staff_roles(route: APIRoute) -> set[str]:
+    roles = set()
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dependency = stack.pop()
+        role = getattr(dependency.call, "staff_role", None)
+        if role is not None:
+            roles.add(role.value)
+        stack.extend(dependency.dependencies)
+    return roles
+
+
+def test_the_route_walk_finds_the_routes() -> None:
+    paths = {(method, path) for method, path, _ in all_routes()}
+    assert PUBLIC_ROUTES <= paths
+    assert ("POST", "/api/v1/staff/campaigns") in paths
+    assert len(paths) > len(PUBLIC_ROUTES) + 5
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "route"),
+    [r for r in all_routes() if (r[0], r[1]) not in PUBLIC_ROUTES],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+async def test_every_other_route_requires_a_staff_token(
+    client: httpx.AsyncClient, method: str, path: str, route: Route
+) -> None:
+    assert isinstance(route, APIRoute)
+    assert _staff_roles(route), f"{method} {path} has no staff authentication dependency"
+
+    url = re.sub(r"\{[^}]+\}", "1", path)
+    anonymous = await client.request(method, url, json={})
+    assert anonymous.status_code == 401, f"{method} {path} answered {anonymous.status_code}"
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    assert anonymous.headers["www-authenticate"].startswith("Bearer")
+
+    forged = await client.request(
+        method, url, json={}, headers={"Authorization": "Bearer cmp_forged-token-value"}
+    )
+    assert forged.status_code == 401
+
+
+async def test_roles_are_ordered_viewer_editor_admin(
+    client: httpx.AsyncClient, viewer: dict, editor: dict, admin: dict
+) -> None:
+    body = {
+        "slug": "a-petition",
+        "title": "T",
+        "summary": "S",
+        "body_markdown": "B",
+        "target": "All states",
+    }
+    forbidden = await client.post("/api/v1/staff/campaigns", json=body, headers=viewer)
+    assert forbidden.status_code == 403
+    assert (await client.get("/api/v1/staff/campaigns", headers=viewer)).status_code == 200
+    assert (await client.post("/api/v1/staff/campaigns", json=body, headers=editor)).status_code == 201
+    assert (await client.get("/api/v1/staff/tokens", headers=editor)).status_code == 403
+    assert (await client.get("/api/v1/staff/tokens", headers=admin)).status_code == 200
+
+
+async def test_a_token_is_shown_once_stored_hashed_and_revocable(
+    client: httpx.AsyncClient,
+    admin: dict,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    created = await client.post(
+        "/api/v1/staff/tokens", json={"name": "press office", "role": "viewer"}, headers=admin
+    )
+    assert created.status_code == 201
+    secret = created.json()["token"]
+    headers = {"Authorization": f"Bearer {secret}"}
+    me = await client.get("/api/v1/staff/me", headers=headers)
+    assert me.json()["name"] == "press office"
+    assert "token" not in me.json()
+
+    listed = await client.get("/api/v1/staff/tokens", headers=admin)
+    assert secret not in listed.text
+    async with session_factory() as session:
+        stored = list((await session.execute(select(ApiToken))).scalars())
+    assert all(secret not in (t.token_hash, t.prefix) for t in stored)
+
+    token_id = created.json()["id"]
+    revoked = await client.post(f"/api/v1/staff/tokens/{token_id}/revoke", headers=admin)
+    assert revoked.json()["revoked_at"] is not None
+    assert (await client.get("/api/v1/staff/me", headers=headers)).status_code == 401
+
+
+async def test_a_draft_slug_cannot_be_probed_without_a_token(
+    client: httpx.AsyncClient, editor: dict
+) -> None:
+    body = {"slug": "secret-plan", "title": "T", "summary": "S", "body_markdown": "B", "target": "X"}
+    await client.post("/api/v1/staff/campaigns", json=body, headers=editor)
+    existing = await client.get("/api/v1/staff/campaigns/secret-plan")
+    missing = await client.get("/api/v1/staff/campaigns/no-such-plan")
+    assert existing.status_code == missing.status_code == 401
+
+
+def test_helpers_see_the_marker(monkeypatch: Any) -> None:
+    # Guard against the walk passing vacuously: a route without the marker is caught.
+    from fastapi import FastAPI
+
+    bare = FastAPI()
+
+    @bare.get("/api/v1/staff/unguarded")
+    async def unguarded() -> dict[str, str]:
+        return {}
+
+    [route] = [r for r in _walk(bare.routes) if r.path == "/api/v1/staff/unguarded"]
+    assert isinstance(route, APIRoute)
+    assert _staff_roles(route) == set()
