@@ -40,7 +40,9 @@ def _settings(request: Request) -> Settings:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
-_bearer = HTTPBearer(auto_error=False, description="A staff API token: `campaign staff create-token`")
+_bearer = HTTPBearer(
+    auto_error=False, description="A staff API token: `campaign staff create-token`"
+)
 
 
 def requires_role(role: Role) -> Callable[..., Awaitable[ApiToken]]:

@@ -43,7 +43,9 @@ def problem(
 
 def _field_path(location: Sequence[int | str]) -> str:
     # ("body", "consent", "email_updates") -> "consent.email_updates"; ("query", "limit") -> "limit"
-    parts = [str(part) for part in location[1:]] if len(location) > 1 else [str(p) for p in location]
+    parts = (
+        [str(part) for part in location[1:]] if len(location) > 1 else [str(p) for p in location]
+    )
     return ".".join(parts) or "body"
 
 
@@ -59,7 +61,12 @@ def _validation_errors(error: RequestValidationError) -> list[dict[str, str]]:
 async def _on_campaign_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, CampaignError)
     return problem(
-        error.status, error.type, error.title, error.detail, field=error.field, headers=error.headers
+        error.status,
+        error.type,
+        error.title,
+        error.detail,
+        field=error.field,
+        headers=error.headers,
     )
 
 
@@ -68,8 +75,14 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
     errors = _validation_errors(error)
     malformed = any(item.get("type") == "json_invalid" for item in error.errors())
     if malformed:
-        return problem(400, "malformed-body", "Malformed request body",
-                       "the body is not valid JSON", field="body", errors=errors)
+        return problem(
+            400,
+            "malformed-body",
+            "Malformed request body",
+            "the body is not valid JSON",
+            field="body",
+            errors=errors,
+        )
     first = errors[0]["field"] if errors else None
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "validation-error", "Invalid input", detail, field=first, errors=errors)

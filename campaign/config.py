@@ -1,4 +1,5 @@
-"""Settings, read from the environment (prefix CAMPAIGN_) with defaults that run on a bare machine."""
+"""Settings, read from the environment (prefix CAMPAIGN_), with defaults that run
+on a bare machine."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Literal
 from limits import parse_many
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAMPAIGN_", extra="ignore")

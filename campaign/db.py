@@ -67,7 +67,7 @@ def utcnow() -> datetime:
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """An INSERT that supports ON CONFLICT on the session's database."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
 

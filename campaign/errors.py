@@ -3,12 +3,14 @@ and the input field at fault when there is one."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class CampaignError(Exception):
     status: int = 400
     type: str = "bad-request"
     title: str = "Bad request"
-    headers: dict[str, str] | None = None
+    headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, detail: str, *, field: str | None = None) -> None:
         super().__init__(detail)
@@ -46,7 +48,7 @@ class Unauthorized(CampaignError):
     status = 401
     type = "unauthorized"
     title = "Authentication required"
-    headers = {"WWW-Authenticate": 'Bearer realm="campaign staff"'}
+    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": 'Bearer realm="campaign staff"'}
 
 
 class Forbidden(CampaignError):

@@ -53,9 +53,7 @@ def _language_tag(value: str) -> str:
     return value
 
 
-CountryCode = Annotated[
-    str, BeforeValidator(_normalise_text), AfterValidator(_country_code)
-]
+CountryCode = Annotated[str, BeforeValidator(_normalise_text), AfterValidator(_country_code)]
 LanguageTag = Annotated[
     str,
     BeforeValidator(_normalise_text),

@@ -17,7 +17,12 @@ from campaign.staff.models import Role
 from campaign.staff.service import create_token
 from emails.backends.file import FileBackend
 from emails.worker import OutboxWorker
-from tests.fixtures.database import build_schema, empty_all_tables, is_postgres, database_url_for_tests
+from tests.fixtures.database import (
+    build_schema,
+    database_url_for_tests,
+    empty_all_tables,
+    is_postgres,
+)
 from tests.fixtures.emails import read_emails
 
 
@@ -74,9 +79,7 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-async def _token_headers(
-    factory: async_sessionmaker[AsyncSession], role: Role
-) -> dict[str, str]:
+async def _token_headers(factory: async_sessionmaker[AsyncSession], role: Role) -> dict[str, str]:
     async with transaction(factory) as session:
         _token, secret = await create_token(session, name=f"test {role.value}", role=role)
     return {"Authorization": f"Bearer {secret}"}

@@ -43,7 +43,10 @@ async def sign(
         channel=SignatureChannel.API, ip_address=ip, over_rate_limit=over_limit
     )
     await sign_petition(
-        session, campaign, data, context,
+        session,
+        campaign,
+        data,
+        context,
         max_emails_per_signature=settings.max_emails_per_signature,
     )
     return SignatureReceived()
@@ -62,7 +65,9 @@ async def confirm(data: ConfirmationRequest, session: SessionDep) -> SignatureCo
 
 
 @router.get("/confirm/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def confirm_from_email_link(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+async def confirm_from_email_link(
+    token: str, request: Request, session: SessionDep
+) -> HTMLResponse:
     """The link in the confirmation email: confirms, then shows a page a person can read."""
     try:
         _signature, campaign = await confirm_signature(session, token)

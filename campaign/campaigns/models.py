@@ -34,7 +34,9 @@ class Campaign(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('petition')", name="kind"),
         CheckConstraint("state IN ('draft', 'published', 'closed')", name="state"),
-        CheckConstraint("postcode_mode IN ('hidden', 'optional', 'required')", name="postcode_mode"),
+        CheckConstraint(
+            "postcode_mode IN ('hidden', 'optional', 'required')", name="postcode_mode"
+        ),
         CheckConstraint("signature_goal IS NULL OR signature_goal > 0", name="signature_goal"),
     )
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from campaign.campaigns.models import PostcodeMode
-from campaign.types import LanguageTag, MarkdownText, SignatureGoal, Slug, Summary, TargetName, Title
+from campaign.types import (
+    LanguageTag,
+    MarkdownText,
+    SignatureGoal,
+    Slug,
+    Summary,
+    TargetName,
+    Title,
+)
 
 
 class CampaignCreate(BaseModel):

@@ -95,7 +95,9 @@ async def _insert_signature(
             utm_source=tracking.source if tracking else None,
             utm_medium=tracking.medium if tracking else None,
             utm_campaign=tracking.campaign if tracking else None,
-            confirmation_token_hash=hash_token(token) if status == SignatureStatus.PENDING else None,
+            confirmation_token_hash=hash_token(token)
+            if status == SignatureStatus.PENDING
+            else None,
             emails_sent=1 if status == SignatureStatus.PENDING else 0,
             created_at=utcnow(),
         )

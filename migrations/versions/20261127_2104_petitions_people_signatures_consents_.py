@@ -224,7 +224,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("signatures", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_signatures_campaign_id_status"))

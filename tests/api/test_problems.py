@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import uuid4
-
-import json
 
 import httpx
 import pytest
@@ -34,7 +33,12 @@ async def test_an_unknown_route_is_a_problem_too(client: httpx.AsyncClient) -> N
     answer = await client.get("/no/such/thing")
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
-    assert answer.json() == {"type": "/problems/http-404", "title": "Not found", "status": 404, "detail": "Not Found"}
+    assert answer.json() == {
+        "type": "/problems/http-404",
+        "title": "Not found",
+        "status": 404,
+        "detail": "Not Found",
+    }
 
 
 async def test_a_wrong_method_is_a_405_problem(client: httpx.AsyncClient) -> None:
@@ -62,7 +66,9 @@ async def test_a_wrong_method_is_a_405_problem(client: httpx.AsyncClient) -> Non
 async def test_bad_campaign_input_names_the_field(
     client: httpx.AsyncClient, editor: dict, change: dict, field: str
 ) -> None:
-    answer = await client.post("/api/v1/staff/campaigns", json=petition_fields(**change), headers=editor)
+    answer = await client.post(
+        "/api/v1/staff/campaigns", json=petition_fields(**change), headers=editor
+    )
     assert 400 <= answer.status_code < 500
     assert answer.headers["content-type"] == "application/problem+json"
     problem = answer.json()
@@ -78,8 +84,14 @@ async def test_a_bad_query_parameter_names_it(client: httpx.AsyncClient, viewer:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=400),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=400),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=10,
 )
 
@@ -87,7 +99,16 @@ json_values = st.recursive(
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     field=st.sampled_from(
-        ["given_name", "family_name", "email", "country", "postcode", "comment", "consent", "tracking"]
+        [
+            "given_name",
+            "family_name",
+            "email",
+            "country",
+            "postcode",
+            "comment",
+            "consent",
+            "tracking",
+        ]
     ),
     value=json_values,
 )
@@ -108,8 +129,17 @@ async def test_no_signing_input_causes_a_server_error(
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     field=st.sampled_from(
-        ["slug", "title", "summary", "body_markdown", "target", "signature_goal", "language",
-         "postcode_mode", "consent_text_id"]
+        [
+            "slug",
+            "title",
+            "summary",
+            "body_markdown",
+            "target",
+            "signature_goal",
+            "language",
+            "postcode_mode",
+            "consent_text_id",
+        ]
     ),
     value=json_values,
 )

@@ -37,9 +37,7 @@ async def busy_client(
             transport=transport, base_url="http://campaign.test", timeout=120
         ) as client:
             await client.post("/api/v1/staff/campaigns", json=petition_fields(), headers=editor)
-            await client.post(
-                "/api/v1/staff/campaigns/stop-the-arms-trade/publish", headers=editor
-            )
+            await client.post("/api/v1/staff/campaigns/stop-the-arms-trade/publish", headers=editor)
             yield client
 
 
@@ -51,9 +49,7 @@ async def _count(factory: async_sessionmaker[AsyncSession], model: Any) -> int:
 async def test_200_concurrent_signatures_of_one_email_make_one_signature(
     busy_client: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    answers = await asyncio.gather(
-        *(busy_client.post(SIGN, json=signer()) for _ in range(200))
-    )
+    answers = await asyncio.gather(*(busy_client.post(SIGN, json=signer()) for _ in range(200)))
     assert {a.status_code for a in answers} == {202}
     assert await _count(session_factory, Signature) == 1
     assert await _count(session_factory, Person) == 1
@@ -65,10 +61,7 @@ async def test_2000_concurrent_signers_are_all_kept_with_their_emails(
     busy_client: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
     answers = await asyncio.gather(
-        *(
-            busy_client.post(SIGN, json=signer(email=f"signer{n}@example.org"))
-            for n in range(2000)
-        )
+        *(busy_client.post(SIGN, json=signer(email=f"signer{n}@example.org")) for n in range(2000))
     )
     assert {a.status_code for a in answers} == {202}
     assert await _count(session_factory, Signature) == 2000

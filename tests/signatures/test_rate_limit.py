@@ -20,9 +20,7 @@ SIGN = "/api/v1/campaigns/stop-the-arms-trade/signatures"
 
 
 @pytest.fixture
-async def limited_app(
-    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
-) -> Any:
+async def limited_app(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> Any:
     application = create_app(settings.model_copy(update={"sign_rate_limit": "3/hour"}))
     async with application.router.lifespan_context(application):
         yield application
@@ -49,10 +47,11 @@ async def test_signatures_over_the_limit_are_held_silently(
         await client.post("/api/v1/staff/campaigns", json=petition_fields(), headers=editor)
         await client.post("/api/v1/staff/campaigns/stop-the-arms-trade/publish", headers=editor)
         answers = [
-            await client.post(SIGN, json=signer(email=f"person{n}@example.org"))
-            for n in range(5)
+            await client.post(SIGN, json=signer(email=f"person{n}@example.org")) for n in range(5)
         ]
-        assert {(a.status_code, a.text) for a in answers} == {(answers[0].status_code, answers[0].text)}
+        assert {(a.status_code, a.text) for a in answers} == {
+            (answers[0].status_code, answers[0].text)
+        }
         assert await _statuses(session_factory) == ["pending"] * 3 + ["fraudulent"] * 2
         assert len(await deliver_emails()) == 3
         counts = (await client.get("/api/v1/campaigns/stop-the-arms-trade")).json()["counts"]

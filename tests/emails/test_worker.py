@@ -1,0 +1,158 @@
+"""The outbox worker renders each message, hands it to the backend once, and records
+the result; a failing backend leads to retries with backoff, then a visible failure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from campaign.config import Settings
+from campaign.db import transaction, utcnow
+from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus
+from campaign.outbox.service import MAX_ATTEMPTS, enqueue_email
+from emails.backends.console import ConsoleBackend
+from emails.render import render_message
+from emails.worker import OutboxWorker
+from tests.fixtures.emails import read_emails, text_body
+
+
+async def _enqueue_confirmation(
+    factory: async_sessionmaker[AsyncSession], to_name: str = "Ada Lovelace"
+) -> None:
+    async with transaction(factory) as session:
+        await enqueue_email(
+            session,
+            EmailKind.SIGNATURE_CONFIRMATION,
+            to_address="ada@example.org",
+            to_name=to_name,
+            context={
+                "given_name": "Ada",
+                "campaign_title": "Save <the> meadows & rivers",
+                "campaign_slug": "meadows",
+                "token": "tok123",
+            },
+        )
+
+
+async def _messages(factory: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
+    async with factory() as session:
+        return list((await session.execute(select(OutboxMessage))).scalars())
+
+
+class FailingBackend:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def send(self, message: EmailMessage) -> str:
+        self.calls += 1
+        raise ConnectionError("provider unreachable")
+
+
+async def test_a_message_is_written_once_and_marked_sent(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    await _enqueue_confirmation(session_factory)
+    worker = OutboxWorker(session_factory, settings)
+    assert await worker.send_due_messages() == 1
+    assert await worker.send_due_messages() == 0
+
+    [email] = read_emails(settings.email_file_dir)
+    assert "http://campaign.test/confirm/tok123" in text_body(email)
+    html = email.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert "Save &lt;the&gt; meadows &amp; rivers" in html
+    [message] = await _messages(session_factory)
+    assert message.status == OutboxStatus.SENT
+    assert message.provider_message_id == f"file:{message.id:08d}.eml"
+    assert message.sent_at is not None
+
+
+async def test_failures_back_off_then_give_up_visibly(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    await _enqueue_confirmation(session_factory)
+    backend = FailingBackend()
+    worker = OutboxWorker(session_factory, settings, backend)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        await worker.send_due_messages()
+        [message] = await _messages(session_factory)
+        assert message.attempts == attempt
+        assert "provider unreachable" in (message.last_error or "")
+        if attempt < MAX_ATTEMPTS:
+            assert message.status == OutboxStatus.PENDING
+            assert message.available_at > utcnow() + timedelta(seconds=20)
+            # Not due yet: a second pass must not retry it early.
+            await worker.send_due_messages()
+            assert backend.calls == attempt
+            async with transaction(session_factory) as session:
+                await session.execute(update(OutboxMessage).values(available_at=utcnow()))
+    [message] = await _messages(session_factory)
+    assert message.status == OutboxStatus.FAILED
+
+
+async def test_a_message_claimed_by_a_dead_worker_is_retried_after_its_lease(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    await _enqueue_confirmation(session_factory)
+    from campaign.outbox.service import claim_due_messages
+
+    async with transaction(session_factory) as session:
+        assert len(await claim_due_messages(session, 10)) == 1
+    # The worker died here. Another one sees nothing until the lease runs out...
+    worker = OutboxWorker(session_factory, settings)
+    assert await worker.send_due_messages() == 0
+    async with transaction(session_factory) as session:
+        await session.execute(update(OutboxMessage).values(available_at=utcnow()))
+    # ...then sends it.
+    assert await worker.send_due_messages() == 1
+    assert len(read_emails(settings.email_file_dir)) == 1
+
+
+@pytest.mark.parametrize("name", ["Ada\r\nBcc: victim@example.org", "Ada\nLovelace"])
+def test_header_injection_is_impossible_in_rendering(settings: Settings, name: str) -> None:
+    # The API refuses line breaks in names; rendering refuses them again on its own.
+    message = OutboxMessage(
+        id=1,
+        kind=EmailKind.ALREADY_SIGNED.value,
+        to_address="ada@example.org",
+        to_name=name,
+        context={"given_name": "Ada", "campaign_title": "T", "campaign_slug": "t"},
+    )
+    with pytest.raises(ValueError):
+        render_message(message, settings).as_bytes()
+
+
+async def test_the_console_backend_prints_the_text(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = OutboxMessage(
+        id=7,
+        kind=EmailKind.ALREADY_SIGNED.value,
+        to_address="ada@example.org",
+        to_name="Ada Lovelace",
+        context={"given_name": "Ada", "campaign_title": "Meadows", "campaign_slug": "m"},
+    )
+    provider_id = await ConsoleBackend().send(render_message(message, settings))
+    printed = capsys.readouterr().out
+    assert provider_id == "console:7"
+    assert "Ada Lovelace <ada@example.org>" in printed
+    assert "You have already signed: Meadows" in printed
+
+
+def test_every_kind_has_its_templates(settings: Settings) -> None:
+    context: dict[str, Any] = {
+        "given_name": "Ada",
+        "campaign_title": "T",
+        "campaign_slug": "t",
+        "token": "x",
+    }
+    for kind in EmailKind:
+        message = OutboxMessage(
+            id=1, kind=kind.value, to_address="a@example.org", to_name=None, context=context
+        )
+        rendered = render_message(message, settings)
+        assert rendered["Subject"]
