@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 from typing import Annotated
 
 import typer
@@ -53,6 +54,27 @@ def _run_server(settings: Settings, host: str, port: int) -> None:
         server_header=False,
         access_log=False,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Send outbox emails until stopped (SIGTERM or Ctrl-C finish the current batch)."""
+    asyncio.run(_run_worker())
+
+
+async def _run_worker() -> None:
+    from emails.worker import OutboxWorker
+
+    settings = get_settings()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signal_number, stop.set)
+    engine = create_engine(settings)
+    try:
+        await OutboxWorker(create_session_factory(engine), settings).run(stop)
+    finally:
+        await engine.dispose()
 
 
 @db_app.command("upgrade")

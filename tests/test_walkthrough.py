@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -148,3 +150,22 @@ def test_the_demo_publishes_a_sample_petition_and_serves_it(tmp_path: Path) -> N
     token = re.search(r"Staff token \(admin, shown once\): (cmp_\S+)", output)
     assert token, output
     assert f"{base}/api/v1/campaigns/protect-the-river-meadows" in output
+
+
+def test_the_worker_command_sends_and_stops_on_sigterm(tmp_path: Path) -> None:
+    env = _environment(tmp_path) | {"CAMPAIGN_EMAIL_BACKEND": "file"}
+    subprocess.run([*CAMPAIGN, "db", "upgrade"], env=env, check=True, capture_output=True)
+    with sqlite3.connect(tmp_path / "campaign.db") as db:
+        db.execute(
+            "INSERT INTO outbox_messages (kind, to_address, to_name, context, status, attempts,"
+            " created_at, available_at) VALUES ('already_signed', 'ada@example.org', 'Ada',"
+            ' \'{"given_name": "Ada", "campaign_title": "T", "campaign_slug": "t"}\','
+            " 'pending', 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+    process = subprocess.Popen([*CAMPAIGN, "worker"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        [email] = _wait_for_emails(tmp_path / "outbox", 1)
+        assert email["Subject"] == "You have already signed: T"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
