@@ -90,7 +90,12 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
 
 async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
-    titles = {404: "Not found", 405: "Method not allowed", 401: "Authentication required"}
+    titles = {
+        401: "Authentication required",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Request body too large",
+    }
     headers = dict(error.headers) if error.headers else None
     return problem(
         error.status_code,

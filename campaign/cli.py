@@ -52,6 +52,7 @@ def _run_server(settings: Settings, host: str, port: int) -> None:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
+        # Access logs would record confirmation tokens, which travel in URL paths.
         access_log=False,
     )
 

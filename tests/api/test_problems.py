@@ -167,3 +167,27 @@ async def test_lone_surrogates_are_refused_not_stored(
     answer = await client.post(SIGN, content=body, headers={"Content-Type": "application/json"})
     assert answer.status_code == 422
     assert answer.json()["field"] == field
+
+
+async def test_an_oversized_body_is_refused_before_parsing(
+    client: httpx.AsyncClient, publish_petition: Callable[..., Awaitable[Any]]
+) -> None:
+    await publish_petition()
+    huge = json.dumps(signer(comment="x" * (2 * 1024 * 1024)))
+    answer = await client.post(SIGN, content=huge, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_streamed_oversized_body_is_refused_too(
+    client: httpx.AsyncClient, publish_petition: Callable[..., Awaitable[Any]]
+) -> None:
+    await publish_petition()
+
+    async def chunks() -> Any:
+        for _ in range(40):
+            yield b"x" * 65536
+
+    answer = await client.post(SIGN, content=chunks(), headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413
+    assert answer.json()["type"] == "/problems/body-too-large"
