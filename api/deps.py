@@ -33,7 +33,8 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 
 
-def _settings(request: Request) -> Settings:
+# Plain `def` dependencies run in a thread pool; these are trivial, so they are async.
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -69,7 +70,7 @@ Editor = Annotated[ApiToken, Depends(requires_role(Role.EDITOR))]
 Admin = Annotated[ApiToken, Depends(requires_role(Role.ADMIN))]
 
 
-def client_ip(request: Request) -> str | None:
+async def client_ip(request: Request) -> str | None:
     # Behind a proxy, uvicorn's --forwarded-allow-ips puts the real client here.
     return request.client.host if request.client else None
 

@@ -6,7 +6,7 @@ import logging
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,8 @@ class RateLimit:
             if redis_url
             else MemoryStorage()
         )
-        self._limiter = MovingWindowRateLimiter(storage)
+        # Two counters per window approximate a moving window at a fixed cost per hit.
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
 
     async def hit(self, *identifiers: str) -> bool:
         """Count one hit; True while within every window."""

@@ -66,6 +66,7 @@ SERVER_STOP_TIMEOUT_S = 15.0
 REQUEST_TIMEOUT_S = 30.0
 # After the measured window, requests still in flight get this long to finish.
 DRAIN_TIMEOUT_S = REQUEST_TIMEOUT_S + 5.0
+ERROR_PAUSE_S = 0.05
 
 # The request body, split around the address so a request costs one concatenation.
 _SIGNATURE_BODY = json.dumps(
@@ -96,6 +97,7 @@ class Options:
     warmup: float
     repeat_fraction: float
     pool_size: int
+    workers: int
     pgbench_clients: int
     skip_pgbench: bool
     reset: bool
@@ -117,6 +119,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--pool-size", type=int, default=10, help="server's CAMPAIGN_DATABASE_POOL_SIZE"
     )
+    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
     parser.add_argument(
         "--pgbench-clients", type=int, default=16, help="pgbench -c for the raw database run"
     )
@@ -133,6 +136,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
         parser.error("--duration must be in (0, 600] and --warmup in [0, 60]")
     if not 0 <= args.repeat_fraction < 1:
         parser.error("--repeat-fraction must be in [0, 1)")
+    if not 1 <= args.workers <= 16:
+        parser.error("--workers must be between 1 and 16")
     if not 1 <= args.pool_size <= 200 or not 1 <= args.pgbench_clients <= 200:
         parser.error("--pool-size and --pgbench-clients must be between 1 and 200")
     return Options(**vars(args))
@@ -251,7 +256,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(url: URL, pool_size: int, log_path: Path) -> Iterator[Server]:
+def running_server(url: URL, pool_size: int, workers: int, log_path: Path) -> Iterator[Server]:
     """`campaign serve` on a free local port; stopped on the way out, whatever happens."""
     port = free_port()
     env = campaign_env(
@@ -263,7 +268,9 @@ def running_server(url: URL, pool_size: int, log_path: Path) -> Iterator[Server]
     )
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            campaign_command("serve", "--host", HOST, "--port", str(port)),
+            campaign_command(
+                "serve", "--host", HOST, "--port", str(port), "--workers", str(workers)
+            ),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -448,6 +455,7 @@ class SigningLoad:
                     status = answer.status
             except (aiohttp.ClientError, TimeoutError) as error:
                 self.record_error(type(error).__name__, repr(error))
+                await asyncio.sleep(ERROR_PAUSE_S)  # no busy loop if the server is gone
                 continue
             finished = time.perf_counter()
             if status != 202 or not self.is_expected_body(payload):
@@ -701,7 +709,7 @@ def print_report(
         f"server pool size {options.pool_size}"
     )
     print(
-        "  server: one `campaign serve` process; outbox worker not in process "
+        f"  server: `campaign serve --workers {options.workers}`; outbox worker not in process "
         "(a separate process in production; emails stay queued); signing rate limit lifted"
     )
     print(
@@ -758,7 +766,7 @@ def main(argv: list[str] | None = None) -> int:
         prepare_schema(url, options.reset)
         token = create_staff_token(url)
         progress(f"starting the server (log: {log_path})")
-        with running_server(url, options.pool_size, log_path) as server:
+        with running_server(url, options.pool_size, options.workers, log_path) as server:
             create_published_petition(server, token, slug)
             create_published_petition(server, token, raw_slug)
             progress(

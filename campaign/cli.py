@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 from typing import Annotated
 
@@ -29,24 +30,27 @@ app.add_typer(staff_app, name="staff")
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
 ) -> None:
-    """Run the HTTP server (and, on the embedded default, the outbox worker)."""
+    """Run the HTTP server (and, unless turned off, an outbox worker in each process)."""
     settings = get_settings()
     if settings.migrate_on_start:
         upgrade_database(settings.database_url)
-    _run_server(settings, host, port)
+    _run_server(settings, host, port, workers)
 
 
-def _run_server(settings: Settings, host: str, port: int) -> None:
+def _run_server(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
-
-    from api.app import create_app
 
     if "public_url" not in settings.model_fields_set:
         # Without a configured public address, links in emails point at this server.
-        settings = settings.model_copy(update={"public_url": f"http://{host}:{port}"})
+        # Set in the environment so that worker processes see it too.
+        os.environ["CAMPAIGN_PUBLIC_URL"] = f"http://{host}:{port}"
+        get_settings.cache_clear()
     uvicorn.run(
-        create_app(settings),
+        "api.main:create_app_from_environment",
+        factory=True,
+        workers=workers,
         host=host,
         port=port,
         proxy_headers=True,

@@ -79,7 +79,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per request. A connection that died with a
+        # database restart fails one request, and the pool then replaces all of them.
+        pool_recycle=1800,
     )
 
 

@@ -3,6 +3,8 @@ consents, signatures and the outbox together, in the caller's one transaction.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +16,8 @@ from campaign.outbox.models import EmailKind
 from campaign.outbox.service import enqueue_email
 from campaign.people.service import upsert_person
 from campaign.signatures.models import Signature, SignatureStatus
-from campaign.signatures.schemas import SignatureInput, SigningContext
+from campaign.signatures.postgres import insert_new_signer
+from campaign.signatures.schemas import SignatureInput, SigningContext, Tracking
 from campaign.tokens import hash_token, new_token
 
 
@@ -31,6 +34,23 @@ async def sign_petition(
     if campaign.state != CampaignState.PUBLISHED:
         raise InvalidState("this petition is not open for signatures", field="slug")
     postcode = _postcode_for(campaign, data.postcode)
+    status = SignatureStatus.FRAUDULENT if context.over_rate_limit else SignatureStatus.PENDING
+    token = new_token()
+    row = _signature_row(campaign, data, context, postcode, status, token)
+    if session.get_bind().dialect.name == "postgresql":
+        new_signer = {
+            **row,
+            "email_normalised": data.email.normalised,
+            "now": row["created_at"],
+            "consent_text_id": campaign.consent_text_id,
+            "language": campaign.language,
+            "email_kind": EmailKind.SIGNATURE_CONFIRMATION.value,
+            "to_name": _display_name(data),
+            "email_context": _confirmation_context(campaign, data, token),
+            "send_email": status == SignatureStatus.PENDING,
+        }
+        if await insert_new_signer(session, new_signer) is not None:
+            return
     person_id = await upsert_person(
         session,
         data.email,
@@ -39,11 +59,7 @@ async def sign_petition(
         country=data.country,
         postcode=postcode,
     )
-    status = SignatureStatus.FRAUDULENT if context.over_rate_limit else SignatureStatus.PENDING
-    token = new_token()
-    signature_id = await _insert_signature(
-        session, campaign, person_id, data, context, postcode, status, token
-    )
+    signature_id = await _insert_signature(session, {**row, "person_id": person_id})
     if signature_id is not None:
         await _record_email_updates_choice(session, campaign, person_id, data, context)
         if status == SignatureStatus.PENDING:
@@ -62,45 +78,46 @@ def _postcode_for(campaign: Campaign, postcode: str | None) -> str | None:
     return postcode
 
 
-async def _insert_signature(
-    session: AsyncSession,
+def _signature_row(
     campaign: Campaign,
-    person_id: int,
     data: SignatureInput,
     context: SigningContext,
     postcode: str | None,
     status: SignatureStatus,
     token: str,
-) -> int | None:
+) -> dict[str, Any]:
+    """The signature's columns (all but person_id), as both insert paths write them."""
+    tracking = data.tracking or Tracking()
+    pending = status == SignatureStatus.PENDING
+    return {
+        "campaign_id": campaign.id,
+        "status": status.value,
+        "email": data.email.typed,
+        "given_name": data.given_name,
+        "family_name": data.family_name,
+        "country": data.country,
+        "postcode": postcode,
+        "comment": data.comment or None,
+        "email_updates": data.consent.email_updates,
+        "channel": context.channel.value,
+        "ip_address": context.ip_address,
+        "referrer": tracking.referrer,
+        "utm_source": tracking.source,
+        "utm_medium": tracking.medium,
+        "utm_campaign": tracking.campaign,
+        "confirmation_token_hash": hash_token(token) if pending else None,
+        "emails_sent": 1 if pending else 0,
+        "created_at": utcnow(),
+    }
+
+
+async def _insert_signature(session: AsyncSession, row: dict[str, Any]) -> int | None:
     """Insert the signature unless this person already signed; the unique index
     settles concurrent attempts. Returns the new id, or None for a repeat."""
-    tracking = data.tracking
     table = Signature.__table__
     result = await session.execute(
         insert_for(session, table)
-        .values(
-            campaign_id=campaign.id,
-            person_id=person_id,
-            status=status.value,
-            email=data.email.typed,
-            given_name=data.given_name,
-            family_name=data.family_name,
-            country=data.country,
-            postcode=postcode,
-            comment=data.comment or None,
-            email_updates=data.consent.email_updates,
-            channel=context.channel.value,
-            ip_address=context.ip_address,
-            referrer=tracking.referrer if tracking else None,
-            utm_source=tracking.source if tracking else None,
-            utm_medium=tracking.medium if tracking else None,
-            utm_campaign=tracking.campaign if tracking else None,
-            confirmation_token_hash=hash_token(token)
-            if status == SignatureStatus.PENDING
-            else None,
-            emails_sent=1 if status == SignatureStatus.PENDING else 0,
-            created_at=utcnow(),
-        )
+        .values(**row)
         .on_conflict_do_nothing(index_elements=["campaign_id", "person_id"])
         .returning(table.c.id)
     )
@@ -208,14 +225,18 @@ async def _send_confirmation(
         EmailKind.SIGNATURE_CONFIRMATION,
         to_address=data.email.typed,
         to_name=_display_name(data),
-        context={
-            "given_name": data.given_name,
-            "campaign_title": campaign.title,
-            "campaign_slug": campaign.slug,
-            "token": token,
-        },
+        context=_confirmation_context(campaign, data, token),
         campaign_id=campaign.id,
     )
+
+
+def _confirmation_context(campaign: Campaign, data: SignatureInput, token: str) -> dict[str, str]:
+    return {
+        "given_name": data.given_name,
+        "campaign_title": campaign.title,
+        "campaign_slug": campaign.slug,
+        "token": token,
+    }
 
 
 def _display_name(data: SignatureInput) -> str:
