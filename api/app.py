@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.problems import install_problem_handlers, problem
 from api.ratelimit import RateLimit
 from api.routers import health, public_campaigns, staff, staff_campaigns
+from campaign.campaigns.cache import SignableCampaignCache
 from campaign.config import Settings, get_settings
 from campaign.db import create_engine, create_session_factory
 from emails.worker import OutboxWorker
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.session_factory = create_session_factory(engine)
         app.state.sign_rate_limit = RateLimit(settings.sign_rate_limit, settings.redis_url)
+        app.state.signable_campaigns = SignableCampaignCache()
         stop = asyncio.Event()
         worker_task = None
         if settings.run_worker_in_process:

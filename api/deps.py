@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.campaigns.cache import SignableCampaign, SignableCampaignCache
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import get_campaign, get_public_campaign
 from campaign.config import Settings
@@ -97,5 +98,11 @@ async def _public_campaign(slug: str, session: SessionDep) -> Campaign:
     return await get_public_campaign(session, slug)
 
 
+async def _campaign_to_sign(slug: str, request: Request, session: SessionDep) -> SignableCampaign:
+    cache: SignableCampaignCache = request.app.state.signable_campaigns
+    return await cache.get(session, slug)
+
+
 StaffCampaign = Annotated[Campaign, Depends(_staff_campaign)]
 PublicCampaign = Annotated[Campaign, Depends(_public_campaign)]
+CampaignToSign = Annotated[SignableCampaign, Depends(_campaign_to_sign)]

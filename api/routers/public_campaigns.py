@@ -9,7 +9,14 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import ClientIp, PublicCampaign, SessionDep, SettingsDep, SigningOverLimit
+from api.deps import (
+    CampaignToSign,
+    ClientIp,
+    PublicCampaign,
+    SessionDep,
+    SettingsDep,
+    SigningOverLimit,
+)
 from api.schemas.campaigns import PublicCampaignView
 from api.schemas.signatures import SignatureConfirmed, SignatureReceived
 from campaign.consents.service import get_consent_text
@@ -33,7 +40,7 @@ async def read_public_campaign(campaign: PublicCampaign, session: SessionDep) ->
 @router.post("/api/v1/campaigns/{slug}/signatures", status_code=status.HTTP_202_ACCEPTED)
 async def sign(
     data: SignatureInput,
-    campaign: PublicCampaign,
+    campaign: CampaignToSign,
     session: SessionDep,
     settings: SettingsDep,
     ip: ClientIp,

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.campaigns.cache import SignableCampaign
 from campaign.campaigns.models import Campaign, CampaignState, PostcodeMode
 from campaign.consents.service import record_consent
 from campaign.db import insert_for, utcnow
@@ -23,7 +24,7 @@ from campaign.tokens import hash_token, new_token
 
 async def sign_petition(
     session: AsyncSession,
-    campaign: Campaign,
+    campaign: SignableCampaign,
     data: SignatureInput,
     context: SigningContext,
     *,
@@ -51,6 +52,7 @@ async def sign_petition(
         }
         if await insert_new_signer(session, new_signer) is not None:
             return
+    await _ensure_still_open(session, campaign.id)
     person_id = await upsert_person(
         session,
         data.email,
@@ -70,7 +72,16 @@ async def sign_petition(
     )
 
 
-def _postcode_for(campaign: Campaign, postcode: str | None) -> str | None:
+async def _ensure_still_open(session: AsyncSession, campaign_id: int) -> None:
+    """The caller's view of the campaign may be seconds old; the database's is not.
+    (No row lock: many signers share-locking the one campaign row would queue them on
+    it. A signature racing the close by milliseconds counts as made before it.)"""
+    state = await session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
+    if state != CampaignState.PUBLISHED:
+        raise InvalidState("this petition is not open for signatures", field="slug")
+
+
+def _postcode_for(campaign: SignableCampaign, postcode: str | None) -> str | None:
     if campaign.postcode_mode == PostcodeMode.HIDDEN:
         return None
     if campaign.postcode_mode == PostcodeMode.REQUIRED and not postcode:
@@ -79,7 +90,7 @@ def _postcode_for(campaign: Campaign, postcode: str | None) -> str | None:
 
 
 def _signature_row(
-    campaign: Campaign,
+    campaign: SignableCampaign,
     data: SignatureInput,
     context: SigningContext,
     postcode: str | None,
@@ -126,7 +137,7 @@ async def _insert_signature(session: AsyncSession, row: dict[str, Any]) -> int |
 
 async def _handle_repeat_signature(
     session: AsyncSession,
-    campaign: Campaign,
+    campaign: SignableCampaign,
     person_id: int,
     data: SignatureInput,
     context: SigningContext,
@@ -176,7 +187,7 @@ async def _handle_repeat_signature(
 
 async def _reopen_as_pending(
     session: AsyncSession,
-    campaign: Campaign,
+    campaign: SignableCampaign,
     signature: Signature,
     data: SignatureInput,
     context: SigningContext,
@@ -201,7 +212,7 @@ async def _reopen_as_pending(
 
 async def _record_email_updates_choice(
     session: AsyncSession,
-    campaign: Campaign,
+    campaign: SignableCampaign,
     person_id: int,
     data: SignatureInput,
     context: SigningContext,
@@ -218,7 +229,7 @@ async def _record_email_updates_choice(
 
 
 async def _send_confirmation(
-    session: AsyncSession, campaign: Campaign, data: SignatureInput, token: str
+    session: AsyncSession, campaign: SignableCampaign, data: SignatureInput, token: str
 ) -> None:
     await enqueue_email(
         session,
@@ -230,7 +241,9 @@ async def _send_confirmation(
     )
 
 
-def _confirmation_context(campaign: Campaign, data: SignatureInput, token: str) -> dict[str, str]:
+def _confirmation_context(
+    campaign: SignableCampaign, data: SignatureInput, token: str
+) -> dict[str, str]:
     return {
         "given_name": data.given_name,
         "campaign_title": campaign.title,

@@ -1,7 +1,8 @@
 """The busiest write in the product, a new person's first signature, as one PostgreSQL
 statement: person, signature, consent record and confirmation email in a single round
-trip instead of four. Everything else (repeats, races, SQLite) takes the general path
-in flows.py, which this must match row for row (tests run both)."""
+trip instead of four. It writes nothing unless the campaign is still published and the
+address is new; everything else (repeats, races, closed campaigns, SQLite) takes the
+general path in flows.py, which this must match row for row (tests run both)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ _STATEMENT = text(
 WITH new_person AS (
     INSERT INTO people (email_normalised, email, given_name, family_name, country, postcode,
                         created_at)
-    VALUES (:email_normalised, :email, :given_name, :family_name, :country, :postcode, :now)
+    SELECT :email_normalised, :email, :given_name, :family_name, :country, :postcode, :now
+    WHERE EXISTS (SELECT FROM campaigns WHERE id = :campaign_id AND state = 'published')
     ON CONFLICT (email_normalised) DO NOTHING
     RETURNING id
 ), new_signature AS (
@@ -87,5 +89,7 @@ SELECT id FROM new_signature
 async def insert_new_signer(session: AsyncSession, values: dict[str, Any]) -> int | None:
     """Insert everything a new person's signature needs. Returns the signature id, or
     None when the address is already known (nothing was written)."""
-    result = await session.execute(_STATEMENT, values)
+    # Core execution on the session's connection: same transaction, no ORM layers.
+    connection = await session.connection()
+    result = await connection.execute(_STATEMENT, values)
     return result.scalar_one_or_none()

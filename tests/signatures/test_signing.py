@@ -289,3 +289,20 @@ async def test_every_signature_writes_its_email_in_the_same_transaction(
         signatures = await session.scalar(select(func.count()).select_from(Signature))
         emails = await session.scalar(select(func.count()).select_from(OutboxMessage))
     assert signatures == emails == 5
+
+
+async def test_closing_takes_effect_at_once_for_signers_already_under_way(
+    client: httpx.AsyncClient,
+    publish_petition: Publish,
+    editor: dict,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    # The first signature makes the server remember the campaign as open.
+    await publish_petition()
+    assert (await client.post(SIGN, json=signer())).status_code == 202
+    await client.post("/api/v1/staff/campaigns/stop-the-arms-trade/close", headers=editor)
+    for email in ("late@example.org", "ada@example.org"):
+        late = await client.post(SIGN, json=signer(email=email))
+        assert late.status_code == 409
+    assert len(await _rows(session_factory, Signature)) == 1
+    assert len(await _rows(session_factory, Person)) == 1

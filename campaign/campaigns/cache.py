@@ -1,0 +1,57 @@
+"""A short-lived, per-process cache of what signing needs to know about a campaign.
+
+Signing is the hot path: under a surge every request names the same campaign, and
+loading it each time costs a query and an ORM object. A few seconds of staleness is
+harmless because the decisive fact, whether the campaign is still open, is checked
+again by the database in the signing transaction itself."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaign.campaigns.models import Campaign
+from campaign.campaigns.service import get_public_campaign
+
+
+@dataclass(frozen=True)
+class SignableCampaign:
+    id: int
+    slug: str
+    title: str
+    language: str
+    state: str
+    postcode_mode: str
+    consent_text_id: int
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> SignableCampaign:
+        return cls(
+            id=campaign.id,
+            slug=campaign.slug,
+            title=campaign.title,
+            language=campaign.language,
+            state=campaign.state,
+            postcode_mode=campaign.postcode_mode,
+            consent_text_id=campaign.consent_text_id,
+        )
+
+
+class SignableCampaignCache:
+    def __init__(self, ttl_seconds: float = 2.0, max_entries: int = 1000) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, SignableCampaign]] = {}
+
+    async def get(self, session: AsyncSession, slug: str) -> SignableCampaign:
+        now = time.monotonic()
+        entry = self._entries.get(slug)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        campaign = SignableCampaign.of(await get_public_campaign(session, slug))
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # crude, but bounded; a refill costs one query per slug
+        self._entries[slug] = (now + self.ttl_seconds, campaign)
+        return campaign
