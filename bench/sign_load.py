@@ -107,7 +107,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(
         description="Load benchmark for signing a petition (see the module docstring).",
     )
-    parser.add_argument("--concurrency", type=int, default=64, help="HTTP clients at once")
+    parser.add_argument("--concurrency", type=int, default=24, help="HTTP clients at once")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
     parser.add_argument(
@@ -117,9 +117,9 @@ def parse_options(argv: list[str] | None = None) -> Options:
         help="share of requests that reuse an address already accepted",
     )
     parser.add_argument(
-        "--pool-size", type=int, default=10, help="server's CAMPAIGN_DATABASE_POOL_SIZE"
+        "--pool-size", type=int, default=20, help="server's CAMPAIGN_DATABASE_POOL_SIZE"
     )
-    parser.add_argument("--workers", type=int, default=1, help="server processes (serve --workers)")
+    parser.add_argument("--workers", type=int, default=2, help="server processes (serve --workers)")
     parser.add_argument(
         "--pgbench-clients", type=int, default=16, help="pgbench -c for the raw database run"
     )
@@ -351,7 +351,7 @@ def create_published_petition(server: Server, token: str, slug: str) -> None:
 class CpuSample:
     at: float
     machine_busy: float  # seconds of CPU used on all cores
-    server: float  # seconds of CPU used by the server process
+    server: float  # seconds of CPU used by the server process and its worker processes
     load_generator: float  # seconds of CPU used by this process
 
 
@@ -361,12 +361,26 @@ def sample_cpu(server_pid: int) -> CpuSample | None:
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
         idle = int(fields[3]) + int(fields[4])  # idle + iowait
         busy = sum(int(value) for value in fields[:8]) - idle
-        server_stat = Path(f"/proc/{server_pid}/stat").read_text().rsplit(")", 1)[1].split()
-        server = int(server_stat[11]) + int(server_stat[12])  # utime + stime
+        server = sum(process_cpu_ticks(pid) for pid in process_tree(server_pid))
     except (OSError, ValueError, IndexError):
         return None
     own = os.times()
     return CpuSample(time.monotonic(), busy / ticks, server / ticks, own.user + own.system)
+
+
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (`serve --workers N` runs N child processes)."""
+    found = [pid]
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        for child in children:
+            found.extend(process_tree(int(child)))
+    return found
+
+
+def process_cpu_ticks(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(stat[11]) + int(stat[12])  # utime + stime
 
 
 def describe_cpu(start: CpuSample | None, end: CpuSample | None) -> dict[str, float]:

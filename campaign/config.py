@@ -18,7 +18,9 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = "sqlite+aiosqlite:///./var/campaign.db"
     # Connections per process; PostgreSQL only (SQLite uses one writer anyway).
-    database_pool_size: int = Field(default=10, ge=1, le=200)
+    # Keep it at or above the requests in flight per process: connections beyond it are
+    # opened and closed per request, which costs more than the request itself.
+    database_pool_size: int = Field(default=20, ge=1, le=200)
     database_max_overflow: int = Field(default=10, ge=0, le=200)
 
     # Where links in emails point: the public address of this service.
