@@ -6,9 +6,11 @@ general path in flows.py, which this must match row for row (tests run both)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.consents.models import ConsentRecord
@@ -52,7 +54,7 @@ WITH new_person AS (
 SELECT id FROM new_signature
 """
 ).bindparams(
-    # Typed, so asyncpg is told each parameter's type (INSERT ... SELECT cannot infer them).
+    # Typed, so each parameter is cast (INSERT ... SELECT cannot infer the types).
     *(
         bindparam(name, type_=column.type)
         for name, column in {
@@ -86,10 +88,26 @@ SELECT id FROM new_signature
 )
 
 
+# Compiled once: the driver gets the SQL with numbered, typed parameters.
+_COMPILED = _STATEMENT.compile(dialect=asyncpg_dialect())
+_SQL = _COMPILED.string
+_PARAMETER_ORDER = tuple(_COMPILED.positiontup or ())
+
+
 async def insert_new_signer(session: AsyncSession, values: dict[str, Any]) -> int | None:
     """Insert everything a new person's signature needs. Returns the signature id, or
-    None when the address is already known (nothing was written)."""
-    # Core execution on the session's connection: same transaction, no ORM layers.
+    None when the address is already known or the campaign closed (nothing written).
+
+    The statement goes straight to asyncpg on the session's own connection: this path
+    runs for nearly every signature in a surge, and SQLAlchemy's statement handling
+    cost more CPU than the database spends on it. Being one statement, it is atomic
+    on its own; inside the session's transaction when one has begun, it joins it."""
     connection = await session.connection()
-    result = await connection.execute(_STATEMENT, values)
-    return result.scalar_one_or_none()
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    arguments = [
+        json.dumps(values[name]) if name == "email_context" else values[name]
+        for name in _PARAMETER_ORDER
+    ]
+    signature_id = await driver.fetchval(_SQL, *arguments)
+    return int(signature_id) if signature_id is not None else None
