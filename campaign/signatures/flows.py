@@ -17,7 +17,7 @@ from campaign.outbox.models import EmailKind
 from campaign.outbox.service import enqueue_email
 from campaign.people.service import upsert_person
 from campaign.signatures.models import Signature, SignatureStatus
-from campaign.signatures.postgres import insert_new_signer
+from campaign.signatures.postgres import insert_first_signature
 from campaign.signatures.schemas import SignatureInput, SigningContext, Tracking
 from campaign.tokens import hash_token, new_token
 
@@ -39,7 +39,7 @@ async def sign_petition(
     token = new_token()
     row = _signature_row(campaign, data, context, postcode, status, token)
     if session.get_bind().dialect.name == "postgresql":
-        new_signer = {
+        first_signature = {
             **row,
             "email_normalised": data.email.normalised,
             "now": row["created_at"],
@@ -50,23 +50,30 @@ async def sign_petition(
             "email_context": _confirmation_context(campaign, data, token),
             "send_email": status == SignatureStatus.PENDING,
         }
-        if await insert_new_signer(session, new_signer) is not None:
+        outcome = await insert_first_signature(session, first_signature)
+        if outcome.signature_id is not None:
             return
-    await _ensure_still_open(session, campaign.id)
-    person_id = await upsert_person(
-        session,
-        data.email,
-        given_name=data.given_name,
-        family_name=data.family_name,
-        country=data.country,
-        postcode=postcode,
-    )
-    signature_id = await _insert_signature(session, {**row, "person_id": person_id})
-    if signature_id is not None:
-        await _record_email_updates_choice(session, campaign, person_id, data, context)
-        if status == SignatureStatus.PENDING:
-            await _send_confirmation(session, campaign, data, token)
-        return
+        if not outcome.campaign_open:
+            raise InvalidState("this petition is not open for signatures", field="slug")
+        person_id = outcome.person_id
+    else:
+        await _ensure_still_open(session, campaign.id)
+        person_id = None
+    if person_id is None:
+        person_id = await upsert_person(
+            session,
+            data.email,
+            given_name=data.given_name,
+            family_name=data.family_name,
+            country=data.country,
+            postcode=postcode,
+        )
+        signature_id = await _insert_signature(session, {**row, "person_id": person_id})
+        if signature_id is not None:
+            await _record_email_updates_choice(session, campaign, person_id, data, context)
+            if status == SignatureStatus.PENDING:
+                await _send_confirmation(session, campaign, data, token)
+            return
     await _handle_repeat_signature(
         session, campaign, person_id, data, context, postcode, max_emails_per_signature
     )

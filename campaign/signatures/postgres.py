@@ -1,12 +1,15 @@
-"""The busiest write in the product, a new person's first signature, as one PostgreSQL
-statement: person, signature, consent record and confirmation email in a single round
-trip instead of four. It writes nothing unless the campaign is still published and the
-address is new; everything else (repeats, races, closed campaigns, SQLite) takes the
-general path in flows.py, which this must match row for row (tests run both)."""
+"""The busiest write in the product, a first signature, as one PostgreSQL statement:
+the person (if new), the signature, the consent record and the confirmation email in a
+single round trip instead of five. It writes nothing unless the campaign is still
+published and this person has not signed it; what it learnt on the way (is the campaign
+open, who is the person) lets the general path in flows.py take over for repeats and
+races. The two paths must write the same rows (the tests run both: PostgreSQL takes
+this one, SQLite the general one)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -20,23 +23,33 @@ from campaign.signatures.models import Signature
 
 _STATEMENT = text(
     """
-WITH new_person AS (
+WITH campaign_open AS (
+    SELECT FROM campaigns WHERE id = :campaign_id AND state = 'published'
+), new_person AS (
     INSERT INTO people (email_normalised, email, given_name, family_name, country, postcode,
                         created_at)
     SELECT :email_normalised, :email, :given_name, :family_name, :country, :postcode, :now
-    WHERE EXISTS (SELECT FROM campaigns WHERE id = :campaign_id AND state = 'published')
+    WHERE EXISTS (SELECT FROM campaign_open)
     ON CONFLICT (email_normalised) DO NOTHING
     RETURNING id
+), signer AS (
+    -- The new row, or the existing one. A person inserted by a concurrent transaction
+    -- after this statement began is in neither: then nothing is written here.
+    SELECT id FROM new_person
+    UNION ALL
+    SELECT id FROM people
+    WHERE email_normalised = :email_normalised AND EXISTS (SELECT FROM campaign_open)
 ), new_signature AS (
     INSERT INTO signatures (campaign_id, person_id, status, email, given_name, family_name,
                             country, postcode, comment, email_updates, channel, ip_address,
                             referrer, utm_source, utm_medium, utm_campaign,
                             confirmation_token_hash, emails_sent, created_at)
-    SELECT :campaign_id, new_person.id, :status, :email, :given_name, :family_name,
+    SELECT :campaign_id, signer.id, :status, :email, :given_name, :family_name,
            :country, :postcode, :comment, :email_updates, :channel, :ip_address,
            :referrer, :utm_source, :utm_medium, :utm_campaign,
            :confirmation_token_hash, :emails_sent, :now
-    FROM new_person
+    FROM signer
+    ON CONFLICT (campaign_id, person_id) DO NOTHING
     RETURNING id, person_id
 ), consent AS (
     INSERT INTO consent_records (person_id, consent_text_id, granted, language, campaign_id,
@@ -51,7 +64,9 @@ WITH new_person AS (
     FROM new_signature
     WHERE :send_email
 )
-SELECT id FROM new_signature
+SELECT (SELECT id FROM new_signature) AS signature_id,
+       (SELECT id FROM signer) AS person_id,
+       EXISTS (SELECT FROM campaign_open) AS campaign_open
 """
 ).bindparams(
     # Typed, so each parameter is cast (INSERT ... SELECT cannot infer the types).
@@ -94,9 +109,17 @@ _SQL = _COMPILED.string
 _PARAMETER_ORDER = tuple(_COMPILED.positiontup or ())
 
 
-async def insert_new_signer(session: AsyncSession, values: dict[str, Any]) -> int | None:
-    """Insert everything a new person's signature needs. Returns the signature id, or
-    None when the address is already known or the campaign closed (nothing written).
+@dataclass(frozen=True)
+class FirstSignatureOutcome:
+    signature_id: int | None  # None: nothing was written
+    person_id: int | None  # None: the address is new and another request is adding it
+    campaign_open: bool
+
+
+async def insert_first_signature(
+    session: AsyncSession, values: dict[str, Any]
+) -> FirstSignatureOutcome:
+    """Insert everything a first signature needs, if it is one.
 
     The statement goes straight to asyncpg on the session's own connection: this path
     runs for nearly every signature in a surge, and SQLAlchemy's statement handling
@@ -109,5 +132,6 @@ async def insert_new_signer(session: AsyncSession, values: dict[str, Any]) -> in
         json.dumps(values[name]) if name == "email_context" else values[name]
         for name in _PARAMETER_ORDER
     ]
-    signature_id = await driver.fetchval(_SQL, *arguments)
-    return int(signature_id) if signature_id is not None else None
+    row = await driver.fetchrow(_SQL, *arguments)
+    assert row is not None  # the final SELECT always returns one row
+    return FirstSignatureOutcome(row["signature_id"], row["person_id"], row["campaign_open"])

@@ -306,3 +306,27 @@ async def test_closing_takes_effect_at_once_for_signers_already_under_way(
         assert late.status_code == 409
     assert len(await _rows(session_factory, Signature)) == 1
     assert len(await _rows(session_factory, Person)) == 1
+
+
+async def test_one_person_signs_two_petitions(
+    client: httpx.AsyncClient,
+    publish_petition: Publish,
+    deliver_emails: Deliver,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await publish_petition()
+    await publish_petition(slug="second-petition", title="A second petition")
+    await client.post(SIGN, json=signer())
+    await client.post(
+        "/api/v1/campaigns/second-petition/signatures", json=signer(email=" ADA@example.org")
+    )
+    assert len(await _rows(session_factory, Person)) == 1
+    signatures = await _rows(session_factory, Signature)
+    assert len({s.campaign_id for s in signatures}) == 2
+    assert len({s.person_id for s in signatures}) == 1
+    assert len(await _rows(session_factory, ConsentRecord)) == 2
+    first, second = await deliver_emails()
+    assert "A second petition" in second["Subject"]
+    assert (await client.get(confirmation_path(second))).status_code == 200
+    counts = (await client.get("/api/v1/campaigns/second-petition")).json()["counts"]
+    assert counts == {"confirmed": 1, "pending": 0}
