@@ -8,7 +8,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -92,15 +92,8 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = problem(
-            413,
-            "body-too-large",
-            "Request body too large",
-            f"the body must be at most {MAX_BODY_BYTES} bytes",
-            field="body",
-        )
         if _declared_length(scope) > MAX_BODY_BYTES:
-            await too_large(scope, receive, send)
+            await _body_too_large()(scope, receive, send)
             return
 
         received = 0
@@ -122,7 +115,17 @@ class BodySizeLimit:
 
         await self.app(scope, counting_receive, guarded_send)
         if overflowed:
-            await too_large(scope, receive, send)
+            await _body_too_large()(scope, receive, send)
+
+
+def _body_too_large() -> Response:
+    return problem(
+        413,
+        "body-too-large",
+        "Request body too large",
+        f"the body must be at most {MAX_BODY_BYTES} bytes",
+        field="body",
+    )
 
 
 def _declared_length(scope: Scope) -> int:
