@@ -3,9 +3,9 @@ consents, signatures and the outbox together, in the caller's one transaction.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.cache import SignableCampaign
@@ -20,6 +20,8 @@ from campaign.signatures.models import Signature, SignatureStatus
 from campaign.signatures.postgres import insert_first_signature
 from campaign.signatures.schemas import SignatureInput, SigningContext, Tracking
 from campaign.tokens import hash_token, new_token
+
+_SIGNATURES = cast(Table, Signature.__table__)
 
 
 async def sign_petition(
@@ -75,7 +77,7 @@ async def sign_petition(
                 await _send_confirmation(session, campaign, data, token)
             return
     await _handle_repeat_signature(
-        session, campaign, person_id, data, context, postcode, max_emails_per_signature
+        session, campaign, person_id, data, context, row, token, max_emails_per_signature
     )
 
 
@@ -132,7 +134,7 @@ def _signature_row(
 async def _insert_signature(session: AsyncSession, row: dict[str, Any]) -> int | None:
     """Insert the signature unless this person already signed; the unique index
     settles concurrent attempts. Returns the new id, or None for a repeat."""
-    table = Signature.__table__
+    table = _SIGNATURES
     result = await session.execute(
         insert_for(session, table)
         .values(**row)
@@ -148,73 +150,67 @@ async def _handle_repeat_signature(
     person_id: int,
     data: SignatureInput,
     context: SigningContext,
-    postcode: str | None,
+    row: dict[str, Any],
+    token: str,
     max_emails: int,
 ) -> None:
+    """This person has a signature here already. Answer by email, within the cap:
+    a fresh link if it is pending, a notice if it is confirmed."""
     if context.over_rate_limit:
         return  # a flood of repeats must not become a flood of emails
-    # Row lock: concurrent repeats of one address are taken one at a time, so the
-    # email cap below holds.
-    signature = (
-        await session.execute(
-            select(Signature)
-            .where(Signature.campaign_id == campaign.id, Signature.person_id == person_id)
-            .with_for_update()
+    table = _SIGNATURES
+    this_signature = (table.c.campaign_id == campaign.id) & (table.c.person_id == person_id)
+    # Counting the email and checking the cap in one UPDATE holds the row lock for
+    # both, so concurrent repeats of one address cannot go past the cap.
+    status = await session.scalar(
+        update(table)
+        .where(
+            this_signature,
+            table.c.status.in_([SignatureStatus.PENDING, SignatureStatus.CONFIRMED]),
+            table.c.emails_sent < max_emails,
         )
-    ).scalar_one()
-    if signature.status == SignatureStatus.FRAUDULENT:
+        .values(
+            emails_sent=table.c.emails_sent + 1,
+            # A new link replaces the old one, so only the newest email's link works.
+            confirmation_token_hash=case(
+                (table.c.status == SignatureStatus.PENDING, row["confirmation_token_hash"]),
+                else_=table.c.confirmation_token_hash,
+            ),
+        )
+        .returning(table.c.status)
+    )
+    if status == SignatureStatus.PENDING:
+        await _send_confirmation(session, campaign, data, token)
+    elif status == SignatureStatus.CONFIRMED:
+        await _send_already_signed(session, campaign, data)
+    elif await _reopen_held_signature(session, this_signature, row, max_emails):
         # Held by the rate limit earlier (perhaps someone else typed this address):
         # a signature made within the limit gets its chance to be confirmed.
-        await _reopen_as_pending(session, campaign, signature, data, context, postcode)
-        return
-    if signature.emails_sent >= max_emails:
-        return
-    if signature.status == SignatureStatus.PENDING:
-        token = new_token()
-        signature.confirmation_token_hash = hash_token(token)
-        signature.emails_sent += 1
+        await _record_email_updates_choice(session, campaign, person_id, data, context)
         await _send_confirmation(session, campaign, data, token)
-    elif signature.status == SignatureStatus.CONFIRMED:
-        signature.emails_sent += 1
-        await enqueue_email(
-            session,
-            EmailKind.ALREADY_SIGNED,
-            to_address=data.email.typed,
-            to_name=_display_name(data),
-            context={
-                "given_name": data.given_name,
-                "campaign_title": campaign.title,
-                "campaign_slug": campaign.slug,
-            },
-            campaign_id=campaign.id,
+    # Otherwise the signature was invalidated by staff or has had its emails: silence.
+
+
+async def _reopen_held_signature(
+    session: AsyncSession, this_signature: Any, row: dict[str, Any], max_emails: int
+) -> bool:
+    """Turn a signature held as fraudulent into a pending one with the new details."""
+    table = _SIGNATURES
+    kept = {"campaign_id", "created_at", "emails_sent"}
+    reopened = await session.scalar(
+        update(table)
+        .where(
+            this_signature,
+            table.c.status == SignatureStatus.FRAUDULENT,
+            table.c.emails_sent < max_emails,
         )
-    # An invalidated signature stays invalidated, silently.
-    await session.flush()
-
-
-async def _reopen_as_pending(
-    session: AsyncSession,
-    campaign: SignableCampaign,
-    signature: Signature,
-    data: SignatureInput,
-    context: SigningContext,
-    postcode: str | None,
-) -> None:
-    token = new_token()
-    signature.status = SignatureStatus.PENDING
-    signature.email = data.email.typed
-    signature.given_name = data.given_name
-    signature.family_name = data.family_name
-    signature.country = data.country
-    signature.postcode = postcode
-    signature.comment = data.comment or None
-    signature.email_updates = data.consent.email_updates
-    signature.ip_address = context.ip_address
-    signature.confirmation_token_hash = hash_token(token)
-    signature.emails_sent += 1
-    await session.flush()
-    await _record_email_updates_choice(session, campaign, signature.person_id, data, context)
-    await _send_confirmation(session, campaign, data, token)
+        .values(
+            {name: value for name, value in row.items() if name not in kept}
+            | {"emails_sent": table.c.emails_sent + 1}
+        )
+        .returning(table.c.id)
+    )
+    return reopened is not None
 
 
 async def _record_email_updates_choice(
@@ -244,6 +240,23 @@ async def _send_confirmation(
         to_address=data.email.typed,
         to_name=_display_name(data),
         context=_confirmation_context(campaign, data, token),
+        campaign_id=campaign.id,
+    )
+
+
+async def _send_already_signed(
+    session: AsyncSession, campaign: SignableCampaign, data: SignatureInput
+) -> None:
+    await enqueue_email(
+        session,
+        EmailKind.ALREADY_SIGNED,
+        to_address=data.email.typed,
+        to_name=_display_name(data),
+        context={
+            "given_name": data.given_name,
+            "campaign_title": campaign.title,
+            "campaign_slug": campaign.slug,
+        },
         campaign_id=campaign.id,
     )
 

@@ -118,6 +118,7 @@ async def test_a_repeat_while_pending_sends_a_fresh_link(
     await client.post(SIGN, json=signer())
     await client.post(SIGN, json=signer())
     first, second = await deliver_emails()
+    assert "Stop arms transfers" in first["Subject"]
     assert "confirm your signature" in second["Subject"]
     # Only the newest link works, so a lost first email does not matter.
     assert (await client.get(confirmation_path(first))).status_code == 404
@@ -326,6 +327,7 @@ async def test_one_person_signs_two_petitions(
     assert len({s.person_id for s in signatures}) == 1
     assert len(await _rows(session_factory, ConsentRecord)) == 2
     first, second = await deliver_emails()
+    assert "Stop arms transfers" in first["Subject"]
     assert "A second petition" in second["Subject"]
     assert (await client.get(confirmation_path(second))).status_code == 200
     counts = (await client.get("/api/v1/campaigns/second-petition")).json()["counts"]
