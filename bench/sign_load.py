@@ -107,7 +107,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(
         description="Load benchmark for signing a petition (see the module docstring).",
     )
-    parser.add_argument("--concurrency", type=int, default=16, help="HTTP clients at once")
+    parser.add_argument("--concurrency", type=int, default=24, help="HTTP clients at once")
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
     parser.add_argument(
