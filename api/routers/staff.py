@@ -15,29 +15,29 @@ router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
 @router.get("/me")
 async def who_am_i(token: Viewer) -> TokenView:
-    return TokenView.of(token)
+    return TokenView.model_validate(token)
 
 
 @router.get("/tokens")
 async def list_tokens(session: SessionDep, _staff: Admin) -> list[TokenView]:
-    return [TokenView.of(token) for token in await staff.list_tokens(session)]
+    return [TokenView.model_validate(token) for token in await staff.list_tokens(session)]
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED)
 async def create_token(data: TokenCreate, session: SessionDep, _staff: Admin) -> CreatedToken:
     token, secret = await staff.create_token(session, name=data.name, role=data.role)
-    return CreatedToken(**TokenView.of(token).model_dump(), token=secret)
+    return CreatedToken(**TokenView.model_validate(token).model_dump(), token=secret)
 
 
 @router.post("/tokens/{token_id}/revoke")
 async def revoke_token(token_id: int, session: SessionDep, _staff: Admin) -> TokenView:
-    return TokenView.of(await staff.revoke_token(session, token_id))
+    return TokenView.model_validate(await staff.revoke_token(session, token_id))
 
 
 @router.get("/consent-texts")
 async def list_consent_texts(session: SessionDep, _staff: Viewer) -> list[ConsentTextView]:
     texts = await consents.list_consent_texts(session)
-    return [ConsentTextView.of(text) for text in texts]
+    return [ConsentTextView.model_validate(text) for text in texts]
 
 
 @router.post("/consent-texts", status_code=status.HTTP_201_CREATED)
@@ -45,4 +45,4 @@ async def add_consent_text(
     data: ConsentTextCreate, session: SessionDep, _staff: Editor
 ) -> ConsentTextView:
     text = await consents.add_consent_text(session, data)
-    return ConsentTextView.of(text)
+    return ConsentTextView.model_validate(text)

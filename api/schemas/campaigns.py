@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.rendering import render_markdown
@@ -25,14 +25,12 @@ class StaffCounts(Counts):
 
 
 class ConsentWording(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     version: int
     language: str
     text: str
-
-    @classmethod
-    def of(cls, text: ConsentText) -> ConsentWording:
-        return cls(id=text.id, version=text.version, language=text.language, text=text.text)
 
 
 class CampaignLinks(BaseModel):
@@ -71,7 +69,7 @@ class PublicCampaignView(BaseModel):
             language=campaign.language,
             state=campaign.state,
             postcode=campaign.postcode_mode,
-            consent=ConsentWording.of(consent),
+            consent=ConsentWording.model_validate(consent),
             counts=Counts(confirmed=counts.confirmed, pending=counts.pending),
             published_at=campaign.published_at,
             closed_at=campaign.closed_at,
@@ -79,47 +77,38 @@ class PublicCampaignView(BaseModel):
 
 
 class StaffCampaignView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     kind: str
     slug: str
     title: str
     summary: str
     body_markdown: str
-    body_html: str
     target: str
     signature_goal: int | None
     language: str
     state: str
     postcode_mode: str
     consent_text_id: int
-    counts: StaffCounts | None
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
     closed_at: datetime | None
+    # Only when reading one campaign: counting every campaign of a list costs too much.
+    counts: StaffCounts | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def body_html(self) -> str:
+        return render_markdown(self.body_markdown)
 
     @classmethod
     def of(cls, campaign: Campaign, counts: SignatureCounts | None = None) -> StaffCampaignView:
-        return cls(
-            id=campaign.id,
-            kind=campaign.kind,
-            slug=campaign.slug,
-            title=campaign.title,
-            summary=campaign.summary,
-            body_markdown=campaign.body_markdown,
-            body_html=render_markdown(campaign.body_markdown),
-            target=campaign.target,
-            signature_goal=campaign.signature_goal,
-            language=campaign.language,
-            state=campaign.state,
-            postcode_mode=campaign.postcode_mode,
-            consent_text_id=campaign.consent_text_id,
-            counts=StaffCounts(**vars(counts)) if counts else None,
-            created_at=campaign.created_at,
-            updated_at=campaign.updated_at,
-            published_at=campaign.published_at,
-            closed_at=campaign.closed_at,
-        )
+        view = cls.model_validate(campaign)
+        if counts is not None:
+            view.counts = StaffCounts(**vars(counts))
+        return view
 
 
 class CampaignPage(BaseModel):

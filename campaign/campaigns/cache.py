@@ -8,7 +8,7 @@ again by the database in the signing transaction itself."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,15 +28,7 @@ class SignableCampaign:
 
     @classmethod
     def of(cls, campaign: Campaign) -> SignableCampaign:
-        return cls(
-            id=campaign.id,
-            slug=campaign.slug,
-            title=campaign.title,
-            language=campaign.language,
-            state=campaign.state,
-            postcode_mode=campaign.postcode_mode,
-            consent_text_id=campaign.consent_text_id,
-        )
+        return cls(**{field.name: getattr(campaign, field.name) for field in fields(cls)})
 
 
 class SignableCampaignCache:
