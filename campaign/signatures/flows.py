@@ -40,19 +40,10 @@ async def sign_petition(
     status = SignatureStatus.FRAUDULENT if context.over_rate_limit else SignatureStatus.PENDING
     token = new_token()
     row = _signature_row(campaign, data, context, postcode, status, token)
+    person_id: int | None = None
     if session.get_bind().dialect.name == "postgresql":
-        first_signature = {
-            **row,
-            "email_normalised": data.email.normalised,
-            "now": row["created_at"],
-            "consent_text_id": campaign.consent_text_id,
-            "language": campaign.language,
-            "email_kind": EmailKind.SIGNATURE_CONFIRMATION.value,
-            "to_name": _display_name(data),
-            "email_context": _confirmation_context(campaign, data, token),
-            "send_email": status == SignatureStatus.PENDING,
-        }
-        outcome = await insert_first_signature(session, first_signature)
+        values = _first_signature_values(campaign, data, row, token)
+        outcome = await insert_first_signature(session, values)
         if outcome.signature_id is not None:
             return
         if not outcome.campaign_open:
@@ -60,7 +51,6 @@ async def sign_petition(
         person_id = outcome.person_id
     else:
         await _ensure_still_open(session, campaign.id)
-        person_id = None
     if person_id is None:
         person_id = await upsert_person(
             session,
@@ -70,8 +60,7 @@ async def sign_petition(
             country=data.country,
             postcode=postcode,
         )
-        signature_id = await _insert_signature(session, {**row, "person_id": person_id})
-        if signature_id is not None:
+        if await _insert_signature(session, {**row, "person_id": person_id}) is not None:
             await _record_email_updates_choice(session, campaign, person_id, data, context)
             if status == SignatureStatus.PENDING:
                 await _send_confirmation(session, campaign, data, token)
@@ -79,6 +68,24 @@ async def sign_petition(
     await _handle_repeat_signature(
         session, campaign, person_id, data, context, row, token, max_emails_per_signature
     )
+
+
+def _first_signature_values(
+    campaign: SignableCampaign, data: SignatureInput, row: dict[str, Any], token: str
+) -> dict[str, Any]:
+    """The parameters of the one-statement first signature: the signature's row, plus
+    what the person, consent and email rows take beside it."""
+    return {
+        **row,
+        "email_normalised": data.email.normalised,
+        "now": row["created_at"],
+        "consent_text_id": campaign.consent_text_id,
+        "language": campaign.language,
+        "email_kind": EmailKind.SIGNATURE_CONFIRMATION.value,
+        "to_name": _display_name(data),
+        "email_context": _confirmation_context(campaign, data, token),
+        "send_email": row["status"] == SignatureStatus.PENDING,
+    }
 
 
 async def _ensure_still_open(session: AsyncSession, campaign_id: int) -> None:
