@@ -7,7 +7,6 @@ from pathlib import Path
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import (
     CampaignToSign,
@@ -18,7 +17,7 @@ from api.deps import (
     SigningOverLimit,
 )
 from api.schemas.campaigns import PublicCampaignView
-from api.schemas.signatures import SignatureConfirmed, SignatureReceived
+from api.schemas.signatures import ConfirmationRequest, SignatureConfirmed, SignatureReceived
 from campaign.consents.service import get_consent_text
 from campaign.errors import CampaignError
 from campaign.signatures.flows import confirm_signature, sign_petition
@@ -57,12 +56,6 @@ async def sign(
         max_emails_per_signature=settings.max_emails_per_signature,
     )
     return SignatureReceived()
-
-
-class ConfirmationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    token: str = Field(min_length=10, max_length=100)
 
 
 @router.post("/api/v1/signatures/confirm")

@@ -1,8 +1,16 @@
-"""The answers of the public signing API."""
+"""The public signing API's confirmation request and its answers."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ConfirmationRequest(BaseModel):
+    """The token from the confirmation email's link, for clients that confirm by API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=10, max_length=100)
 
 
 class SignatureReceived(BaseModel):
