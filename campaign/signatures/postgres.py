@@ -124,7 +124,10 @@ async def insert_first_signature(
     The statement goes straight to asyncpg on the session's own connection: this path
     runs for nearly every signature in a surge, and SQLAlchemy's statement handling
     cost more CPU than the database spends on it. Being one statement, it is atomic
-    on its own; inside the session's transaction when one has begun, it joins it."""
+    on its own; inside the session's transaction when one has begun, it joins it. It
+    uses the session's connection, never a second one: requests that hold one pooled
+    connection while waiting for another deadlock the pool under load (the
+    200-request concurrency test shows it)."""
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None
