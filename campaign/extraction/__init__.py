@@ -1,0 +1,20 @@
+"""Calls to action in press releases: who must act, what they must do, how strongly,
+and where in the text it is said."""
+
+from __future__ import annotations
+
+from campaign.extraction.extractor import Extractor, RuleExtractor, default_extractor
+from campaign.extraction.models import CallToAction, Strength
+
+__all__ = [
+    "CallToAction",
+    "Extractor",
+    "RuleExtractor",
+    "Strength",
+    "extract_calls_to_action",
+]
+
+
+def extract_calls_to_action(text: str, *, organisation: str | None = None) -> list[CallToAction]:
+    """The calls to action of `text`, with offsets into `text` as given."""
+    return default_extractor().extract(text, organisation=organisation)
