@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -80,6 +82,35 @@ async def _run_worker() -> None:
         await OutboxWorker(create_session_factory(engine), settings).run(stop)
     finally:
         await engine.dispose()
+
+
+@app.command()
+def extract(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A release: plain text or Markdown.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
+    organisation: Annotated[
+        str | None, typer.Option(help="Who published it, if the text does not say.")
+    ] = None,
+) -> None:
+    """Print the calls to action of FILE (no server or database needed)."""
+    from campaign.extraction import extract_calls_to_action
+
+    # Decoded as stored (no newline translation), so offsets index the file's own text.
+    text = file.read_bytes().decode("utf-8")
+    calls = extract_calls_to_action(text, organisation=organisation)
+    if as_json:
+        fields = ("sentence", "start", "end", "targets", "action", "strength", "confidence")
+        rows = [{name: getattr(call, name) for name in fields} for call in calls]
+        typer.echo(json.dumps({"calls_to_action": rows}, ensure_ascii=False, indent=2))
+        return
+    if not calls:
+        typer.echo("no calls to action found")
+    for number, call in enumerate(calls, 1):
+        targets = ", ".join(call.targets) or "(nobody named)"
+        typer.echo(f"{number:>2}. [{call.strength}] {targets}: {call.action}")
+        typer.echo(f"    chars {call.start}-{call.end}, confidence {call.confidence:.2f}")
 
 
 @db_app.command("upgrade")

@@ -40,6 +40,14 @@ AGENT_NOUNS = {
     "minister", "ministry", "nation", "official", "parliament", "party", "police", "politician",
     "president", "prime", "regime", "regulator", "senate", "senator", "side", "state",
     "supplier", "union", "world", "community", "operator", "producer", "group",
+    "board", "cabinet", "city", "commissioner", "county", "department", "municipality",
+    "province", "region", "mayor", "secretary", "prosecutor", "ambassador", "envoy",
+    "delegate", "negotiator", "representative", "mp", "mep", "candidate", "chair", "chief",
+    "director", "executive", "ceo", "employer", "landlord", "retailer", "supermarket", "brand",
+    "airline", "utility", "platform", "fund", "developer", "owner", "provider", "insurer",
+    "lender", "shareholder", "importer", "exporter", "trader", "firm", "university", "school",
+    "hospital", "federation", "league", "coalition", "alliance", "organisation",
+    "organization", "ally", "partner", "signatory", "actor", "people", "citizen",
 }  # fmt: skip
 # Heads of callers whose demands the organisation only reports.
 THIRD_PARTY_CALLERS = {
