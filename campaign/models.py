@@ -5,16 +5,19 @@ from campaign.consents.models import ConsentRecord, ConsentText
 from campaign.db import Base
 from campaign.outbox.models import OutboxMessage
 from campaign.people.models import Person
+from campaign.releases.models import CallToActionRecord, Release
 from campaign.signatures.models import Signature
 from campaign.staff.models import ApiToken
 
 __all__ = [
     "ApiToken",
     "Base",
+    "CallToActionRecord",
     "Campaign",
     "ConsentRecord",
     "ConsentText",
     "OutboxMessage",
     "Person",
+    "Release",
     "Signature",
 ]

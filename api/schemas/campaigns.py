@@ -91,6 +91,7 @@ class StaffCampaignView(BaseModel):
     state: str
     postcode_mode: str
     consent_text_id: int
+    release_id: int | None
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None

@@ -19,6 +19,7 @@ from campaign.campaigns.service import get_public_campaign
 @dataclass(frozen=True)
 class SignableCampaign:
     id: int
+    kind: str
     slug: str
     title: str
     language: str

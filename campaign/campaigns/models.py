@@ -13,6 +13,9 @@ from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
 
 class CampaignKind(StrEnum):
     PETITION = "petition"
+    # A letter to officials; its body is the draft letter (sending comes with the target
+    # directory).
+    LETTER = "letter"
 
 
 class CampaignState(StrEnum):
@@ -32,7 +35,7 @@ class PostcodeMode(StrEnum):
 class Campaign(Base):
     __tablename__ = "campaigns"
     __table_args__ = (
-        CheckConstraint("kind IN ('petition')", name="kind"),
+        CheckConstraint("kind IN ('petition', 'letter')", name="kind"),
         CheckConstraint("state IN ('draft', 'published', 'closed')", name="state"),
         CheckConstraint(
             "postcode_mode IN ('hidden', 'optional', 'required')", name="postcode_mode"
@@ -52,6 +55,8 @@ class Campaign(Base):
     state: Mapped[str] = mapped_column(String(20), default=CampaignState.DRAFT)
     postcode_mode: Mapped[str] = mapped_column(String(20), default=PostcodeMode.OPTIONAL)
     consent_text_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("consent_texts.id"))
+    # The release this campaign was drafted from, if any.
+    release_id: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("releases.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from campaign.campaigns.models import PostcodeMode
+from campaign.campaigns.models import CampaignKind, PostcodeMode
 from campaign.types import (
     LanguageTag,
     MarkdownText,
@@ -20,6 +20,7 @@ class CampaignCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     slug: Slug
+    kind: CampaignKind = CampaignKind.PETITION
     title: Title
     summary: Summary
     body_markdown: MarkdownText

@@ -9,7 +9,7 @@ from sqlalchemy import Table, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.cache import SignableCampaign
-from campaign.campaigns.models import Campaign, CampaignState, PostcodeMode
+from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, PostcodeMode
 from campaign.consents.service import record_consent
 from campaign.db import insert_for, utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound
@@ -36,6 +36,8 @@ async def sign_petition(
     whether this was a first signature, a repeat, or one held as fraudulent."""
     if campaign.state != CampaignState.PUBLISHED:
         raise InvalidState("this petition is not open for signatures", field="slug")
+    if campaign.kind != CampaignKind.PETITION:
+        raise InvalidState("this campaign takes letters, not signatures", field="slug")
     postcode = _postcode_for(campaign, data.postcode)
     status = SignatureStatus.FRAUDULENT if context.over_rate_limit else SignatureStatus.PENDING
     token = new_token()

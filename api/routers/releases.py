@@ -1,0 +1,91 @@
+"""Staff API: submit a release, review its calls to action, draft campaigns from them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from api.deps import Editor, SessionDep, Viewer
+from api.schemas.campaigns import StaffCampaignView
+from api.schemas.releases import (
+    CallView,
+    DraftedCampaign,
+    IngestedRelease,
+    ReleaseSummary,
+    ReleaseView,
+)
+from campaign.extraction.extractor import default_extractor
+from campaign.releases import service
+from campaign.releases.schemas import CallMerge, CallUpdate, DraftRequest, ReleaseSubmission
+
+router = APIRouter(prefix="/api/v1/staff", tags=["staff: releases"])
+
+
+@router.post("/releases", status_code=status.HTTP_201_CREATED)
+async def submit_release(
+    data: ReleaseSubmission, session: SessionDep, _staff: Editor, response: Response
+) -> IngestedRelease:
+    release, created = await service.ingest_release(session, data, default_extractor())
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    calls = await service.calls_of(session, release.id)
+    return IngestedRelease(
+        release=ReleaseView.model_validate(release),
+        created=created,
+        calls_to_action=[CallView.model_validate(c) for c in calls],
+    )
+
+
+@router.get("/releases")
+async def list_releases(
+    session: SessionDep,
+    _staff: Viewer,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[ReleaseSummary]:
+    releases = await service.list_releases(session, limit=limit, offset=offset)
+    return [ReleaseSummary.model_validate(r) for r in releases]
+
+
+@router.get("/releases/{release_id}")
+async def read_release(release_id: int, session: SessionDep, _staff: Viewer) -> ReleaseView:
+    return ReleaseView.model_validate(await service.get_release(session, release_id))
+
+
+@router.get("/releases/{release_id}/calls")
+async def list_calls(release_id: int, session: SessionDep, _staff: Viewer) -> list[CallView]:
+    release = await service.get_release(session, release_id)
+    return [CallView.model_validate(c) for c in await service.calls_of(session, release.id)]
+
+
+@router.patch("/calls/{call_id}")
+async def update_call(
+    call_id: int, data: CallUpdate, session: SessionDep, _staff: Editor
+) -> CallView:
+    call = await service.get_call(session, call_id)
+    return CallView.model_validate(await service.update_call(session, call, data))
+
+
+@router.post("/calls/{call_id}/reject")
+async def reject_call(call_id: int, session: SessionDep, _staff: Editor) -> CallView:
+    call = await service.get_call(session, call_id)
+    return CallView.model_validate(await service.reject_call(session, call))
+
+
+@router.post("/calls/merge")
+async def merge_calls(data: CallMerge, session: SessionDep, _staff: Editor) -> CallView:
+    return CallView.model_validate(await service.merge_calls(session, data))
+
+
+@router.post("/releases/{release_id}/drafts", status_code=status.HTTP_201_CREATED)
+async def draft_campaign(
+    release_id: int, data: DraftRequest, session: SessionDep, _staff: Editor
+) -> DraftedCampaign:
+    release = await service.get_release(session, release_id)
+    campaign = await service.draft_campaign(session, release, data)
+    calls = [await service.get_call(session, call_id) for call_id in data.call_ids]
+    return DraftedCampaign(
+        campaign=StaffCampaignView.of(campaign),
+        calls_to_action=[CallView.model_validate(c) for c in calls],
+    )

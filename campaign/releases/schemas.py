@@ -1,0 +1,49 @@
+"""What staff send: a release to read, changes to a call to action, drafts to make."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+
+from campaign.campaigns.models import CampaignKind
+from campaign.extraction.models import Strength
+from campaign.releases.models import ReleaseFormat
+from campaign.types import ActionText, LanguageTag, ReleaseContent, Slug, TargetName, Title
+
+
+class ReleaseSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    content: ReleaseContent
+    format: ReleaseFormat = ReleaseFormat.TEXT
+    title: Title | None = None
+    organisation: TargetName | None = None
+    published_on: date | None = None
+    language: LanguageTag = "en"
+    source_url: HttpUrl | None = None
+
+
+class CallUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    targets: Annotated[list[TargetName], Field(max_length=20)] | None = None
+    action: ActionText | None = None
+    strength: Strength | None = None
+
+
+class CallMerge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    call_ids: Annotated[list[int], Field(min_length=2, max_length=20)]
+
+
+class DraftRequest(BaseModel):
+    """One call, or several addressed to the same target, become one draft campaign."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    call_ids: Annotated[list[int], Field(min_length=1, max_length=20)]
+    kind: CampaignKind = CampaignKind.PETITION
+    slug: Slug | None = None

@@ -1,0 +1,255 @@
+"""Releases: take one in, find its calls to action, let staff review them, and turn
+them into draft campaigns. Nothing here publishes anything."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaign.campaigns.models import Campaign, CampaignKind
+from campaign.campaigns.schemas import CampaignCreate
+from campaign.campaigns.service import create_campaign
+from campaign.errors import InvalidInput, InvalidState, NotFound
+from campaign.extraction import Extractor
+from campaign.extraction.models import CallToAction, Strength
+from campaign.releases.drafting import draft_for
+from campaign.releases.models import CallStatus, CallToActionRecord, Release
+from campaign.releases.schemas import CallMerge, CallUpdate, DraftRequest, ReleaseSubmission
+from campaign.releases.text import content_hash, text_of
+
+# When calls are merged, the strongest wording stands for the merged one.
+_STRENGTH_ORDER = [
+    Strength.OTHER,
+    Strength.SHOULD,
+    Strength.MUST,
+    Strength.CALL,
+    Strength.URGE,
+    Strength.DEMAND,
+]
+
+
+async def ingest_release(
+    session: AsyncSession, data: ReleaseSubmission, extractor: Extractor
+) -> tuple[Release, bool]:
+    """Store the release and its calls to action. Returns (release, created); a release
+    seen before (same text) is returned as it is, with the review work done on it."""
+    text = text_of(data.content, data.format)
+    digest = content_hash(text)
+    existing = await _release_by_hash(session, digest)
+    if existing is not None:
+        return existing, False
+    # The parser is CPU-bound: run it off the event loop so other requests go on.
+    calls = await asyncio.to_thread(extractor.extract, text, organisation=data.organisation)
+    release = Release(
+        content_hash=digest,
+        title=data.title,
+        organisation=data.organisation,
+        published_on=data.published_on,
+        language=data.language,
+        source_format=data.format.value,
+        source_url=str(data.source_url) if data.source_url else None,
+        submitted=data.content,
+        text=text,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(release)
+            await session.flush()
+    except IntegrityError:
+        # The same release submitted twice at once: the other request stored it.
+        stored = await _release_by_hash(session, digest)
+        assert stored is not None
+        return stored, False
+    session.add_all(_record(release.id, call) for call in calls)
+    await session.flush()
+    return release, True
+
+
+def _record(release_id: int, call: CallToAction) -> CallToActionRecord:
+    return CallToActionRecord(
+        release_id=release_id,
+        sentence=call.sentence,
+        start=call.start,
+        end=call.end,
+        targets=list(call.targets),
+        action=call.action,
+        strength=call.strength.value,
+        confidence=round(call.confidence, 3),
+        reason=call.reason,
+        status=CallStatus.PROPOSED,
+        edited=False,
+    )
+
+
+async def _release_by_hash(session: AsyncSession, digest: str) -> Release | None:
+    result = await session.execute(select(Release).where(Release.content_hash == digest))
+    return result.scalar_one_or_none()
+
+
+async def get_release(session: AsyncSession, release_id: int) -> Release:
+    release = await session.get(Release, release_id)
+    if release is None:
+        raise NotFound("no such release", field="release_id")
+    return release
+
+
+async def list_releases(session: AsyncSession, *, limit: int, offset: int) -> Sequence[Release]:
+    result = await session.execute(
+        select(Release).order_by(Release.id.desc()).limit(limit).offset(offset)
+    )
+    return result.scalars().all()
+
+
+async def calls_of(session: AsyncSession, release_id: int) -> Sequence[CallToActionRecord]:
+    result = await session.execute(
+        select(CallToActionRecord)
+        .where(CallToActionRecord.release_id == release_id)
+        .order_by(CallToActionRecord.start, CallToActionRecord.id)
+    )
+    return result.scalars().all()
+
+
+async def get_call(session: AsyncSession, call_id: int) -> CallToActionRecord:
+    call = await session.get(CallToActionRecord, call_id)
+    if call is None:
+        raise NotFound("no such call to action", field="call_id")
+    return call
+
+
+async def update_call(
+    session: AsyncSession, call: CallToActionRecord, data: CallUpdate
+) -> CallToActionRecord:
+    _ensure_open_for_review(call)
+    changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    if "targets" in changes:
+        call.targets = list(changes["targets"])
+    if "action" in changes:
+        call.action = changes["action"]
+    if "strength" in changes:
+        call.strength = Strength(changes["strength"]).value
+    if changes:
+        call.edited = True
+    await session.flush()
+    return call
+
+
+async def reject_call(session: AsyncSession, call: CallToActionRecord) -> CallToActionRecord:
+    _ensure_open_for_review(call)
+    call.status = CallStatus.REJECTED
+    await session.flush()
+    return call
+
+
+async def merge_calls(session: AsyncSession, data: CallMerge) -> CallToActionRecord:
+    """Fold several calls of one release into the first: its span covers them all,
+    its targets are all of theirs, its action joins theirs."""
+    calls = await _calls_for_use(session, data.call_ids, field="call_ids")
+    kept, *others = sorted(calls, key=lambda c: (c.start, c.id))
+    release = await get_release(session, kept.release_id)
+    kept.start = min(c.start for c in calls)
+    kept.end = max(c.end for c in calls)
+    kept.sentence = release.text[kept.start : kept.end]
+    kept.targets = _unique([t for c in calls for t in c.targets])
+    kept.action = "; ".join(_unique([c.action for c in calls if c.action]))
+    kept.strength = max((Strength(c.strength) for c in calls), key=_STRENGTH_ORDER.index).value
+    kept.confidence = min(c.confidence for c in calls)
+    kept.edited = True
+    for other in others:
+        other.status = CallStatus.MERGED
+        other.merged_into_id = kept.id
+    await session.flush()
+    return kept
+
+
+async def draft_campaign(session: AsyncSession, release: Release, data: DraftRequest) -> Campaign:
+    """A draft campaign (never published here) from one call, or several calls to the
+    same target, linked back to the release."""
+    calls = await _calls_for_use(session, data.call_ids, field="call_ids")
+    if any(call.release_id != release.id for call in calls):
+        raise InvalidInput("every call must come from this release", field="call_ids")
+    _ensure_same_targets(calls)
+    draft = draft_for(release, calls, CampaignKind(data.kind))
+    slug = data.slug or await _free_slug(session, _slugify(draft.title))
+    campaign = await create_campaign(
+        session,
+        CampaignCreate(
+            slug=slug,
+            kind=data.kind,
+            title=draft.title,
+            summary=draft.summary,
+            body_markdown=draft.body_markdown,
+            target=draft.target,
+            language=release.language,
+        ),
+    )
+    campaign.release_id = release.id
+    for call in calls:
+        call.status = CallStatus.ACCEPTED
+        call.campaign_id = campaign.id
+    await session.flush()
+    return campaign
+
+
+async def _calls_for_use(
+    session: AsyncSession, call_ids: list[int], *, field: str
+) -> list[CallToActionRecord]:
+    if len(set(call_ids)) != len(call_ids):
+        raise InvalidInput("a call is named twice", field=field)
+    result = await session.execute(
+        select(CallToActionRecord).where(CallToActionRecord.id.in_(call_ids))
+    )
+    calls = list(result.scalars())
+    if len(calls) != len(call_ids):
+        raise NotFound("no such call to action", field=field)
+    if len({c.release_id for c in calls}) != 1:
+        raise InvalidInput("the calls come from different releases", field=field)
+    for call in calls:
+        if call.status in {CallStatus.REJECTED, CallStatus.MERGED}:
+            raise InvalidState(f"call {call.id} is {call.status}", field=field)
+    return calls
+
+
+def _ensure_open_for_review(call: CallToActionRecord) -> None:
+    if call.status != CallStatus.PROPOSED:
+        raise InvalidState(f"this call is {call.status} and can no longer change", field="status")
+
+
+def _ensure_same_targets(calls: list[CallToActionRecord]) -> None:
+    addressees = {frozenset(_normalised(t) for t in call.targets) for call in calls}
+    if len(addressees) > 1:
+        raise InvalidInput("calls in one campaign must have the same targets", field="call_ids")
+
+
+def _normalised(target: str) -> str:
+    return re.sub(r"^(the|all|every|both)\s+", "", target.strip().lower())
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    slug = "-".join(words)[:60].strip("-")
+    return slug if len(slug) >= 3 else "campaign"
+
+
+async def _free_slug(session: AsyncSession, base: str) -> str:
+    taken = set(
+        (
+            await session.execute(select(Campaign.slug).where(Campaign.slug.like(f"{base}%")))
+        ).scalars()
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
