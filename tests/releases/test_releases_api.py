@@ -102,7 +102,9 @@ async def test_staff_edit_reject_and_merge_calls(client: httpx.AsyncClient, edit
     assert edited.json()["targets"] == ["Ministers"] and edited.json()["edited"] is True
 
     merged = await client.post(
-        "/api/v1/staff/calls/merge", json={"call_ids": [they["id"], ministers["id"]]}, headers=editor
+        "/api/v1/staff/calls/merge",
+        json={"call_ids": [they["id"], ministers["id"]]},
+        headers=editor,
     )
     assert merged.status_code == 200
     assert merged.json()["id"] == ministers["id"]
@@ -143,7 +145,9 @@ async def test_a_call_becomes_a_draft_petition_that_a_person_publishes(
     assert signed.status_code == 202
 
 
-async def test_a_letter_draft_addresses_the_official(client: httpx.AsyncClient, editor: dict) -> None:
+async def test_a_letter_draft_addresses_the_official(
+    client: httpx.AsyncClient, editor: dict
+) -> None:
     submitted = (await submit(client, editor)).json()
     ministers = next(c for c in submitted["calls_to_action"] if c["targets"] == ["Ministers"])
     drafted = await client.post(
