@@ -6,18 +6,22 @@ import asyncio
 import json
 import os
 import signal
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from campaign.campaigns.models import CampaignState
-from campaign.campaigns.service import create_campaign, get_campaign, publish_campaign
+from campaign.campaigns.models import Campaign, CampaignKind, CampaignState
+from campaign.campaigns.service import publish_campaign
 from campaign.config import Settings, get_settings
 from campaign.db import create_engine, create_session_factory, transaction
-from campaign.demo import DEMO_PETITION
-from campaign.errors import NotFound
+from campaign.demo import DEMO_RELEASE
+from campaign.extraction.extractor import default_extractor
 from campaign.migrate import upgrade_database
+from campaign.releases.models import CallToActionRecord
+from campaign.releases.schemas import DraftRequest
+from campaign.releases.service import calls_of, draft_campaign, ingest_release
 from campaign.staff.models import Role
 from campaign.staff.service import create_token
 
@@ -145,14 +149,20 @@ def demo(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Migrate, publish a sample petition, print its addresses and a staff token, serve."""
+    """Migrate, read a sample release, draft and publish a petition from one of its
+    calls to action, print its addresses and a staff token, serve."""
     settings = get_settings()
     upgrade_database(settings.database_url)
-    slug, token = asyncio.run(_prepare_demo())
+    demo_run = asyncio.run(_prepare_demo())
     base = f"http://{host}:{port}"
+    slug = demo_run.slug
+    typer.echo(f"Sample release read: {DEMO_RELEASE.title}\n\nCalls to action found:")
+    for number, call in enumerate(demo_run.calls, 1):
+        targets = ", ".join(call.targets) or "(nobody named)"
+        typer.echo(f"  {number}. [{call.strength}] {targets}: {call.action}")
     typer.echo(
         f"""
-Sample petition published: {DEMO_PETITION.title}
+Petition drafted from call {demo_run.chosen} and published: {demo_run.title}
 
   Read it:    curl {base}/api/v1/campaigns/{slug}
   Sign it:    curl -X POST {base}/api/v1/campaigns/{slug}/signatures \\
@@ -161,26 +171,48 @@ Sample petition published: {DEMO_PETITION.title}
                      "country": "GB", "consent": {{"email_updates": false}}}}'
   Emails:     written as .eml files to {settings.email_file_dir.resolve()}
               (open the newest one and follow its link to confirm)
-  Staff API:  curl -H 'Authorization: Bearer {token}' {base}/api/v1/staff/campaigns
+  Staff API:  curl -H 'Authorization: Bearer {demo_run.token}' {base}/api/v1/staff/releases
   API schema: {base}/openapi.json
 
-Staff token (admin, shown once): {token}
+Staff token (admin, shown once): {demo_run.token}
 """
     )
     _run_server(settings, host, port)
 
 
-async def _prepare_demo() -> tuple[str, str]:
+@dataclass(frozen=True)
+class _DemoRun:
+    calls: list[CallToActionRecord]
+    chosen: int
+    slug: str
+    title: str
+    token: str
+
+
+async def _prepare_demo() -> _DemoRun:
     engine = create_engine(get_settings())
     try:
         async with transaction(create_session_factory(engine)) as session:
-            try:
-                petition = await get_campaign(session, DEMO_PETITION.slug)
-            except NotFound:
-                petition = await create_campaign(session, DEMO_PETITION)
+            release, _created = await ingest_release(session, DEMO_RELEASE, default_extractor())
+            calls = list(await calls_of(session, release.id))
+            chosen = _demo_call(calls)
+            if chosen.campaign_id is not None:  # the demo ran before on this database
+                petition = await session.get(Campaign, chosen.campaign_id)
+                assert petition is not None
+            else:
+                draft = DraftRequest(call_ids=[chosen.id], kind=CampaignKind.PETITION)
+                petition = await draft_campaign(session, release, draft)
             if petition.state == CampaignState.DRAFT:
                 await publish_campaign(session, petition)
             _token, secret = await create_token(session, name="demo", role=Role.ADMIN)
-        return petition.slug, secret
+        return _DemoRun(calls, calls.index(chosen) + 1, petition.slug, petition.title, secret)
     finally:
         await engine.dispose()
+
+
+def _demo_call(calls: list[CallToActionRecord]) -> CallToActionRecord:
+    """The first call with a named target: the one a person would most likely pick."""
+    named = [call for call in calls if call.targets]
+    if not named:
+        raise typer.BadParameter("the sample release yielded no call to action with a target")
+    return named[0]

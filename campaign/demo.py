@@ -1,36 +1,31 @@
-"""Sample content for `campaign demo`: a petition of our own writing."""
+"""Sample content for `campaign demo`: a press release of our own writing."""
 
 from __future__ import annotations
 
-from campaign.campaigns.models import PostcodeMode
-from campaign.campaigns.schemas import CampaignCreate
+from campaign.releases.schemas import ReleaseSubmission
 
-DEMO_PETITION = CampaignCreate(
-    slug="protect-the-river-meadows",
-    title="Protect the river meadows from the new bypass",
-    summary=(
-        "The county council must drop the planned bypass route across the river meadows "
-        "and choose the upgrade of the existing road instead."
-    ),
-    body_markdown="""\
-The river meadows are the last flood plain on our stretch of the river. They hold
-back winter floods from 400 homes downstream, and they are home to breeding curlews
-and otters.
-
-The council's preferred bypass route would cross the meadows on a raised embankment.
-Its own environmental assessment says the embankment would **reduce flood storage by a
-third**.
-
-We call on the county council to:
-
-- drop the meadows route from the transport plan;
-- upgrade the existing road, as its own engineers proposed in 2023;
-- publish the full flood modelling before any decision.
-
-*Sample content written for the campaign demo.*
-""",
-    target="The county council's cabinet",
-    signature_goal=5000,
+# One paragraph per line, as releases copied from a web page arrive.
+DEMO_RELEASE = ReleaseSubmission(
+    title="River meadows bypass: council must think again",
+    organisation="Meadowbank Rivers Trust",
     language="en",
-    postcode_mode=PostcodeMode.OPTIONAL,
+    content=(
+        "Meadowbank: the county council must drop the meadows route for the new bypass\n"
+        "\n"
+        "MEADOWBANK – The county council's cabinet will vote next month on a bypass route "
+        "that would cross the river meadows on a raised embankment. The council's own "
+        "assessment says the embankment would reduce flood storage by a third.\n"
+        "\n"
+        "Jo Okafor, director of the Meadowbank Rivers Trust, said:\n"
+        "“The county council must drop the meadows route and upgrade the existing road "
+        "instead. Councillors should publish the full flood modelling before any vote.”\n"
+        "\n"
+        "The Meadowbank Rivers Trust calls on the Environment Agency to object to the "
+        "planning application.\n"
+        "\n"
+        "Residents' groups have asked the council for a public meeting. The trust will hold "
+        "an open walk on the meadows on Saturday.\n"
+        "\n"
+        "Sample release written for the campaign demo.\n"
+    ),
 )

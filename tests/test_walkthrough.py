@@ -149,7 +149,9 @@ def test_the_demo_publishes_a_sample_petition_and_serves_it(tmp_path: Path) -> N
             process.kill()
     token = re.search(r"Staff token \(admin, shown once\): (cmp_\S+)", output)
     assert token, output
-    assert f"{base}/api/v1/campaigns/protect-the-river-meadows" in output
+    assert "Calls to action found:" in output
+    assert re.search(r"1\. \[must\] The county council: drop the meadows route", output)
+    assert re.search(rf"Read it: +curl {base}/api/v1/campaigns/the-county-council-drop", output)
 
 
 def test_the_worker_command_sends_and_stops_on_sigterm(tmp_path: Path) -> None:

@@ -44,7 +44,8 @@ def _title(targets: list[str], action: str) -> str:
 def _petition(
     release: Release, calls: list[CallToActionRecord], target: str, actions: list[str]
 ) -> str:
-    lines = [f"We call on {target} to:", ""] if target != NOBODY_NAMED else ["We call for:", ""]
+    addressee = _mid_sentence(target)
+    lines = [f"We call on {addressee} to:", ""] if target != NOBODY_NAMED else ["We call for:", ""]
     lines += [f"- {action.rstrip(' .;,')};" for action in actions]
     lines[-1] = lines[-1].rstrip(";") + "."
     lines += ["", *_source_quote(release, calls)]
@@ -81,6 +82,14 @@ def _joined(targets: list[str]) -> str:
     if len(targets) <= 1:
         return "".join(targets)
     return ", ".join(targets[:-1]) + " and " + targets[-1]
+
+
+def _mid_sentence(target: str) -> str:
+    # "The county council" reads "the county council" after "We call on".
+    first, _, rest = target.partition(" ")
+    if first in {"The", "All", "Every", "Both", "Any"} and rest:
+        return f"{first.lower()} {rest}"
+    return target
 
 
 def _capitalised(text: str) -> str:
