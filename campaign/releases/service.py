@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 
@@ -45,7 +46,7 @@ async def ingest_release(
     if existing is not None:
         return existing, False
     # The parser is CPU-bound: run it off the event loop so other requests go on.
-    calls = await asyncio.to_thread(extractor.extract, text, organisation=data.organisation)
+    calls = await asyncio.to_thread(_extract_serially, extractor, text, data.organisation)
     release = Release(
         content_hash=digest,
         title=data.title,
@@ -69,6 +70,17 @@ async def ingest_release(
     session.add_all(_record(release.id, call) for call in calls)
     await session.flush()
     return release, True
+
+
+# One parse at a time per process: spaCy pipelines are not documented as thread-safe.
+_PARSER_LOCK = threading.Lock()
+
+
+def _extract_serially(
+    extractor: Extractor, text: str, organisation: str | None
+) -> list[CallToAction]:
+    with _PARSER_LOCK:
+        return extractor.extract(text, organisation=organisation)
 
 
 def _record(release_id: int, call: CallToAction) -> CallToActionRecord:
