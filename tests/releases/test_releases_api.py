@@ -3,6 +3,8 @@ a person publishes. The release texts here were written for these tests."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -192,3 +194,14 @@ async def test_bad_submissions_name_the_field(
     answer = await client.post(RELEASES, json=body, headers=editor)
     assert answer.status_code == 422
     assert answer.json()["field"] == field
+
+
+async def test_the_same_release_submitted_twice_at_once_is_stored_once(
+    client: httpx.AsyncClient, editor: dict, viewer: dict
+) -> None:
+    first, second = await asyncio.gather(submit(client, editor), submit(client, editor))
+    assert sorted([first.status_code, second.status_code]) == [200, 201]
+    assert first.json()["release"]["id"] == second.json()["release"]["id"]
+    assert len((await client.get(RELEASES, headers=viewer)).json()) == 1
+    calls = await client.get(f"{RELEASES}/{first.json()['release']['id']}/calls", headers=viewer)
+    assert len(calls.json()) == len(first.json()["calls_to_action"])
