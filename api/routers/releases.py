@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from api.deps import Editor, SessionDep, Viewer
 from api.schemas.campaigns import StaffCampaignView
@@ -15,6 +15,7 @@ from api.schemas.releases import (
     ReleaseSummary,
     ReleaseView,
 )
+from api.uploads import read_upload, release_submission_from_form
 from campaign.extraction.extractor import default_extractor
 from campaign.releases import service
 from campaign.releases.schemas import CallMerge, CallUpdate, DraftRequest, ReleaseSubmission
@@ -35,6 +36,33 @@ async def submit_release(
         created=created,
         calls_to_action=[CallView.model_validate(c) for c in calls],
     )
+
+
+@router.post("/releases/upload", status_code=status.HTTP_201_CREATED)
+async def upload_release(
+    session: SessionDep,
+    _staff: Editor,
+    response: Response,
+    file: Annotated[UploadFile, File(description="The release: .txt, .md or .html")],
+    title: Annotated[str | None, Form()] = None,
+    organisation: Annotated[str | None, Form()] = None,
+    published_on: Annotated[str | None, Form()] = None,
+    language: Annotated[str, Form()] = "en",
+    source_url: Annotated[str | None, Form()] = None,
+) -> IngestedRelease:
+    """The same as submitting the release's text, from a file; the format follows the
+    file's extension."""
+    content = await read_upload(file)
+    data = release_submission_from_form(
+        content=content,
+        filename=file.filename or "",
+        title=title,
+        organisation=organisation,
+        published_on=published_on,
+        language=language,
+        source_url=source_url,
+    )
+    return await submit_release(data, session, _staff, response)
 
 
 @router.get("/releases")

@@ -205,3 +205,34 @@ async def test_the_same_release_submitted_twice_at_once_is_stored_once(
     assert len((await client.get(RELEASES, headers=viewer)).json()) == 1
     calls = await client.get(f"{RELEASES}/{first.json()['release']['id']}/calls", headers=viewer)
     assert len(calls.json()) == len(first.json()["calls_to_action"])
+
+
+async def test_a_release_file_can_be_uploaded(client: httpx.AsyncClient, editor: dict) -> None:
+    answer = await client.post(
+        f"{RELEASES}/upload",
+        files={"file": ("vale-dam.html", HTML_RELEASE.encode(), "text/html")},
+        data={"organisation": "Rivers Alliance", "published_on": "2026-11-20"},
+        headers=editor,
+    )
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["release"]["source_format"] == "html"
+    assert answer.json()["release"]["published_on"] == "2026-11-20"
+    assert any(c["strength"] == "urge" for c in answer.json()["calls_to_action"])
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "data", "field"),
+    [
+        ("release.pdf", b"%PDF", {}, "file"),
+        ("release.txt", b"\xff\xfe not utf-8", {}, "file"),
+        ("release.txt", b"States must act.", {"published_on": "soon"}, "published_on"),
+    ],
+)
+async def test_a_bad_upload_names_the_field(
+    client: httpx.AsyncClient, editor: dict, name: str, content: bytes, data: dict, field: str
+) -> None:
+    answer = await client.post(
+        f"{RELEASES}/upload", files={"file": (name, content)}, data=data, headers=editor
+    )
+    assert answer.status_code == 422
+    assert answer.json()["field"] == field
