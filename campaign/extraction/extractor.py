@@ -12,15 +12,16 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from campaign.extraction.models import CallToAction
-from campaign.extraction.rules import (
-    AGENT_ENTITIES,
-    PERFORMATIVES,
-    PERSONAL_PRONOUNS,
-    SPEECH_VERBS,
-    Finding,
-    Publisher,
-    find_call_to_action,
+from campaign.extraction.names import (
+    described_name,
+    initials_of,
+    name_key,
+    names_by_token,
+    proper_noun_phrases,
+    speaks,
+    speaks_directly,
 )
+from campaign.extraction.rules import PERSONAL_PRONOUNS, Finding, Publisher, find_call_to_action
 from campaign.extraction.segment import Block, split_blocks, trim_quotes
 
 if TYPE_CHECKING:
@@ -37,13 +38,26 @@ class Extractor(Protocol):
     def extract(self, text: str, *, organisation: str | None = None) -> list[CallToAction]: ...
 
 
+# Components left out: the named-entity recogniser cost about half of the parsing time,
+# and names are read from the tagger and parser instead (names.py).
+EXCLUDED_COMPONENTS = ["ner"]
+
+
 @lru_cache(maxsize=1)
 def load_pipeline() -> Language:
-    """The parser, loaded once per process."""
+    """The tagger, parser and lemmatizer, loaded once per process.
+
+    The models do their matrix products through numpy rather than through the BLIS
+    library bundled with the model runtime: that build may fall back to generic code
+    for the processor, which made the token encoder several times slower.
+    """
     import importlib
 
+    from thinc.api import use_ops
+
     package = importlib.import_module(PIPELINE_PACKAGE)
-    nlp: Language = package.load()
+    with use_ops("numpy", use_blis=False):
+        nlp: Language = package.load(exclude=EXCLUDED_COMPONENTS)
     return nlp
 
 
@@ -71,6 +85,7 @@ class RuleExtractor:
                     continue
                 call = _call_to_action(text, start, end, finding, found)
                 found.append(call)
+                publisher.addressed.update(t.lemma_.lower() for t in finding.targets)
                 lead_in = (
                     call
                     if text[start:end].rstrip().endswith(":")
@@ -111,7 +126,7 @@ def _antecedents(finding: Finding, earlier: list[CallToAction]) -> list[str]:
     """What a pronoun target stands for: an actor named earlier in the same sentence
     ("Should Israel wish ..., it must"), else the previous call's addressees."""
     pronoun = next(t for t in finding.targets if t.lower_ in PERSONAL_PRONOUNS)
-    before = [e for e in pronoun.sent.ents if e.end <= pronoun.i and e.label_ in AGENT_ENTITIES]
+    before = [p for p in proper_noun_phrases(pronoun.sent) if p.end <= pronoun.i]
     if before:
         return [before[-1].text]
     if earlier:
@@ -161,85 +176,128 @@ def _joined(tokens: list[Token]) -> str:
 
 
 def _find_publisher(text: str, docs: list[Doc], organisation: str | None) -> Publisher:
-    """Who publishes the release: the organisation given, or the organisation named
-    most often; and the people quoted on its behalf."""
+    """Who publishes the release: the organisation given, or the one whose name matches
+    the SOURCE line, or the one that speaks most; and the people quoted on its behalf."""
     publisher = Publisher()
     if organisation:
         publisher.names.add(organisation.lower())
-    publisher.names.update(_names_matching_source(text, docs))
-    speaking: dict[str, int] = {}
-    mentioned: dict[str, int] = {}
-    for doc in docs:
-        for entity in doc.ents:
-            if entity.label_ != "ORG":
-                continue
-            name = entity.text.lower().removesuffix("’s").removesuffix("'s")
-            mentioned[name] = mentioned.get(name, 0) + 1
-            if _speaks(entity):
-                speaking[name] = speaking.get(name, 0) + 1
-    # The organisation that says, notes and calls things (or whose people do), rather
-    # than the one mentioned most: a release about a government names it more often.
-    counts = speaking or mentioned
-    if counts and not organisation:
-        publisher.names.add(max(counts, key=lambda name: counts[name]))
-    for doc in docs:
-        for sentence in doc.sents:
-            lowered = sentence.text.lower()
-            if any(name in lowered for name in publisher.names):
-                for entity in sentence.ents:
-                    if entity.label_ == "PERSON":
-                        publisher.spokespeople.add(entity.text.lower())
+    names_per_doc = [proper_noun_phrases(doc) for doc in docs]
+    names = [phrase for phrases in names_per_doc for phrase in phrases]
+    publisher.names.update(_names_matching_source(text, names))
+    if not organisation:
+        speaker = _most_frequent_organisation_speaker(names, _names_of_people(names_per_doc))
+        if speaker is not None:
+            publisher.names.add(speaker)
+    publisher.spokespeople.update(_spokespeople(docs, names_per_doc, publisher))
     return publisher
 
 
+def _most_frequent_organisation_speaker(names: list[Span], people: set[str]) -> str | None:
+    """The name that says, notes and calls things most often (or whose people do),
+    rather than the one mentioned most: a release about a government names it more
+    often. People are left out, so that a quoted spokesperson does not stand in for the
+    organisation they speak for."""
+    counts: dict[str, int] = {}
+    for phrase in names:
+        key = name_key(phrase)
+        if key not in people and speaks(phrase):
+            counts[key] = counts.get(key, 0) + 1
+    return max(counts, key=lambda key: counts[key]) if counts else None
+
+
+def _names_of_people(names_per_doc: list[list[Span]]) -> set[str]:
+    """Names that behave like people's: another name describes them ("Jan Egeland, head
+    of NRC"; "Oxfam’s Lyn Morgain"), or their last word stands alone elsewhere as a
+    surname ("... said Egeland")."""
+    people: set[str] = set()
+    for phrases in names_per_doc:
+        by_token = names_by_token(phrases)
+        for phrase in phrases:
+            described = described_name(phrase, by_token)
+            if described is not None:
+                people.add(name_key(described))
+    names = [phrase for phrases in names_per_doc for phrase in phrases]
+    single = {name_key(p) for p in names if len(p) == 1}
+    for phrase in names:
+        if len(phrase) > 1 and phrase[-1].lower_ in single:
+            people.update({name_key(phrase), phrase[-1].lower_})
+    return people
+
+
+def _spokespeople(
+    docs: list[Doc], names_per_doc: list[list[Span]], publisher: Publisher
+) -> set[str]:
+    """People quoted in sentences that name the publisher: those who speak there, and
+    those the publisher's name describes ("Amnesty’s Secretary General Agnès
+    Callamard")."""
+    found: set[str] = set()
+    for doc, phrases in zip(docs, names_per_doc, strict=True):
+        by_token = names_by_token(phrases)
+        for sentence in doc.sents:
+            lowered = sentence.text.lower()
+            if not any(name in lowered for name in publisher.names):
+                continue
+            # A speaker that the publisher itself reports ("Amnesty notes that President X
+            # said ...") does not speak for it.
+            publisher_speaks = any(
+                speaks_directly(p) and publisher.includes(name_key(p))
+                for p in phrases
+                if sentence.start <= p.start < sentence.end
+            )
+            for phrase in phrases:
+                if not sentence.start <= phrase.start < sentence.end:
+                    continue
+                if publisher.includes(name_key(phrase)):
+                    continue
+                describing = [
+                    other
+                    for other in phrases
+                    if sentence.start <= other.start < sentence.end
+                    and publisher.includes(name_key(other))
+                    and described_name(other, by_token) == phrase
+                ]
+                if describing or (speaks_directly(phrase) and not publisher_speaks):
+                    found.add(name_key(phrase))
+    return found
+
+
 _SOURCE_HOST = re.compile(r"SOURCE:\s*\S*?://(?:www\.)?([a-z0-9-]+)\.", re.IGNORECASE)
-_MINOR_WORDS = {"of", "the", "for", "and", "on", "in"}
 
 
-def _names_matching_source(text: str, docs: list[Doc]) -> set[str]:
-    """Organisations whose name or initials match the host of a leading "SOURCE: <url>"
-    line (hrw.org: Human Rights Watch; foe.org: Friends of the Earth)."""
+# Capitalised words, with the small words that link them inside a name.
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w’'.&-]*(?:\s+(?:(?:of|the|for|and|&)\s+)*[A-Z][\w’'.&-]*)*")
+
+
+def _names_matching_source(text: str, names: list[Span]) -> set[str]:
+    """Names whose words or initials match the host of a leading "SOURCE: <url>" line
+    (hrw.org: Human Rights Watch; foe.org: Friends of the Earth). Capitalised runs of
+    the raw text are read as well as the tagger's proper nouns, since a name may begin
+    with a word tagged as a verb ("Fight for the Future")."""
     match = _SOURCE_HOST.match(text)
     if match is None:
         return set()
     host = match.group(1).lower().split("-")[0]  # aclu-sdic.org: the ACLU
-    names = set()
-    for doc in docs:
-        for entity in doc.ents:
-            if entity.label_ != "ORG":
-                continue
-            words = re.findall(r"[a-z]+", entity.text.lower())
-            initials = "".join(w[0] for w in words if w not in _MINOR_WORDS)
-            joined = "".join(words)
-            if host in {initials, joined} or (len(host) > 4 and host in joined):
-                names.add(entity.text.lower().removesuffix("’s").removesuffix("'s"))
-    return names
+    found = {name_key(p) for p in names if _matches_host(name_key(p), host)}
+    for run in _CAPITALISED_RUN.finditer(text, match.end()):
+        words = [word.strip(".’'") for word in run.group().split()]
+        found.update(
+            " ".join(words[i:j]).lower()
+            for i in range(len(words))
+            for j in range(i + 2, len(words) + 1)
+            if words[j - 1][:1].isupper() and _spells_host(words[i:j], host)
+        )
+    return found
 
 
-def _speaks(entity: Span) -> bool:
-    """The entity (or someone of it: "X’s Secretary General") is the subject of a verb
-    of saying or calling."""
-    node = entity.root
-    while node.dep_ in {"poss", "compound", "pobj", "prep", "appos"} and node.head is not node:
-        node = node.head
-    if node.dep_ not in {"nsubj", "nsubjpass"}:
-        return False
-    verb = node.head.lemma_.lower()
-    return (
-        verb in SPEECH_VERBS
-        or verb in PERFORMATIVES
-        or verb
-        in {
-            "welcome",
-            "condemn",
-            "respond",
-            "urge",
-            "warn",
-            "note",
-            "release",
-            "publish",
-        }
-    )
+def _spells_host(words: list[str], host: str) -> bool:
+    """Whether the words, or their initials, spell the host exactly."""
+    name = " ".join(words).lower()
+    return host == "".join(re.findall(r"[a-z]+", name)) or host in initials_of(name)
+
+
+def _matches_host(name: str, host: str) -> bool:
+    joined = "".join(re.findall(r"[a-z]+", name))
+    return host in initials_of(name) | {joined} or (len(host) > 4 and host in joined)
 
 
 @lru_cache(maxsize=1)

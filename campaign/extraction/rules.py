@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span, Token
 
 from campaign.extraction.models import Strength
+from campaign.extraction.names import is_proper_noun, looks_like_person_name
 
 # Performative verbs and the strength each gives. The performative decides over a modal.
 PERFORMATIVES = {
@@ -55,7 +56,7 @@ THIRD_PARTY_CALLERS = {
     "community", "protester", "rapporteur", "tribunal", "study", "petition", "letter",
     "ruling", "order", "statement", "expert", "scientist", "resident", "family",
 }  # fmt: skip
-AGENT_ENTITIES = {"PERSON", "ORG", "GPE", "NORP"}
+PREDICTIVE_MODALS = {"will", "would", "may", "might", "could", "can", "shall"}
 CONDITIONAL_MARKERS = {"if", "unless", "whether", "when", "once", "until", "while"}
 
 
@@ -74,10 +75,28 @@ class Publisher:
 
     names: set[str] = field(default_factory=set)
     spokespeople: set[str] = field(default_factory=set)
+    # Head words of the actors its calls have addressed so far ("airport" after "urges
+    # the airport to ..."): a later "The airport should ..." names an actor too.
+    addressed: set[str] = field(default_factory=set)
 
     def includes(self, phrase: str) -> bool:
         phrase = phrase.lower()
         return any(name in phrase or phrase in name for name in self.names | self.spokespeople)
+
+    def is_called_by_short_name(self, subject: Token) -> bool:
+        """ "The union" for the Northfold Tenants Union, "the Alliance" for Harvest Table
+        Alliance: the last word of its name with nothing but a determiner."""
+        if any(c.dep_ != "det" or c.lower_ not in {"the", "our"} for c in subject.children):
+            return False
+        return any(name.split()[-1:] == [subject.lower_] for name in self.names)
+
+    def is_described(self, subject: Token) -> bool:
+        """ "Coastal groups" for the Coastal Peoples Network, "Tenants union" for the
+        Northfold Tenants Union: a common noun whose modifier is a word of its name."""
+        if subject.pos_ != "NOUN":
+            return False
+        words = {w for name in self.names for w in name.split()} - {"of", "the", "for", "and"}
+        return any(c.dep_ in {"amod", "compound"} and c.lower_ in words for c in subject.children)
 
 
 def find_call_to_action(sentence: Span, publisher: Publisher) -> Finding | None:
@@ -102,9 +121,18 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
         return None
     targets: list[Token] = []
     action: list[Token] = []
+    # "calls for a moratorium on licences": an "on" after "for" belongs to the call's
+    # object, not to its addressee.
+    for_index = min((c.i for c in token.children if c.lower_ == "for"), default=len(token.doc))
     for child in token.children:
         addressed = {"on", "upon"} | ({"to"} if token.lemma_.lower() == "appeal" else set())
-        if child.dep_ == "prep" and child.lower_ in addressed and not targets:
+        # "calling on X": the parser reads "on" as a preposition or as a particle.
+        if (
+            child.dep_ in {"prep", "prt"}
+            and child.lower_ in addressed
+            and child.i < for_index
+            and not targets
+        ):
             targets = [t for t in child.children if t.dep_ == "pobj"]
         elif child.dep_ == "prep" and child.lower_ == "for":
             # "calls for an end to ...": a call with no addressee.
@@ -151,9 +179,13 @@ def _caller_is_publisher(token: Token, publisher: Publisher) -> bool:
     if subject.lemma_.lower() in THIRD_PARTY_CALLERS:
         return False
     phrase = _phrase_text(subject)
-    if publisher.includes(phrase):
+    if publisher.includes(phrase) or publisher.is_called_by_short_name(subject):
         return True
-    return subject.ent_type_ == "PERSON" and subject.ent_type_ != "" and not publisher.names
+    if publisher.is_described(subject):
+        return True
+    # With no publisher to compare with, a person named as the caller is taken to be its
+    # spokesperson.
+    return not publisher.names and looks_like_person_name(subject)
 
 
 # --- deontic modals: "X must / should / needs to / has to VP" --------------------------
@@ -182,7 +214,7 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
         action = _verb_phrase(verb, exclude=[subject] if subject is not None else [])
         confidence = 0.75 if agent is not None else 0.6
         return Finding(strength, targets, action, confidence, "modal:passive")
-    if subject is None or not _is_agent(subject):
+    if subject is None or not _is_agent(subject, publisher):
         return None
     if verb.lemma_ == "be" and not any(c.dep_ in {"attr"} for c in verb.children):
         return None  # "X must be substantial": a requirement on a thing
@@ -199,6 +231,11 @@ def _modal_trigger(token: Token) -> tuple[Token, Token, Strength] | None:
         if lemma == "ought":
             verb = next((c for c in token.children if c.dep_ == "xcomp"), verb)
         return verb, verb, DEONTIC_MODALS[lemma]
+    if token.tag_ == "MD" and lemma == "ought":
+        # "They ought to VP" parsed with "ought" as the head of its clause.
+        complement = next((c for c in token.children if c.dep_ == "xcomp"), None)
+        if complement is not None:
+            return complement, token, Strength.SHOULD
     if lemma in {"need", "have"} and token.pos_ in {"VERB", "AUX"}:
         # "need(s) to VP", "has to VP": the complement carries the action.
         for child in token.children:
@@ -206,7 +243,11 @@ def _modal_trigger(token: Token) -> tuple[Token, Token, Strength] | None:
                 g.dep_ == "aux" and g.lower_ == "to" for g in child.children
             )
             not_yet = any(g.lower_ == "yet" for g in token.children)  # "has yet to sign"
-            if to_verb and not not_yet and _subject_of(token) is not None:
+            # "will have to", "would need to": a prediction or a hypothesis, not a demand.
+            predicted = any(
+                g.dep_ == "aux" and g.lemma_.lower() in PREDICTIVE_MODALS for g in token.children
+            )
+            if to_verb and not not_yet and not predicted and _subject_of(token) is not None:
                 return child, token, Strength.MUST
     return None
 
@@ -252,20 +293,31 @@ def _reported_by_someone_else(verb: Token, publisher: Publisher) -> bool:
     return False
 
 
-def _is_agent(subject: Token) -> bool:
+def _is_agent(subject: Token, publisher: Publisher) -> bool:
     word = subject.lower_
     if word in FIRST_PERSON:
         return False  # "we must": the organisation's own commitment, or nobody in particular
     if word in PERSONAL_PRONOUNS - {"it"}:
         return True
     if word == "it":
-        # "Should Israel wish to ..., it must not": "it" stands for an actor named before.
-        return any(e.label_ in AGENT_ENTITIES for e in subject.sent.ents if e.end <= subject.i)
-    if subject.ent_type_ in AGENT_ENTITIES:
-        return True
+        # "Should Israel wish to ..., it must not": "it" stands for an actor named before,
+        # in the same sentence or as the subject of the one before ("Greystone needs to
+        # ... . It should ...").
+        return any(is_proper_noun(t) for t in subject.sent if t.i < subject.i) or (
+            _previous_subject_is_agent(subject.sent, publisher)
+        )
     if subject.pos_ == "PROPN":
         return True
-    return subject.lemma_.lower() in AGENT_NOUNS
+    lemma = subject.lemma_.lower()
+    return lemma in AGENT_NOUNS or lemma in publisher.addressed
+
+
+def _previous_subject_is_agent(sentence: Span, publisher: Publisher) -> bool:
+    if sentence.start == 0:
+        return False
+    previous = sentence.doc[sentence.start - 1].sent
+    subject = _subject_of(previous.root)
+    return subject is not None and subject.lower_ != "it" and _is_agent(subject, publisher)
 
 
 def _passive_agent(verb: Token) -> Token | None:
@@ -290,7 +342,7 @@ def _we_need_someone_to(sentence: Span) -> Finding | None:
         for child in token.children:
             if child.dep_ in {"ccomp", "xcomp"}:
                 addressee = _subject_of(child)
-                if addressee is not None and _is_agent(addressee):
+                if addressee is not None and _is_agent(addressee, Publisher()):
                     action = _verb_phrase(child, exclude=[addressee])
                     return Finding(Strength.OTHER, [addressee], action, 0.6, "need-someone-to")
     return None
@@ -300,9 +352,12 @@ def _we_need_someone_to(sentence: Span) -> Finding | None:
 
 
 def _subject_of(verb: Token) -> Token | None:
-    for child in verb.children:
-        if child.dep_ in {"nsubj", "nsubjpass", "expl"}:
-            return child if child.dep_ != "expl" else None
+    subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass", "expl"}]
+    if subjects:
+        # Two subjects mean a misparse, most often of a dateline ("LONDON, 3 May - The
+        # union has demanded ..."): the one nearest the verb is the real one.
+        nearest = min(subjects, key=lambda s: abs(s.i - verb.i))
+        return nearest if nearest.dep_ != "expl" else None
     # A verb coordinated with an earlier one shares its subject ("remain ..., and must not").
     if verb.dep_ == "conj" and verb.head is not verb:
         return _subject_of(verb.head)

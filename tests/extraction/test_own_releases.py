@@ -1,0 +1,122 @@
+"""The extractor on invented releases annotated by the same guideline as the gold set.
+
+Each `releases/<name>.txt` has a `releases/<name>.json` with its calls to action and hard
+negatives. Scoring follows the guideline: a prediction and an annotated unit match when
+their overlap covers at least half of either span; matching is one-to-one; predictions
+on optional units are neither right nor wrong.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from campaign.extraction import CallToAction, extract_calls_to_action
+
+RELEASES = Path(__file__).parent / "releases"
+MINIMUM = 0.9
+
+
+@dataclass(frozen=True)
+class Annotated:
+    start: int
+    end: int
+    strength: str
+    optional: bool
+
+
+def read_text(path: Path) -> str:
+    # As stored, without newline translation, so that offsets line up.
+    with path.open(encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def release_names() -> list[str]:
+    return sorted(p.stem for p in RELEASES.glob("*.json"))
+
+
+def annotations(name: str) -> dict[str, list[dict[str, object]]]:
+    data: dict[str, list[dict[str, object]]] = json.loads(
+        (RELEASES / f"{name}.json").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def annotated_units(name: str) -> list[Annotated]:
+    return [
+        Annotated(
+            int(str(c["start"])), int(str(c["end"])), str(c["strength"]), bool(c.get("optional"))
+        )
+        for c in annotations(name)["ctas"]
+    ]
+
+
+def overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
+    shared = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    shortest = min(a[1] - a[0], b[1] - b[0])
+    return shared / shortest if shortest > 0 else 0.0
+
+
+def matches(found: list[CallToAction], units: list[Annotated]) -> list[tuple[int, int]]:
+    """Greedy one-to-one pairs (prediction, unit), best overlap first."""
+    candidates = sorted(
+        (
+            (overlap((f.start, f.end), (u.start, u.end)), i, j)
+            for i, f in enumerate(found)
+            for j, u in enumerate(units)
+        ),
+        reverse=True,
+    )
+    pairs: list[tuple[int, int]] = []
+    used_found: set[int] = set()
+    used_units: set[int] = set()
+    for ratio, i, j in candidates:
+        if ratio >= 0.5 and i not in used_found and j not in used_units:
+            pairs.append((i, j))
+            used_found.add(i)
+            used_units.add(j)
+    return pairs
+
+
+@pytest.mark.parametrize("name", release_names())
+def test_annotated_offsets_point_at_their_sentences(name: str) -> None:
+    text = read_text(RELEASES / f"{name}.txt")
+    data = annotations(name)
+    for item in [*data["ctas"], *data["negatives"]]:
+        start, end = int(str(item["start"])), int(str(item["end"]))
+        assert text[start:end] == item["sentence"]
+
+
+def test_calls_to_action_in_own_releases_are_found_precisely() -> None:
+    true_positives = false_positives = annotated = 0
+    wrong_strength: list[str] = []
+    for name in release_names():
+        text = read_text(RELEASES / f"{name}.txt")
+        units = annotated_units(name)
+        found = extract_calls_to_action(text)
+        pairs = matches(found, units)
+        paired_found = {i for i, _ in pairs}
+        annotated += sum(not u.optional for u in units)
+        for i, j in pairs:
+            if units[j].optional:
+                continue
+            true_positives += 1
+            if found[i].strength.value != units[j].strength:
+                wrong_strength.append(f"{name}: {found[i].sentence}")
+        # A second prediction on an optional unit is not counted against the extractor.
+        false_positives += sum(
+            1
+            for i, f in enumerate(found)
+            if i not in paired_found
+            and not any(
+                u.optional and overlap((f.start, f.end), (u.start, u.end)) >= 0.5 for u in units
+            )
+        )
+    precision = true_positives / max(true_positives + false_positives, 1)
+    recall = true_positives / max(annotated, 1)
+    assert precision >= MINIMUM, precision
+    assert recall >= MINIMUM, recall
+    assert wrong_strength == []
