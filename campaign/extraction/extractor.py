@@ -150,7 +150,10 @@ def _inherit_lead_in(text: str, start: int, end: int, lead_in: CallToAction) -> 
 
 def _addressee_phrases(head: Token) -> list[str]:
     """The addressee as written, split at coordination ("Israel and Hamas" -> two)."""
-    return [_phrase(conjunct) for conjunct in [head, *head.conjuncts]]
+    # Only conjuncts after the head: a misparse can coordinate it with a word before it
+    # ("reject this proposal, Israel and the United States ...").
+    following = [c for c in head.conjuncts if c.i > head.i]
+    return [_phrase(conjunct) for conjunct in [head, *following]]
 
 
 def _phrase(head: Token) -> str:

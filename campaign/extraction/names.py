@@ -80,7 +80,7 @@ def speaks(phrase: Span) -> bool:
     """Whether the name (or someone of it: "X’s Secretary General", "director of X") is
     the subject of a verb of saying or calling."""
     node = phrase.root
-    while node.dep_ in ATTACHING_DEPS and node.head is not node:
+    while node.dep_ in ATTACHING_DEPS and node.head.i != node.i:
         node = node.head
     return node.dep_ in {"nsubj", "nsubjpass"} and node.head.lemma_.lower() in SPEAKING_VERBS
 
@@ -96,7 +96,7 @@ def described_name(phrase: Span, names_by_token: dict[int, Span]) -> Span | None
     General Agnès Callamard", "Jan Egeland, head of the Norwegian Refugee Council".
     `names_by_token` maps the index of each token of a name in the same doc to it."""
     node = phrase.root
-    while node.dep_ in ATTACHING_DEPS and node.head is not node:
+    while node.dep_ in ATTACHING_DEPS and node.head.i != node.i:
         node = node.head
         other = names_by_token.get(node.i)
         if other is not None and other != phrase:

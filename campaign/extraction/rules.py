@@ -170,7 +170,7 @@ def _caller_is_publisher(token: Token, publisher: Publisher) -> bool:
     subject = _subject_of(token)
     if subject is None:
         # A participle ("..., urging him to") takes the caller of the verb it hangs on.
-        if token.dep_ in {"advcl", "xcomp", "conj", "acl"} and token.head is not token:
+        if token.dep_ in {"advcl", "xcomp", "conj", "acl"} and token.head.i != token.i:
             return _caller_is_publisher(token.head, publisher)
         return token.dep_ == "ROOT"  # a headline: "Calls on states to ..."
     if subject.lower_ in FIRST_PERSON | PERSONAL_PRONOUNS - {"it"}:
@@ -359,11 +359,40 @@ def _subject_of(verb: Token) -> Token | None:
         nearest = min(subjects, key=lambda s: abs(s.i - verb.i))
         return nearest if nearest.dep_ != "expl" else None
     # A verb coordinated with an earlier one shares its subject ("remain ..., and must not").
-    if verb.dep_ == "conj" and verb.head is not verb:
+    if verb.dep_ == "conj" and verb.head.i != verb.i:
+        if _is_inverted_condition(verb.head):
+            # "Should X reject it, Y and Z remain bound ... and must not": the parser
+            # often joins the main clause to the condition; its subject follows the comma.
+            return _first_noun_after_condition(verb.head) or _subject_of(verb.head)
         return _subject_of(verb.head)
     # "They must" where the parser hangs the modal's verb under an xcomp.
-    if verb.dep_ == "xcomp" and verb.head is not verb:
+    if verb.dep_ == "xcomp" and verb.head.i != verb.i:
         return _subject_of(verb.head)
+    return None
+
+
+def _is_inverted_condition(verb: Token) -> bool:
+    """A clause opened by "Should/Were/Had" before its subject: a condition."""
+    opener = next((t for t in verb.sent if not t.is_punct and not t.is_space), verb)
+    return (
+        opener.lower_ in {"should", "were", "had"}
+        and opener.head.i == verb.i
+        and any(c.dep_ == "nsubj" and c.i > opener.i for c in verb.children)
+    )
+
+
+def _first_noun_after_condition(verb: Token) -> Token | None:
+    sentence = verb.sent
+    comma = next((t for t in sentence if t.text == "," and t.i > verb.i), None)
+    if comma is None:
+        return None
+    for token in sentence[comma.i + 1 - sentence.start :]:
+        if token.pos_ in {"PROPN", "NOUN", "PRON"}:
+            while token.dep_ == "compound" and token.head.i > token.i:
+                token = token.head
+            return token
+        if token.pos_ in {"VERB", "AUX"}:
+            return None
     return None
 
 
@@ -382,7 +411,7 @@ def _verb_phrase(verb: Token, exclude: list[Token]) -> list[Token]:
         for t in verb.subtree
         if t.i not in excluded
         and not (t.dep_ == "aux" and t.i < verb.i and t.lower_ != "not")
-        and not (t.dep_ in {"nsubj", "nsubjpass"} and t.head is verb)
+        and not (t.dep_ in {"nsubj", "nsubjpass"} and t.head.i == verb.i)
     ]
     negation = [c.i for c in verb.children if c.dep_ == "neg" and c.i < verb.i]
     first = min([verb.i, *negation])
