@@ -41,7 +41,7 @@ AGENT_NOUNS = {
     "minister", "ministry", "nation", "official", "parliament", "party", "police", "politician",
     "president", "prime", "regime", "regulator", "senate", "senator", "side", "state",
     "supplier", "union", "world", "community", "operator", "producer", "group",
-    "board", "cabinet", "city", "commissioner", "county", "department", "municipality",
+    "board", "councillor", "councilor", "cabinet", "city", "commissioner", "county", "department", "municipality",
     "province", "region", "mayor", "secretary", "prosecutor", "ambassador", "envoy",
     "delegate", "negotiator", "representative", "mp", "mep", "candidate", "chair", "chief",
     "director", "executive", "ceo", "employer", "landlord", "retailer", "supermarket", "brand",

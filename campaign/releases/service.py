@@ -248,8 +248,11 @@ def _unique(values: list[str]) -> list[str]:
 
 def _slugify(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
-    slug = "-".join(words)[:60].strip("-")
+    slug = ""
+    for word in re.findall(r"[a-z0-9]+", ascii_title.lower()):
+        if len(slug) + len(word) + 1 > 60:
+            break  # whole words only: a slug is read by people too
+        slug = f"{slug}-{word}" if slug else word
     return slug if len(slug) >= 3 else "campaign"
 
 
