@@ -23,6 +23,34 @@ class Block:
 
 
 def split_blocks(text: str) -> Iterator[Block]:
+    """The blocks of the text, with hard-wrapped paragraphs (plain-text email style)
+    joined back into one block."""
+    previous: Block | None = None
+    for block in _line_blocks(text):
+        if previous is not None and _continues(text, previous, block):
+            previous = Block(previous.start, block.end, "paragraph")
+            continue
+        if previous is not None:
+            yield previous
+        previous = block
+    if previous is not None:
+        yield previous
+
+
+def _continues(text: str, previous: Block, block: Block) -> bool:
+    """A line that goes on with the sentence of the line just before it: it starts in
+    lower case, with no blank line between them."""
+    between = text[previous.end : block.start]
+    return (
+        previous.kind in {"paragraph", "headline"}
+        and block.kind in {"paragraph", "headline"}
+        and between.count("\n") == 1
+        and not between.strip()
+        and text[block.start].islower()
+    )
+
+
+def _line_blocks(text: str) -> Iterator[Block]:
     offset = 0
     in_list = False
     lead_in_pending = False

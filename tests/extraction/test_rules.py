@@ -169,3 +169,14 @@ def test_the_command_prints_json_with_offsets_into_the_file(tmp_path: Path) -> N
     assert text[call["start"] : call["end"]] == call["sentence"]
     assert call["targets"] == ["The regional government"]
     assert set(call) == {"sentence", "start", "end", "targets", "action", "strength", "confidence"}
+
+
+def test_hard_wrapped_paragraphs_are_read_as_written() -> None:
+    text = (
+        "Rivers Alliance calls on the Environment Agency to object to the\n"
+        "planning application for the Vale dam. The dam would flood forty square\n"
+        "kilometres of farmland.\n"
+    )
+    call = only(text)
+    assert call.action == "object to the\nplanning application for the Vale dam"
+    assert call.sentence.endswith("for the Vale dam.")
