@@ -18,6 +18,7 @@ class CallView(BaseModel):
     start: int
     end: int
     targets: list[str]
+    resolved_targets: list[str]
     action: str
     strength: str
     confidence: float

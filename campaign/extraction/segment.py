@@ -11,6 +11,8 @@ from dataclasses import dataclass
 # Quotation marks around a unit are not part of it: a quoted spokesperson's sentence
 # is the organisation's own words.
 QUOTES = "\"'“”‘’«»„"
+# Markdown headings ("## Title") are headlines without their marks.
+_HEADING = re.compile(r"^\s*#{1,6}\s+(?=\S)")
 _BULLET = re.compile(r"^\s*(?:[-*•‣▪–—]\s*|(?:\(?\d{1,2}[.)]|\(?[a-z][.)])\s+)(?=\w)")
 _SOURCE_LINE = re.compile(r"^SOURCE:", re.IGNORECASE)
 
@@ -63,8 +65,11 @@ def _line_blocks(text: str) -> Iterator[Block]:
             in_list = in_list and lead_in_pending
             continue
         lead_in_pending = stripped.endswith(":")
+        heading = _HEADING.match(line)
         bullet = _BULLET.match(line)
-        if bullet:
+        if heading:
+            yield Block(start + heading.end(), start + len(line.rstrip()), "headline")
+        elif bullet:
             in_list = True
             yield Block(start + bullet.end(), start + len(line.rstrip()), "item")
         elif in_list and len(stripped) <= 300:

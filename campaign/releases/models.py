@@ -73,6 +73,8 @@ class CallToActionRecord(Base):
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     targets: Mapped[list[Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
+    # What pronoun targets ("They") stand for, where the extractor could tell.
+    resolved_targets: Mapped[list[Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     action: Mapped[str] = mapped_column(Text)
     strength: Mapped[str] = mapped_column(String(20))
     confidence: Mapped[float] = mapped_column(Float)

@@ -90,6 +90,7 @@ def _record(release_id: int, call: CallToAction) -> CallToActionRecord:
         start=call.start,
         end=call.end,
         targets=list(call.targets),
+        resolved_targets=list(call.resolved_targets),
         action=call.action,
         strength=call.strength.value,
         confidence=round(call.confidence, 3),
@@ -141,6 +142,7 @@ async def update_call(
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
     if "targets" in changes:
         call.targets = list(changes["targets"])
+        call.resolved_targets = []  # staff named the targets themselves
     if "action" in changes:
         call.action = changes["action"]
     if "strength" in changes:
@@ -168,6 +170,7 @@ async def merge_calls(session: AsyncSession, data: CallMerge) -> CallToActionRec
     kept.end = max(c.end for c in calls)
     kept.sentence = release.text[kept.start : kept.end]
     kept.targets = _unique([t for c in calls for t in c.targets])
+    kept.resolved_targets = _unique([t for c in calls for t in c.resolved_targets])
     kept.action = "; ".join(_unique([c.action for c in calls if c.action]))
     kept.strength = max((Strength(c.strength) for c in calls), key=_STRENGTH_ORDER.index).value
     kept.confidence = min(c.confidence for c in calls)

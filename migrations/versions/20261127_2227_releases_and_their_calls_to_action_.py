@@ -53,6 +53,11 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column(
+            "resolved_targets",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("action", sa.Text(), nullable=False),
         sa.Column("strength", sa.String(length=20), nullable=False),
         sa.Column("confidence", sa.Float(), nullable=False),

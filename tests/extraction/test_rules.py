@@ -180,3 +180,17 @@ def test_hard_wrapped_paragraphs_are_read_as_written() -> None:
     call = only(text)
     assert call.action == "object to the\nplanning application for the Vale dam"
     assert call.sentence.endswith("for the Vale dam.")
+
+
+def test_markdown_headings_and_bullets_lose_their_marks() -> None:
+    text = (
+        "## Ministers must stop the Vale dam\n"
+        "\n"
+        "Rivers Alliance calls on the city council to:\n"
+        "\n"
+        "* close the riverside incinerator.\n"
+    )
+    headline, lead_in, item = calls(text)
+    assert headline.sentence == "Ministers must stop the Vale dam"
+    assert lead_in.targets == ["the city council"]
+    assert item.sentence == "close the riverside incinerator."

@@ -52,6 +52,8 @@ async def test_a_release_yields_its_calls_to_action(
     found = {(tuple(c["targets"]), c["strength"]) for c in calls}
     assert (("Ministers",), "must") in found
     assert (("They",), "should") in found
+    they = next(c for c in calls if c["targets"] == ["They"])
+    assert they["resolved_targets"] == ["Ministers"]
     assert (("the Environment Agency",), "call") in found
     for call in calls:
         assert text[call["start"] : call["end"]] == call["sentence"]
