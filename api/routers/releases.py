@@ -27,9 +27,15 @@ router = APIRouter(prefix="/api/v1/staff", tags=["staff: releases"])
 async def submit_release(
     data: ReleaseSubmission, session: SessionDep, _staff: Editor, response: Response
 ) -> IngestedRelease:
+    return await _ingest(session, data, response)
+
+
+async def _ingest(
+    session: SessionDep, data: ReleaseSubmission, response: Response
+) -> IngestedRelease:
     release, created = await service.ingest_release(session, data, default_extractor())
     if not created:
-        response.status_code = status.HTTP_200_OK
+        response.status_code = status.HTTP_200_OK  # seen before: nothing new was stored
     calls = await service.calls_of(session, release.id)
     return IngestedRelease(
         release=ReleaseView.model_validate(release),
@@ -62,7 +68,7 @@ async def upload_release(
         language=language,
         source_url=source_url,
     )
-    return await submit_release(data, session, _staff, response)
+    return await _ingest(session, data, response)
 
 
 @router.get("/releases")
