@@ -43,7 +43,7 @@ class OutboxWorker:
                     await mark_attempt_failed(session, message.id, message.attempts, repr(error))
                 continue
             async with transaction(self.session_factory) as session:
-                await mark_sent(session, message.id, provider_id)
+                await mark_sent(session, message, provider_id)
             sent += 1
         return sent
 

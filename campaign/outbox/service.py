@@ -63,15 +63,26 @@ async def claim_due_messages(session: AsyncSession, limit: int) -> list[OutboxMe
     return messages
 
 
-async def mark_sent(session: AsyncSession, message_id: int, provider_message_id: str) -> None:
+# Context keys that are secrets (a confirmation link's token): needed to write the
+# email, and nowhere after it has gone.
+SECRET_CONTEXT_KEYS = frozenset({"token"})
+
+
+async def mark_sent(
+    session: AsyncSession, message: OutboxMessage, provider_message_id: str
+) -> None:
+    """Record the hand-over, and forget the email's secrets: whoever can read the
+    database later must not be able to follow someone else's confirmation link."""
+    kept = {k: v for k, v in message.context.items() if k not in SECRET_CONTEXT_KEYS}
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
+        .where(OutboxMessage.id == message.id)
         .values(
             status=OutboxStatus.SENT,
             sent_at=utcnow(),
             provider_message_id=provider_message_id,
             last_error=None,
+            context=kept,
         )
     )
 

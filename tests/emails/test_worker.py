@@ -69,6 +69,9 @@ async def test_a_message_is_written_once_and_marked_sent(
     assert message.status == OutboxStatus.SENT
     assert message.provider_message_id == f"file:{message.id:08d}.eml"
     assert message.sent_at is not None
+    # The link's token is gone from the database once the email is out.
+    assert "token" not in message.context
+    assert message.context["campaign_title"] == "Save <the> meadows & rivers"
 
 
 async def test_failures_back_off_then_give_up_visibly(
