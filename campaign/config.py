@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     # Rate-limit state is shared between processes in Redis when this is set.
     redis_url: str | None = None
 
+    # SendGrid's event webhook verification key (base64 DER, as SendGrid shows it). Without
+    # it the webhook refuses every request.
+    sendgrid_webhook_public_key: str | None = None
+    # Signed webhook requests older than this are refused as replays.
+    webhook_tolerance_seconds: int = Field(default=300, ge=10, le=86_400)
+
     # How many emails one signature may trigger (confirmation resends, "already signed").
     max_emails_per_signature: int = Field(default=5, ge=1, le=50)
 

@@ -3,7 +3,8 @@
 from campaign.campaigns.models import Campaign
 from campaign.consents.models import ConsentRecord, ConsentText
 from campaign.db import Base
-from campaign.outbox.models import OutboxMessage
+from campaign.inbox.models import EmailEvent
+from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
 from campaign.signatures.models import Signature
@@ -16,8 +17,10 @@ __all__ = [
     "Campaign",
     "ConsentRecord",
     "ConsentText",
+    "EmailEvent",
     "OutboxMessage",
     "Person",
     "Release",
     "Signature",
+    "Suppression",
 ]

@@ -7,7 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,6 +27,17 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+
+
+class DeliveryStatus(StrEnum):
+    """What the provider reported last about a sent message."""
+
+    QUEUED = "queued"  # accepted by us, not yet handed over
+    SENT = "sent"  # accepted by the provider ("processed")
+    DELIVERED = "delivered"
+    DEFERRED = "deferred"
+    BOUNCED = "bounced"
+    DROPPED = "dropped"
 
 
 class EmailKind(StrEnum):
@@ -31,6 +51,10 @@ class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        CheckConstraint(
+            "delivery_status IN ('queued', 'sent', 'delivered', 'deferred', 'bounced', 'dropped')",
+            name="delivery_status",
+        ),
         # The worker's claim query: due pending messages, oldest first.
         Index(None, "status", "available_at"),
     )
@@ -48,4 +72,31 @@ class OutboxMessage(Base):
     available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
+    delivery_status: Mapped[str] = mapped_column(
+        String(20), default=DeliveryStatus.QUEUED, server_default=DeliveryStatus.QUEUED.value
+    )
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SuppressionReason(StrEnum):
+    HARD_BOUNCE = "hard_bounce"
+    SPAM_REPORT = "spam_report"
+    UNSUBSCRIBE = "unsubscribe"
+
+
+class Suppression(Base):
+    """An address we must not write to: hard bounces stop everything, spam reports and
+    unsubscribes stop everything but transactional email."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (
+        CheckConstraint(
+            "reason IN ('hard_bounce', 'spam_report', 'unsubscribe')", name="reason"
+        ),
+        UniqueConstraint("email_normalised", "reason"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    email_normalised: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,6 +24,8 @@ PUBLIC_ROUTES = {
     ("POST", "/api/v1/campaigns/{slug}/signatures"),
     ("POST", "/api/v1/signatures/confirm"),
     ("GET", "/confirm/{token}"),
+    # Authenticated by the provider's signature instead (tests/inbox).
+    ("POST", "/webhooks/sendgrid"),
 }
 
 
