@@ -90,9 +90,7 @@ class Suppression(Base):
 
     __tablename__ = "suppressions"
     __table_args__ = (
-        CheckConstraint(
-            "reason IN ('hard_bounce', 'spam_report', 'unsubscribe')", name="reason"
-        ),
+        CheckConstraint("reason IN ('hard_bounce', 'spam_report', 'unsubscribe')", name="reason"),
         UniqueConstraint("email_normalised", "reason"),
     )
 
