@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.config import Settings
 from campaign.db import transaction
-from campaign.outbox.service import claim_due_messages, mark_attempt_failed, mark_sent
+from campaign.outbox.service import (
+    claim_due_messages,
+    hold_suppressed,
+    mark_attempt_failed,
+    mark_sent,
+)
 from emails.backends import EmailBackend, backend_from_settings
 from emails.render import render_message
 
@@ -33,6 +38,7 @@ class OutboxWorker:
         """One pass: claim a batch (committed, so the lease holds), send each, record each."""
         async with transaction(self.session_factory) as session:
             messages = await claim_due_messages(session, self.settings.worker_batch_size)
+            messages = await hold_suppressed(session, messages)
         sent = 0
         for message in messages:
             try:

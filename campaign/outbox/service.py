@@ -10,7 +10,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import utcnow
-from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus
+from campaign.outbox.models import (
+    EmailKind,
+    OutboxMessage,
+    OutboxStatus,
+    Suppression,
+    SuppressionReason,
+)
+from campaign.people.emails import normalise_email
 
 
 async def enqueue_email(
@@ -99,3 +106,36 @@ async def mark_attempt_failed(
     await session.execute(
         update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
     )
+
+
+# Emails a person needs because of something they just did: still sent to an address
+# that complained or unsubscribed (never to one that bounced hard).
+TRANSACTIONAL_KINDS = frozenset({EmailKind.SIGNATURE_CONFIRMATION, EmailKind.ALREADY_SIGNED})
+
+
+async def hold_suppressed(
+    session: AsyncSession, messages: list[OutboxMessage]
+) -> list[OutboxMessage]:
+    """Of the claimed messages, those that may go; the others end as failed, with the
+    suppression as their error, and are not sent."""
+    addresses = {normalise_email(m.to_address) for m in messages}
+    reasons: dict[str, set[str]] = {}
+    rows = await session.execute(
+        select(Suppression.email_normalised, Suppression.reason).where(
+            Suppression.email_normalised.in_(addresses)
+        )
+    )
+    for address, reason in rows.all():
+        reasons.setdefault(address, set()).add(reason)
+    allowed = []
+    for message in messages:
+        held = reasons.get(normalise_email(message.to_address), set())
+        if SuppressionReason.HARD_BOUNCE in held or (
+            held and message.kind not in TRANSACTIONAL_KINDS
+        ):
+            message.status = OutboxStatus.FAILED
+            message.last_error = "suppressed: " + ", ".join(sorted(held))
+        else:
+            allowed.append(message)
+    await session.flush()
+    return allowed

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.config import Settings
 from campaign.db import transaction, utcnow
-from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus
+from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus, Suppression
 from campaign.outbox.service import MAX_ATTEMPTS, enqueue_email
 from emails.backends.console import ConsoleBackend
 from emails.render import render_message
@@ -159,3 +159,25 @@ def test_every_kind_has_its_templates(settings: Settings) -> None:
         )
         rendered = render_message(message, settings)
         assert rendered["Subject"]
+
+
+async def test_a_hard_bounced_address_gets_nothing_more(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    async with transaction(session_factory) as session:
+        session.add(Suppression(email_normalised="ada@example.org", reason="hard_bounce"))
+    await _enqueue_confirmation(session_factory)
+    assert await OutboxWorker(session_factory, settings).send_due_messages() == 0
+    assert read_emails(settings.email_file_dir) == []
+    [message] = await _messages(session_factory)
+    assert message.status == OutboxStatus.FAILED
+    assert message.last_error == "suppressed: hard_bounce"
+
+
+async def test_an_unsubscribed_address_still_gets_its_confirmation(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    async with transaction(session_factory) as session:
+        session.add(Suppression(email_normalised="ada@example.org", reason="unsubscribe"))
+    await _enqueue_confirmation(session_factory)
+    assert await OutboxWorker(session_factory, settings).send_due_messages() == 1
