@@ -10,6 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import utcnow
+from campaign.errors import InvalidState, NotFound
 from campaign.outbox.models import (
     EmailKind,
     OutboxMessage,
@@ -139,3 +140,44 @@ async def hold_suppressed(
             allowed.append(message)
     await session.flush()
     return allowed
+
+
+async def list_messages(
+    session: AsyncSession,
+    *,
+    campaign_id: int | None,
+    kind: EmailKind | None,
+    status: OutboxStatus | None,
+    limit: int,
+    offset: int,
+) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if campaign_id is not None:
+        query = query.where(OutboxMessage.campaign_id == campaign_id)
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    result = await session.execute(query.limit(limit).offset(offset))
+    return list(result.scalars())
+
+
+async def get_message(session: AsyncSession, message_id: int) -> OutboxMessage:
+    message = await session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound("no such message", field="message_id")
+    return message
+
+
+async def retry_message(session: AsyncSession, message: OutboxMessage) -> OutboxMessage:
+    """Give a failed message another round of attempts, now. A suppressed address stays
+    suppressed: the worker will hold the message again."""
+    if message.status != OutboxStatus.FAILED:
+        raise InvalidState(
+            f"only failed messages can be retried; this one is {message.status}", field="status"
+        )
+    message.status = OutboxStatus.PENDING
+    message.attempts = 0
+    message.available_at = utcnow()
+    await session.flush()
+    return message
