@@ -25,6 +25,7 @@ RUN pip install --no-deps .
 USER campaign
 WORKDIR /data
 # Defaults for a single container; production sets CAMPAIGN_DATABASE_URL to PostgreSQL.
+# CAMPAIGN_SECRET_KEY must be given at run time: the server refuses to start without it.
 ENV CAMPAIGN_ENVIRONMENT=production \
     CAMPAIGN_DATABASE_URL=sqlite+aiosqlite:////data/campaign.db \
     CAMPAIGN_EMAIL_FILE_DIR=/data/outbox \

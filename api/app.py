@@ -13,7 +13,15 @@ from fastapi import FastAPI
 from api.middleware import BodySizeLimit, SecurityHeaders
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimit
-from api.routers import health, messages, public_campaigns, releases, staff, staff_campaigns
+from api.routers import (
+    health,
+    messages,
+    public_campaigns,
+    releases,
+    staff,
+    staff_campaigns,
+    unsubscribe,
+)
 from api.webhooks import sendgrid as sendgrid_webhook
 from campaign.campaigns.cache import SignableCampaignCache
 from campaign.config import Settings, get_settings
@@ -64,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff.router)
     app.include_router(releases.router)
     app.include_router(messages.router)
+    app.include_router(unsubscribe.router)
     app.include_router(sendgrid_webhook.router)
 
     app.add_middleware(BodySizeLimit)

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse_many
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A known placeholder, refused in production (see the validator below).
+DEVELOPMENT_SECRET = "development-only-not-secret"  # noqa: S105
 
 
 class Settings(BaseSettings):
@@ -23,6 +26,8 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=20, ge=1, le=200)
     database_max_overflow: int = Field(default=10, ge=0, le=200)
 
+    # Signs unsubscribe links. Never logged; must be set outside development.
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
     # Where links in emails point: the public address of this service.
     public_url: str = "http://127.0.0.1:8000"
     # `campaign serve` applies pending migrations before it starts answering.
@@ -64,6 +69,15 @@ class Settings(BaseSettings):
     def _parse_rate_limit(cls, value: str) -> str:
         parse_many(value)  # raises ValueError naming the bad part
         return value
+
+    @model_validator(mode="after")
+    def _refuse_the_development_secret_in_production(self) -> Settings:
+        if (
+            self.environment == "production"
+            and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET
+        ):
+            raise ValueError("set CAMPAIGN_SECRET_KEY to a long random value in production")
+        return self
 
     @property
     def is_sqlite(self) -> bool:

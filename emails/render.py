@@ -13,6 +13,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from campaign.config import Settings
 from campaign.db import utcnow
 from campaign.outbox.models import OutboxMessage
+from campaign.outbox.service import TRANSACTIONAL_KINDS
+from campaign.outbox.unsubscribe import unsubscribe_headers
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -47,6 +49,12 @@ def render_message(message: OutboxMessage, settings: Settings) -> EmailMessage:
     email["Date"] = format_datetime(utcnow())
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=sender_domain)
     email["X-Campaign-Outbox-Id"] = str(message.id)
+    if message.kind not in TRANSACTIONAL_KINDS:
+        secret = settings.secret_key.get_secret_value()
+        for name, value in unsubscribe_headers(
+            message.to_address, settings.public_url, secret
+        ).items():
+            email[name] = value
     email.set_content(text)
     email.add_alternative(html, subtype="html")
     return email

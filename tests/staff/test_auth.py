@@ -26,6 +26,9 @@ PUBLIC_ROUTES = {
     ("GET", "/confirm/{token}"),
     # Authenticated by the provider's signature instead (tests/inbox).
     ("POST", "/webhooks/sendgrid"),
+    # The signed token in the link is the authorisation (tests/emails/test_unsubscribe.py).
+    ("GET", "/unsubscribe/{token}"),
+    ("POST", "/unsubscribe/{token}"),
 }
 
 

@@ -1,0 +1,31 @@
+"""Unsubscribing from an email's link or its one-click header, without login."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import SessionDep, SettingsDep
+from campaign.outbox.unsubscribe import address_of, unsubscribe
+
+router = APIRouter(tags=["public"])
+templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+
+
+@router.get("/unsubscribe/{token}", response_class=HTMLResponse, include_in_schema=False)
+async def confirm_unsubscribe(token: str, request: Request, settings: SettingsDep) -> HTMLResponse:
+    """A page with a button: mail scanners follow links, and must not unsubscribe anyone."""
+    address_of(token, settings.secret_key.get_secret_value())  # 404 for a forged link
+    return templates.TemplateResponse(request, "unsubscribe.html", {"token": token})
+
+
+@router.post("/unsubscribe/{token}")
+async def unsubscribe_now(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """The form's button, and RFC 8058 one-click (POST "List-Unsubscribe=One-Click")."""
+    await unsubscribe(session, token, settings.secret_key.get_secret_value())
+    return templates.TemplateResponse(request, "unsubscribed.html", {})

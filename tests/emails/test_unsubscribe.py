@@ -1,0 +1,69 @@
+"""Unsubscribing works from the link without login, once or many times, and a forged
+link does nothing."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from campaign.config import Settings
+from campaign.outbox.models import Suppression
+from campaign.outbox.unsubscribe import unsubscribe_headers, unsubscribe_token
+
+
+async def _suppressions(factory: async_sessionmaker[AsyncSession]) -> list[tuple[str, str]]:
+    async with factory() as session:
+        rows = await session.execute(select(Suppression.email_normalised, Suppression.reason))
+        return [tuple(row) for row in rows.all()]
+
+
+async def test_one_click_unsubscribe_is_idempotent(
+    client: httpx.AsyncClient, settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    token = unsubscribe_token("Ada.Lovelace+news@Gmail.com", settings.secret_key.get_secret_value())
+    page = await client.get(f"/unsubscribe/{token}")
+    assert page.status_code == 200
+    assert '<form method="post"' in page.text
+    assert await _suppressions(session_factory) == []  # following the link is not enough
+
+    for _ in range(2):
+        answer = await client.post(
+            f"/unsubscribe/{token}",
+            content="List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert answer.status_code == 200
+    assert await _suppressions(session_factory) == [("adalovelace@gmail.com", "unsubscribe")]
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "eyJhIjoxfQ.forged"])
+async def test_a_forged_link_does_nothing(
+    client: httpx.AsyncClient, session_factory: async_sessionmaker[AsyncSession], token: str
+) -> None:
+    assert (await client.post(f"/unsubscribe/{token}")).status_code == 404
+    assert (await client.get(f"/unsubscribe/{token}")).status_code == 404
+    assert await _suppressions(session_factory) == []
+
+
+def test_a_token_signed_with_another_secret_is_refused(settings: Settings) -> None:
+    from campaign.errors import NotFound
+    from campaign.outbox.unsubscribe import address_of
+
+    token = unsubscribe_token("ada@example.org", "another secret")
+    with pytest.raises(NotFound):
+        address_of(token, settings.secret_key.get_secret_value())
+
+
+def test_the_one_click_headers_follow_rfc_8058(settings: Settings) -> None:
+    headers = unsubscribe_headers("ada@example.org", "https://act.example.org", "s3cret")
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert headers["List-Unsubscribe"].startswith("<https://act.example.org/unsubscribe/")
+    assert headers["List-Unsubscribe"].endswith(">")
+
+
+def test_production_refuses_the_development_secret() -> None:
+    with pytest.raises(ValueError, match="CAMPAIGN_SECRET_KEY"):
+        Settings(environment="production")
+    assert Settings(environment="production", secret_key="a-real-long-random-value")
