@@ -60,18 +60,23 @@ def _wait_for_emails(folder: Path, count: int) -> list:
     raise AssertionError(f"expected {count} emails in {folder}")
 
 
+def _start(command: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
+    """`campaign serve` or `campaign demo` on a free port; its output kept for reading."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [*CAMPAIGN, command, "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     env = _environment(tmp_path)
-    port = _free_port()
-    process = subprocess.Popen(
-        [*CAMPAIGN, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = _start("serve", env)
     try:
         _wait_until_up(base, process)
         yield base, env
@@ -130,16 +135,7 @@ def test_a_new_user_walks_from_token_to_counted_signature(
 
 
 def test_the_demo_publishes_a_sample_petition_and_serves_it(tmp_path: Path) -> None:
-    env = _environment(tmp_path)
-    port = _free_port()
-    process = subprocess.Popen(
-        [*CAMPAIGN, "demo", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    process, base = _start("demo", _environment(tmp_path))
     try:
         _wait_until_up(base, process)
         process.terminate()
