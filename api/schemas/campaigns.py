@@ -33,11 +33,6 @@ class ConsentWording(BaseModel):
     text: str
 
 
-class CampaignLinks(BaseModel):
-    public: str
-    sign: str
-
-
 class PublicCampaignView(BaseModel):
     kind: str
     slug: str

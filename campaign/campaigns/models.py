@@ -61,7 +61,3 @@ class Campaign(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    @property
-    def is_open_for_signatures(self) -> bool:
-        return self.state == CampaignState.PUBLISHED

@@ -406,7 +406,7 @@ def _verb_phrase(verb: Token, exclude: list[Token]) -> list[Token]:
     leading "to"."""
     excluded: set[int] = set()
     for head in exclude:
-        excluded.update(t.i for t in _with_conjuncts_subtree(head))
+        excluded.update(t.i for t in head.subtree)
     tokens = [
         t
         for t in verb.subtree
@@ -420,10 +420,6 @@ def _verb_phrase(verb: Token, exclude: list[Token]) -> list[Token]:
     while tokens and tokens[-1].is_punct:
         tokens.pop()
     return tokens
-
-
-def _with_conjuncts_subtree(head: Token) -> list[Token]:
-    return list(head.subtree)
 
 
 def _phrase_text(head: Token) -> str:
