@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -108,6 +110,32 @@ def _move(campaign: Campaign, target: CampaignState) -> None:
             f"a {current.value} campaign cannot become {target.value}", field="state"
         )
     campaign.state = target
+
+
+async def suggest_slug(session: AsyncSession, title: str) -> str:
+    """A free slug made of the title's words: "the-county-council-drop", or with "-2"."""
+    base = _slugify(title)
+    taken = set(
+        (await session.execute(select(Campaign.slug).where(Campaign.slug.like(f"{base}%"))))
+        .scalars()
+        .all()
+    )
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def _slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = ""
+    for word in re.findall(r"[a-z0-9]+", ascii_title.lower()):
+        if len(slug) + len(word) + 1 > 60:
+            break  # whole words only: a slug is read by people too
+        slug = f"{slug}-{word}" if slug else word
+    return slug if len(slug) >= 3 else "campaign"
 
 
 async def _ensure_slug_free(session: AsyncSession, slug: str) -> None:

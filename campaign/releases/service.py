@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import re
 import threading
-import unicodedata
 from collections.abc import Sequence
 
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.campaigns.schemas import CampaignCreate
-from campaign.campaigns.service import create_campaign
+from campaign.campaigns.service import create_campaign, suggest_slug
 from campaign.errors import InvalidInput, InvalidState, NotFound
 from campaign.extraction import Extractor
 from campaign.extraction.models import CallToAction, Strength
@@ -190,7 +189,7 @@ async def draft_campaign(session: AsyncSession, release: Release, data: DraftReq
         raise InvalidInput("every call must come from this release", field="call_ids")
     _ensure_same_targets(calls)
     draft = draft_for(release, calls, CampaignKind(data.kind))
-    slug = data.slug or await _free_slug(session, _slugify(draft.title))
+    slug = data.slug or await suggest_slug(session, draft.title)
     campaign = await create_campaign(
         session,
         CampaignCreate(
@@ -247,27 +246,3 @@ def _normalised(target: str) -> str:
 
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
-
-
-def _slugify(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = ""
-    for word in re.findall(r"[a-z0-9]+", ascii_title.lower()):
-        if len(slug) + len(word) + 1 > 60:
-            break  # whole words only: a slug is read by people too
-        slug = f"{slug}-{word}" if slug else word
-    return slug if len(slug) >= 3 else "campaign"
-
-
-async def _free_slug(session: AsyncSession, base: str) -> str:
-    taken = set(
-        (
-            await session.execute(select(Campaign.slug).where(Campaign.slug.like(f"{base}%")))
-        ).scalars()
-    )
-    if base not in taken:
-        return base
-    number = 2
-    while f"{base}-{number}" in taken:
-        number += 1
-    return f"{base}-{number}"
