@@ -201,7 +201,7 @@ async def _prepare_demo() -> _DemoRun:
                 assert petition is not None
             else:
                 draft = DraftRequest(call_ids=[chosen.id], kind=CampaignKind.PETITION)
-                petition = await draft_campaign(session, release, draft)
+                petition, _accepted = await draft_campaign(session, release, draft)
             if petition.state == CampaignState.DRAFT:
                 await publish_campaign(session, petition)
             _token, secret = await create_token(session, name="demo", role=Role.ADMIN)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from api.deps import (
     CampaignToSign,
@@ -16,6 +13,7 @@ from api.deps import (
     SettingsDep,
     SigningOverLimit,
 )
+from api.pages import templates
 from api.schemas.campaigns import PublicCampaignView
 from api.schemas.signatures import ConfirmationRequest, SignatureConfirmed, SignatureReceived
 from campaign.consents.service import get_consent_text
@@ -26,7 +24,6 @@ from campaign.signatures.schemas import SignatureInput, SigningContext
 from campaign.signatures.service import count_signatures
 
 router = APIRouter(tags=["public"])
-templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
 
 @router.get("/api/v1/campaigns/{slug}")

@@ -117,8 +117,7 @@ async def draft_campaign(
     release_id: int, data: DraftRequest, session: SessionDep, _staff: Editor
 ) -> DraftedCampaign:
     release = await service.get_release(session, release_id)
-    campaign = await service.draft_campaign(session, release, data)
-    calls = [await service.get_call(session, call_id) for call_id in data.call_ids]
+    campaign, calls = await service.draft_campaign(session, release, data)
     return DraftedCampaign(
         campaign=StaffCampaignView.of(campaign),
         calls_to_action=[CallView.model_validate(c) for c in calls],

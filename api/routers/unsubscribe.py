@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from api.deps import SessionDep, SettingsDep
+from api.pages import templates
 from campaign.outbox.unsubscribe import address_of, unsubscribe
 
 router = APIRouter(tags=["public"])
-templates = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 
 
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse, include_in_schema=False)

@@ -51,9 +51,10 @@ async def record_sendgrid_events(
         if not _well_formed(event):
             malformed += 1
             continue
-        if await _store_once(session, event):
+        message_id = await _message_id(session, event)
+        if await _store_once(session, event, message_id):
             new += 1
-            await _apply(session, event)
+            await _apply(session, event, message_id)
         else:
             repeated += 1
     return EventsRecorded(new, repeated, malformed)
@@ -72,13 +73,13 @@ def _well_formed(event: dict[str, Any]) -> bool:
     )
 
 
-async def _store_once(session: AsyncSession, event: dict[str, Any]) -> bool:
+async def _store_once(session: AsyncSession, event: dict[str, Any], message_id: int | None) -> bool:
     table = EmailEvent.__table__
     result = await session.execute(
         insert_for(session, table)
         .values(
             provider_event_id=event["sg_event_id"],
-            outbox_message_id=await _message_id(session, event),
+            outbox_message_id=message_id,
             event=event["event"],
             occurred_at=datetime.fromtimestamp(event["timestamp"], UTC),
             payload=event,
@@ -98,9 +99,8 @@ async def _message_id(session: AsyncSession, event: dict[str, Any]) -> int | Non
     return int(found) if found is not None else None
 
 
-async def _apply(session: AsyncSession, event: dict[str, Any]) -> None:
+async def _apply(session: AsyncSession, event: dict[str, Any], message_id: int | None) -> None:
     kind = event["event"]
-    message_id = await _message_id(session, event)
     status = _STATUS_OF_EVENT.get(kind)
     if status is not None and message_id is not None:
         await session.execute(

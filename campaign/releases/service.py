@@ -181,7 +181,9 @@ async def merge_calls(session: AsyncSession, data: CallMerge) -> CallToActionRec
     return kept
 
 
-async def draft_campaign(session: AsyncSession, release: Release, data: DraftRequest) -> Campaign:
+async def draft_campaign(
+    session: AsyncSession, release: Release, data: DraftRequest
+) -> tuple[Campaign, list[CallToActionRecord]]:
     """A draft campaign (never published here) from one call, or several calls to the
     same target, linked back to the release."""
     calls = await _calls_for_use(session, data.call_ids, field="call_ids")
@@ -207,7 +209,7 @@ async def draft_campaign(session: AsyncSession, release: Release, data: DraftReq
         call.status = CallStatus.ACCEPTED
         call.campaign_id = campaign.id
     await session.flush()
-    return campaign
+    return campaign, calls
 
 
 async def _calls_for_use(
