@@ -35,14 +35,29 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed (comma-separated IPs, or "*").
     forwarded_allow_ips: str = "127.0.0.1"
 
-    email_backend: Literal["file", "console"] = "file"
+    email_backend: Literal["file", "console", "sendgrid"] = "file"
     email_file_dir: Path = Path("./var/outbox")
     email_from_address: str = "campaigns@example.org"
     email_from_name: str = "Campaign"
+    # Test mode: every email goes to this one address instead of its recipient.
+    email_divert_to: str | None = None
+
+    # SendGrid, for CAMPAIGN_EMAIL_BACKEND=sendgrid. The key is never logged.
+    sendgrid_api_key: SecretStr | None = None
+    sendgrid_host: str = "https://api.sendgrid.com"
+    sendgrid_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    # SendGrid validates the requests and sends nothing (answers 200, fires no events).
+    sendgrid_sandbox_mode: bool = False
+
     # Run one outbox worker inside `campaign serve`; production runs it as its own process.
     run_worker_in_process: bool = True
-    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60)
-    worker_batch_size: int = Field(default=100, ge=1, le=1000)
+    # How long an idle worker waits before looking for new messages again.
+    worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # Messages claimed per pass; they go out in provider requests of up to 1,000.
+    worker_batch_size: int = Field(default=1000, ge=1, le=10_000)
+    # A claimed message that its worker has not settled within this time (the worker
+    # died) is due again.
+    worker_claim_lease_seconds: float = Field(default=300, ge=1, le=86_400)
 
     # Signing rate limit per client IP, in the `limits` notation ("20/hour;100/day").
     # Over the limit the answer is unchanged and the signature is stored as fraudulent.
@@ -59,7 +74,7 @@ class Settings(BaseSettings):
     # How many emails one signature may trigger (confirmation resends, "already signed").
     max_emails_per_signature: int = Field(default=5, ge=1, le=50)
 
-    @field_validator("public_url")
+    @field_validator("public_url", "sendgrid_host")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
@@ -77,6 +92,12 @@ class Settings(BaseSettings):
             and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET
         ):
             raise ValueError("set CAMPAIGN_SECRET_KEY to a long random value in production")
+        return self
+
+    @model_validator(mode="after")
+    def _sendgrid_needs_a_key(self) -> Settings:
+        if self.email_backend == "sendgrid" and self.sendgrid_api_key is None:
+            raise ValueError("CAMPAIGN_EMAIL_BACKEND=sendgrid needs CAMPAIGN_SENDGRID_API_KEY")
         return self
 
     @property

@@ -1,20 +1,35 @@
-"""Turn an outbox row into a complete email message (text and HTML parts)."""
+"""Turn outbox rows into batches: one rendering of a template shared by many recipients,
+with each recipient's own values (name, links) as substitutions.
+
+Batching is what lets one provider request carry up to 1,000 emails. The template is
+rendered once per group of messages with the same kind and the same shared values
+(a campaign's title, say); where a recipient's value belongs, the rendering holds a tag
+such as `[%given_name:html%]`, and each recipient brings its values for the tags: HTML-
+escaped for the HTML part, as typed for the text part. The file and console backends
+substitute locally; SendGrid substitutes on its side (`personalizations[].substitutions`).
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
+import css_inline
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import escape
 
 from campaign.config import Settings
 from campaign.db import utcnow
-from campaign.outbox.models import OutboxMessage
+from campaign.outbox.models import EmailKind, OutboxMessage
 from campaign.outbox.service import TRANSACTIONAL_KINDS
-from campaign.outbox.unsubscribe import unsubscribe_headers
+from campaign.outbox.unsubscribe import unsubscribe_headers, unsubscribe_token
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -24,37 +39,222 @@ _environment = Environment(
     undefined=StrictUndefined,  # a missing variable is a bug, not an empty string
     keep_trailing_newline=True,
 )
+_inliner = css_inline.CSSInliner(keep_style_tags=False)
+
+# Per kind, the context values that differ from one recipient to the next. Templates only
+# print these (no filters, no conditions on them): they become substitution tags. All
+# other context values are shared by the batch, so templates may test and filter them.
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    EmailKind.SIGNATURE_CONFIRMATION: frozenset({"given_name"}),
+    EmailKind.ALREADY_SIGNED: frozenset({"given_name"}),
+}
+# Links made per recipient by the renderer; personal in every kind that has them.
+LINK_FIELDS = frozenset({"confirm_url", "unsubscribe_url"})
+# Context values that are inputs to links, never printed nor shared.
+_LINK_INPUTS = frozenset({"token"})
+
+# SendGrid's limits: 1,000 recipients per request, 10,000 bytes of substitutions each.
+MAX_RECIPIENTS_PER_BATCH = 1000
+MAX_SUBSTITUTION_BYTES = 10_000
+
+_TAG_OPENING = "[%"
+_TAG = re.compile(r"\[%(\w+):(text|html)%\]")
 
 
-def _links(message: OutboxMessage, settings: Settings) -> dict[str, Any]:
-    token = message.context.get("token")
-    links: dict[str, Any] = {}
-    if token:
-        links["confirm_url"] = f"{settings.public_url}/confirm/{token}"
-    return links
+_Member = tuple[OutboxMessage, dict[str, str]]
+
+
+def tag(name: str, part: str) -> str:
+    return f"[%{name}:{part}%]"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    outbox_id: int
+    address: str
+    name: str
+    subject: str
+    # Tag → value, for both parts (`[%given_name:text%]` and `[%given_name:html%]`).
+    substitutions: dict[str, str]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Batch:
+    """Emails that share their bodies up to substitutions; at most 1,000 recipients."""
+
+    kind: str
+    text: str
+    html: str
+    recipients: list[Recipient]
+
+    @property
+    def outbox_ids(self) -> list[int]:
+        return [r.outbox_id for r in self.recipients]
+
+    def halves(self) -> tuple[Batch, Batch]:
+        middle = len(self.recipients) // 2
+        return (
+            Batch(self.kind, self.text, self.html, self.recipients[:middle]),
+            Batch(self.kind, self.text, self.html, self.recipients[middle:]),
+        )
+
+    def email_for(self, recipient: Recipient, settings: Settings) -> EmailMessage:
+        """The complete message one recipient gets, substitutions made."""
+        email = EmailMessage()
+        sender_domain = settings.email_from_address.rpartition("@")[2]
+        # Address objects quote display names; the email package refuses CR/LF in headers.
+        email["From"] = Address(settings.email_from_name, addr_spec=settings.email_from_address)
+        email["To"] = Address(recipient.name, addr_spec=recipient.address)
+        email["Subject"] = recipient.subject
+        email["Date"] = format_datetime(utcnow())
+        email["Message-ID"] = make_msgid(
+            idstring=f"outbox-{recipient.outbox_id}", domain=sender_domain
+        )
+        email["X-Campaign-Outbox-Id"] = str(recipient.outbox_id)
+        for name, value in recipient.headers.items():
+            email[name] = value
+        email.set_content(substitute(self.text, recipient.substitutions))
+        email.add_alternative(substitute(self.html, recipient.substitutions), subtype="html")
+        return email
+
+
+def substitute(body: str, substitutions: dict[str, str]) -> str:
+    """Replace each tag once, left to right: a value that looks like a tag stays text."""
+    return _TAG.sub(lambda match: substitutions[match.group(0)], body)
+
+
+def render_batches(messages: Iterable[OutboxMessage], settings: Settings) -> list[Batch]:
+    """Group messages that can share one rendering, render each group once."""
+    groups: dict[tuple[str, str], list[_Member]] = {}
+    alone: list[Batch] = []
+    for message in messages:
+        shared, personal = _split_context(message, settings)
+        if _must_go_alone(personal):
+            alone.append(_render_alone(message, shared, personal, settings))
+            continue
+        key = (message.kind, json.dumps(shared, sort_keys=True, default=str))
+        groups.setdefault(key, []).append((message, personal))
+
+    batches = []
+    for (kind, _), members in groups.items():
+        shared, _ = _split_context(members[0][0], settings)
+        personal_names = sorted(members[0][1])
+        text, html = _render_bodies(kind, shared, _tags(personal_names))
+        for chunk in _chunks(members, MAX_RECIPIENTS_PER_BATCH):
+            recipients = [
+                _recipient(message, shared, personal, _substitutions(personal), settings)
+                for message, personal in chunk
+            ]
+            batches.append(Batch(kind, text, html, recipients))
+    return batches + alone
 
 
 def render_message(message: OutboxMessage, settings: Settings) -> EmailMessage:
-    context = {**message.context, **_links(message, settings)}
-    subject = _environment.get_template(f"{message.kind}.subject.txt").render(context).strip()
-    text = _environment.get_template(f"{message.kind}.txt").render(context)
-    html = _environment.get_template(f"{message.kind}.html").render(context)
+    """One message, whole: for previews and for tests of the templates."""
+    [batch] = render_batches([message], settings)
+    return batch.email_for(batch.recipients[0], settings)
 
-    email = EmailMessage()
-    sender_domain = settings.email_from_address.rpartition("@")[2]
-    # Address objects quote display names; the email package refuses CR/LF in headers.
-    email["From"] = Address(settings.email_from_name, addr_spec=settings.email_from_address)
-    email["To"] = Address(message.to_name or "", addr_spec=message.to_address)
-    email["Subject"] = subject
-    email["Date"] = format_datetime(utcnow())
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain=sender_domain)
-    email["X-Campaign-Outbox-Id"] = str(message.id)
+
+def _split_context(
+    message: OutboxMessage, settings: Settings
+) -> tuple[dict[str, Any], dict[str, str]]:
+    personal_names = PERSONAL_FIELDS.get(message.kind, frozenset())
+    shared = {
+        key: value
+        for key, value in message.context.items()
+        if key not in personal_names and key not in _LINK_INPUTS
+    }
+    personal = {key: str(value) for key, value in message.context.items() if key in personal_names}
+    personal.update(_links(message, settings))
+    return shared, personal
+
+
+def _links(message: OutboxMessage, settings: Settings) -> dict[str, str]:
+    links = {}
+    token = message.context.get("token")
+    if token:
+        links["confirm_url"] = f"{settings.public_url}/confirm/{token}"
     if message.kind not in TRANSACTIONAL_KINDS:
         secret = settings.secret_key.get_secret_value()
-        for name, value in unsubscribe_headers(
-            message.to_address, settings.public_url, secret
-        ).items():
-            email[name] = value
-    email.set_content(text)
-    email.add_alternative(html, subtype="html")
-    return email
+        token = unsubscribe_token(message.to_address, secret)
+        links["unsubscribe_url"] = f"{settings.public_url}/unsubscribe/{token}"
+    return links
+
+
+def _must_go_alone(personal: dict[str, str]) -> bool:
+    """A value that contains a tag's opening, or too many bytes of values, is not
+    trusted to a provider's substitution: that message is rendered whole."""
+    if any(_TAG_OPENING in value for value in personal.values()):
+        return True
+    return sum(len(v.encode()) for v in _substitutions(personal).values()) > (
+        MAX_SUBSTITUTION_BYTES
+    )
+
+
+def _render_alone(
+    message: OutboxMessage, shared: dict[str, Any], personal: dict[str, str], settings: Settings
+) -> Batch:
+    html_values = {name: escape(value) for name, value in personal.items()}
+    text, html = _render_bodies(message.kind, shared, (personal, html_values))
+    recipient = _recipient(message, shared, personal, {}, settings)
+    return Batch(message.kind, text, html, [recipient])
+
+
+def _tags(names: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
+    # Tags hold no character that HTML escaping changes, so they come out as they went in.
+    text = {name: tag(name, "text") for name in names}
+    html = {name: tag(name, "html") for name in names}
+    return text, html
+
+
+def _substitutions(personal: dict[str, str]) -> dict[str, str]:
+    substitutions = {}
+    for name, value in personal.items():
+        substitutions[tag(name, "text")] = value
+        substitutions[tag(name, "html")] = str(escape(value))
+    return substitutions
+
+
+def _render_bodies(
+    kind: str, shared: dict[str, Any], personal: tuple[dict[str, Any], dict[str, Any]]
+) -> tuple[str, str]:
+    text_values, html_values = personal
+    text = _environment.get_template(f"{kind}.txt").render({**shared, **text_values})
+    html = _environment.get_template(f"{kind}.html").render({**shared, **html_values})
+    return text, _inliner.inline(html)
+
+
+def _recipient(
+    message: OutboxMessage,
+    shared: dict[str, Any],
+    personal: dict[str, str],
+    substitutions: dict[str, str],
+    settings: Settings,
+) -> Recipient:
+    subject = _environment.get_template(f"{message.kind}.subject.txt").render(
+        {**shared, **personal}
+    )
+    headers: dict[str, str] = {}
+    if message.kind not in TRANSACTIONAL_KINDS:
+        secret = settings.secret_key.get_secret_value()
+        headers.update(unsubscribe_headers(message.to_address, settings.public_url, secret))
+    address = message.to_address
+    if settings.email_divert_to:
+        # Test mode: everything goes to one inbox; the header says whom it was for.
+        headers["X-Campaign-Diverted-From"] = address
+        address = settings.email_divert_to
+    return Recipient(
+        outbox_id=message.id,
+        address=address,
+        name=message.to_name or "",
+        # One line, whatever the values: a subject can't carry extra headers.
+        subject=" ".join(subject.split()),
+        substitutions=substitutions,
+        headers=headers,
+    )
+
+
+def _chunks(items: list[_Member], size: int) -> Iterator[list[_Member]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

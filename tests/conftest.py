@@ -151,7 +151,7 @@ def deliver_emails(
     """Run the real outbox worker once and return every email written so far."""
 
     async def deliver() -> list[Any]:
-        worker = OutboxWorker(session_factory, settings, FileBackend(settings.email_file_dir))
+        worker = OutboxWorker(session_factory, settings, FileBackend(settings.email_file_dir, settings))
         await worker.send_due_messages()
         return read_emails(settings.email_file_dir)
 

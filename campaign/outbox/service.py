@@ -3,10 +3,23 @@ claimed and settled by the worker in emails/."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    String,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import utcnow
@@ -46,66 +59,130 @@ async def enqueue_email(
     )
 
 
-# A claimed message is invisible to other workers for this long; if its worker dies
-# before recording the result, the message becomes due again and is retried.
-CLAIM_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+# The first retry waits this long, each further one twice as long, up to the cap.
+FIRST_RETRY_DELAY = timedelta(seconds=30)
+MAX_RETRY_DELAY = timedelta(hours=1)
 
 
-async def claim_due_messages(session: AsyncSession, limit: int) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for this worker. On PostgreSQL, SKIP LOCKED lets
-    any number of workers claim side by side without taking the same row."""
+async def claim_due_messages(
+    session: AsyncSession, limit: int, lease: timedelta
+) -> list[OutboxMessage]:
+    """Take up to `limit` due messages for this worker, in one statement. A claimed
+    message is not due again until `lease` has passed: if its worker dies before settling
+    it, another worker retries it then. On PostgreSQL, SKIP LOCKED lets any number of
+    workers claim side by side without taking the same row."""
     now = utcnow()
-    result = await session.execute(
-        select(OutboxMessage)
+    due = (
+        select(OutboxMessage.id)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.available_at <= now)
         .order_by(OutboxMessage.available_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    messages = list(result.scalars())
-    for message in messages:
-        message.attempts += 1
-        message.available_at = now + CLAIM_LEASE
-    await session.flush()
-    return messages
+    result = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(attempts=OutboxMessage.attempts + 1, available_at=now + lease)
+        .returning(OutboxMessage),
+        execution_options={"synchronize_session": False},
+    )
+    return sorted(result, key=lambda message: message.id)
 
 
 # Context keys that are secrets (a confirmation link's token): needed to write the
 # email, and nowhere after it has gone.
-SECRET_CONTEXT_KEYS = frozenset({"token"})
+SECRET_CONTEXT_KEYS = ("token",)
 
 
-async def mark_sent(
-    session: AsyncSession, message: OutboxMessage, provider_message_id: str
-) -> None:
-    """Record the hand-over, and forget the email's secrets: whoever can read the
-    database later must not be able to follow someone else's confirmation link."""
-    kept = {k: v for k, v in message.context.items() if k not in SECRET_CONTEXT_KEYS}
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message.id)
-        .values(
-            status=OutboxStatus.SENT,
-            sent_at=utcnow(),
-            provider_message_id=provider_message_id,
-            last_error=None,
-            context=kept,
+async def mark_sent(session: AsyncSession, provider_ids: Mapping[int, str]) -> None:
+    """Record the hand-over, and forget the emails' secrets: whoever can read the
+    database later must not be able to follow someone else's confirmation link.
+    One statement per provider id (a SendGrid request has one for all its emails)."""
+    by_provider_id: dict[str, list[int]] = defaultdict(list)
+    for outbox_id, provider_id in provider_ids.items():
+        by_provider_id[provider_id].append(outbox_id)
+    now = utcnow()
+    context = _context_without_secrets(session)
+    for provider_id, ids in by_provider_id.items():
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                provider_message_id=provider_id,
+                last_error=None,
+                context=context,
+            ),
+            execution_options={"synchronize_session": False},
         )
-    )
+
+
+def _context_without_secrets(session: AsyncSession) -> ColumnElement[Any]:
+    context: ColumnElement[Any] = OutboxMessage.context.expression
+    if session.get_bind().dialect.name == "postgresql":
+        for key in SECRET_CONTEXT_KEYS:
+            context = type_coerce(context, JSONB).op("-")(literal(key, String))
+        return context
+    paths = [f"$.{key}" for key in SECRET_CONTEXT_KEYS]
+    return type_coerce(func.json_remove(OutboxMessage.context, *paths), JSON)
+
+
+def retry_delay(attempts: int, jitter: float) -> timedelta:
+    """Exponential backoff; `jitter` (0 to 1) spreads retries of messages that failed
+    together so they don't come back together."""
+    base = min(FIRST_RETRY_DELAY * 2 ** (attempts - 1), MAX_RETRY_DELAY)
+    return base * (0.5 + jitter)
 
 
 async def mark_attempt_failed(
-    session: AsyncSession, message_id: int, attempts: int, error: str
+    session: AsyncSession,
+    messages: Sequence[OutboxMessage],
+    error: str,
+    *,
+    jitter: float,
+    not_before: timedelta | None = None,
 ) -> None:
-    """Retry later with exponential backoff, or give up after MAX_ATTEMPTS."""
-    values: dict[str, object] = {"last_error": error[:2000]}
-    if attempts >= MAX_ATTEMPTS:
-        values["status"] = OutboxStatus.FAILED
-    else:
-        values["available_at"] = utcnow() + timedelta(seconds=30 * 2 ** (attempts - 1))
+    """Retry later with backoff (never sooner than `not_before`, the provider's word), or
+    give up on messages that have had MAX_ATTEMPTS."""
+    by_attempts: dict[int, list[int]] = defaultdict(list)
+    for message in messages:
+        by_attempts[message.attempts].append(message.id)
+    now = utcnow()
+    for attempts, ids in by_attempts.items():
+        values: dict[str, object] = {"last_error": error[:2000]}
+        if attempts >= MAX_ATTEMPTS:
+            values["status"] = OutboxStatus.FAILED
+        else:
+            delay = max(retry_delay(attempts, jitter), not_before or timedelta(0))
+            values["available_at"] = now + delay
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+
+
+async def mark_failed(session: AsyncSession, outbox_ids: Sequence[int], error: str) -> None:
+    """The provider refused these for good: no more attempts, the reason kept for staff."""
     await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(outbox_ids))
+        .values(status=OutboxStatus.FAILED, last_error=error[:2000]),
+        execution_options={"synchronize_session": False},
+    )
+
+
+async def release(
+    session: AsyncSession, outbox_ids: Sequence[int], not_before: timedelta = timedelta(0)
+) -> None:
+    """Give claimed messages back unsent, without counting the attempt: the worker is
+    stopping, or the provider asked us to slow down."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.status == OutboxStatus.PENDING)
+        .values(attempts=OutboxMessage.attempts - 1, available_at=utcnow() + not_before),
+        execution_options={"synchronize_session": False},
     )
 
 

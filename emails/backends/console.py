@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import sys
-from email.message import EmailMessage
+
+from campaign.config import Settings
+from emails.render import Batch
 
 
 class ConsoleBackend:
-    async def send(self, message: EmailMessage) -> str:
-        text = message.get_body(preferencelist=("plain",))
-        body = text.get_content() if text is not None else ""
-        sys.stdout.write(
-            f"--- email to {message['To']}\nSubject: {message['Subject']}\n\n{body}\n---\n"
-        )
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def send(self, batch: Batch) -> dict[int, str]:
+        for recipient in batch.recipients:
+            email = batch.email_for(recipient, self.settings)
+            text = email.get_body(preferencelist=("plain",))
+            body = text.get_content() if text is not None else ""
+            sys.stdout.write(
+                f"--- email to {email['To']}\nSubject: {email['Subject']}\n\n{body}\n---\n"
+            )
         sys.stdout.flush()
-        return f"console:{message['X-Campaign-Outbox-Id']}"
+        return {r.outbox_id: f"console:{r.outbox_id}" for r in batch.recipients}

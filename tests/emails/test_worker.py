@@ -4,7 +4,6 @@ the result; a failing backend leads to retries with backoff, then a visible fail
 from __future__ import annotations
 
 from datetime import timedelta
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from campaign.db import transaction, utcnow
 from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus, Suppression
 from campaign.outbox.service import MAX_ATTEMPTS, enqueue_email
 from emails.backends.console import ConsoleBackend
-from emails.render import render_message
+from emails.render import Batch, render_batches, render_message
 from emails.worker import OutboxWorker
 from tests.fixtures.emails import read_emails, text_body
 
@@ -48,7 +47,7 @@ class FailingBackend:
     def __init__(self) -> None:
         self.calls = 0
 
-    async def send(self, message: EmailMessage) -> str:
+    async def send(self, batch: Batch) -> dict[int, str]:
         self.calls += 1
         raise ConnectionError("provider unreachable")
 
@@ -104,7 +103,7 @@ async def test_a_message_claimed_by_a_dead_worker_is_retried_after_its_lease(
     from campaign.outbox.service import claim_due_messages
 
     async with transaction(session_factory) as session:
-        assert len(await claim_due_messages(session, 10)) == 1
+        assert len(await claim_due_messages(session, 10, timedelta(minutes=5))) == 1
     # The worker died here. Another one sees nothing until the lease runs out...
     worker = OutboxWorker(session_factory, settings)
     assert await worker.send_due_messages() == 0
@@ -139,9 +138,10 @@ async def test_the_console_backend_prints_the_text(
         to_name="Ada Lovelace",
         context={"given_name": "Ada", "campaign_title": "Meadows", "campaign_slug": "m"},
     )
-    provider_id = await ConsoleBackend().send(render_message(message, settings))
+    [batch] = render_batches([message], settings)
+    provider_ids = await ConsoleBackend(settings).send(batch)
     printed = capsys.readouterr().out
-    assert provider_id == "console:7"
+    assert provider_ids == {7: "console:7"}
     assert "Ada Lovelace <ada@example.org>" in printed
     assert "You have already signed: Meadows" in printed
 

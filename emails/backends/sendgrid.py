@@ -1,0 +1,145 @@
+"""Sends through SendGrid's v3 mail API with the official client: one request per batch,
+one personalization per recipient, our outbox id in `custom_args` so delivery events can
+be matched to the message they are about."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import threading
+import time
+from email.message import Message
+from typing import Any
+from urllib.error import URLError
+
+from python_http_client.exceptions import HTTPError
+from sendgrid import SendGridAPIClient
+
+from campaign.config import Settings
+from emails.backends.base import Rejected, TemporaryFailure
+from emails.render import Batch, Recipient
+
+# The provider's error text kept on the message: enough to act on, not a whole page.
+_MAX_DETAIL = 1000
+
+
+class SendGridBackend:
+    def __init__(self, settings: Settings) -> None:
+        if settings.sendgrid_api_key is None:
+            raise ValueError("CAMPAIGN_SENDGRID_API_KEY is needed for the sendgrid backend")
+        self.settings = settings
+        # The client (urllib underneath) blocks, so requests run in threads; each thread
+        # gets its own client rather than sharing one's mutable header state.
+        self._local = threading.local()
+
+    async def send(self, batch: Batch) -> dict[int, str]:
+        body = request_body(batch, self.settings)
+        message_id = await asyncio.to_thread(self._post, body)
+        return dict.fromkeys(batch.outbox_ids, message_id)
+
+    def _client(self) -> SendGridAPIClient:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            key = self.settings.sendgrid_api_key
+            assert key is not None  # checked in __init__
+            client = SendGridAPIClient(key.get_secret_value(), host=self.settings.sendgrid_host)
+            client.client.timeout = self.settings.sendgrid_timeout_seconds
+            self._local.client = client
+        return client
+
+    def _post(self, body: dict[str, Any]) -> str:
+        try:
+            response = self._client().send(body)
+        except HTTPError as error:
+            raise _failure_of(error) from None
+        except (URLError, TimeoutError, ConnectionError) as error:
+            raise TemporaryFailure(f"SendGrid unreachable: {error}") from None
+        return response.headers.get("X-Message-Id") or f"sendgrid:{response.status_code}"
+
+
+def request_body(batch: Batch, settings: Settings) -> dict[str, Any]:
+    """The JSON of POST /v3/mail/send, built directly: the library's `Mail(is_multiple=
+    True)` helper reorders recipients, and a dict is what it would send anyway."""
+    body: dict[str, Any] = {
+        "from": {"email": settings.email_from_address, "name": settings.email_from_name},
+        # Every personalization has its own; SendGrid still wants one at the top.
+        "subject": batch.recipients[0].subject,
+        "personalizations": [_personalization(r) for r in batch.recipients],
+        "content": [
+            {"type": "text/plain", "value": batch.text},
+            {"type": "text/html", "value": batch.html},
+        ],
+        "categories": [batch.kind],
+    }
+    if settings.sendgrid_sandbox_mode:
+        body["mail_settings"] = {"sandbox_mode": {"enable": True}}
+    return body
+
+
+def _personalization(recipient: Recipient) -> dict[str, Any]:
+    to: dict[str, str] = {"email": recipient.address}
+    if recipient.name:
+        to["name"] = recipient.name
+    personalization: dict[str, Any] = {
+        "to": [to],
+        "subject": recipient.subject,
+        "custom_args": {"outbox_id": str(recipient.outbox_id)},
+    }
+    if recipient.substitutions:
+        personalization["substitutions"] = recipient.substitutions
+    if recipient.headers:
+        personalization["headers"] = recipient.headers
+    return personalization
+
+
+def _failure_of(error: HTTPError) -> TemporaryFailure | Rejected:
+    status = int(error.status_code)
+    body = error.body.decode("utf-8", "replace") if isinstance(error.body, bytes) else error.body
+    detail = f"SendGrid {status}: {body}"[:_MAX_DETAIL]
+    if status == 429 or status >= 500:
+        return TemporaryFailure(
+            detail, retry_after=_retry_after(error.headers), rate_limited=status == 429
+        )
+    return Rejected(detail, status, _personalizations_named(body))
+
+
+_PERSONALIZATION_FIELD = re.compile(r"^personalizations\.(\d+)\.")
+
+
+def _personalizations_named(body: str) -> frozenset[int]:
+    """SendGrid's 400 lists its errors with the field each is about, such as
+    `personalizations.3.to.0.email`: those recipients are the ones at fault. Any error
+    about something else (the sender, the content) concerns the whole request."""
+    try:
+        errors = json.loads(body).get("errors") or []
+    except (ValueError, AttributeError):
+        return frozenset()
+    named = set()
+    for error in errors:
+        field = error.get("field") if isinstance(error, dict) else None
+        match = _PERSONALIZATION_FIELD.match(field or "")
+        if match is None:
+            return frozenset()
+        named.add(int(match.group(1)))
+    return frozenset(named)
+
+
+def _retry_after(headers: Message | None) -> float | None:
+    """SendGrid says when its rate limit resets (X-RateLimit-Reset, epoch seconds); other
+    servers on the way may send a standard Retry-After in seconds."""
+    if headers is None:
+        return None
+    reset = headers.get("X-RateLimit-Reset")
+    if reset is not None:
+        try:
+            return max(0.0, float(reset) - time.time())
+        except ValueError:
+            pass
+    retry_after = headers.get("Retry-After")
+    if retry_after is not None:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            pass
+    return None
