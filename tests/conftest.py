@@ -15,7 +15,6 @@ from campaign.config import Settings
 from campaign.db import create_engine, create_session_factory, transaction
 from campaign.staff.models import Role
 from campaign.staff.service import create_token
-from emails.backends.file import FileBackend
 from emails.worker import OutboxWorker
 from tests.fixtures.database import (
     build_schema,
@@ -151,7 +150,7 @@ def deliver_emails(
     """Run the real outbox worker once and return every email written so far."""
 
     async def deliver() -> list[Any]:
-        worker = OutboxWorker(session_factory, settings, FileBackend(settings.email_file_dir, settings))
+        worker = OutboxWorker(session_factory, settings)
         await worker.send_due_messages()
         return read_emails(settings.email_file_dir)
 
