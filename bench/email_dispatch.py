@@ -188,9 +188,11 @@ def start_fake_sendgrid() -> tuple[subprocess.Popen[str], str]:
     return process, process.stdout.readline().strip()
 
 
-def received_ids(fake_url: str) -> Counter[str]:
+def received_ids(fake_url: str) -> tuple[Counter[str], int]:
+    """The outbox ids the fake server accepted, and how many requests it had."""
     with urllib.request.urlopen(f"{fake_url}/__received", timeout=60) as response:
-        return Counter(json.load(response)["outbox_ids"])
+        answer = json.load(response)
+    return Counter(answer["outbox_ids"]), int(answer["requests"])
 
 
 def stop(process: subprocess.Popen[Any]) -> None:
@@ -226,7 +228,7 @@ def run_once(url: URL, options: Options, workers: int) -> dict[str, Any]:
         due_at = asyncio.run(make_all_due(url))
         sent, last = _wait_until_sent(url, options.messages, processes)
         elapsed = (last - due_at).total_seconds() if last else float("nan")
-        received = received_ids(fake_url)
+        received, requests = received_ids(fake_url)
     finally:
         for process in processes:
             stop(process)
@@ -236,7 +238,8 @@ def run_once(url: URL, options: Options, workers: int) -> dict[str, Any]:
     rate = sent / elapsed if elapsed > 0 else 0.0
     progress(
         f"{workers} worker(s): {sent} sent in {elapsed:.2f} s = {rate:.0f} messages/s; "
-        f"accepted by the fake: {len(received)} distinct, lost {lost}, duplicates {duplicates}"
+        f"{requests} requests; accepted by the fake: {len(received)} distinct, "
+        f"lost {lost}, duplicates {duplicates}"
     )
     return {"messages_per_s": round(rate, 1), "lost": lost, "duplicates": duplicates}
 
