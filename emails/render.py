@@ -126,20 +126,23 @@ def substitute(body: str, substitutions: dict[str, str]) -> str:
 
 def render_batches(messages: Iterable[OutboxMessage], settings: Settings) -> list[Batch]:
     """Group messages that can share one rendering, render each group once."""
-    groups: dict[tuple[str, str], list[_Member]] = {}
+    groups: dict[tuple[str, str, tuple[str, ...]], list[_Member]] = {}
     alone: list[Batch] = []
     for message in messages:
         shared, personal = _split_context(message, settings)
         if _must_go_alone(personal):
             alone.append(_render_alone(message, shared, personal, settings))
             continue
-        key = (message.kind, json.dumps(shared, sort_keys=True, default=str))
+        key = (
+            message.kind,
+            json.dumps(shared, sort_keys=True, default=str),
+            tuple(sorted(personal)),
+        )
         groups.setdefault(key, []).append((message, personal))
 
     batches = []
-    for (kind, _), members in groups.items():
+    for (kind, _, personal_names), members in groups.items():
         shared, _ = _split_context(members[0][0], settings)
-        personal_names = sorted(members[0][1])
         text, html = _render_bodies(kind, shared, _tags(personal_names))
         for chunk in _chunks(members, MAX_RECIPIENTS_PER_BATCH):
             recipients = [

@@ -78,7 +78,7 @@ async def test_failures_back_off_then_give_up_visibly(
 ) -> None:
     await _enqueue_confirmation(session_factory)
     backend = FailingBackend()
-    worker = OutboxWorker(session_factory, settings, backend)
+    worker = OutboxWorker(session_factory, settings, backend, jitter=lambda: 0.5)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         await worker.send_due_messages()
         [message] = await _messages(session_factory)
