@@ -9,6 +9,7 @@ from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
 from campaign.signatures.models import Signature
 from campaign.staff.models import ApiToken
+from campaign.targets.models import Official, PostcodeDivision
 
 __all__ = [
     "ApiToken",
@@ -18,8 +19,10 @@ __all__ = [
     "ConsentRecord",
     "ConsentText",
     "EmailEvent",
+    "Official",
     "OutboxMessage",
     "Person",
+    "PostcodeDivision",
     "Release",
     "Signature",
     "Suppression",
