@@ -4,6 +4,7 @@ from campaign.campaigns.models import Campaign
 from campaign.consents.models import ConsentRecord, ConsentText
 from campaign.db import Base
 from campaign.inbox.models import EmailEvent
+from campaign.letters.models import Letter, LetterDelivery, LetterDigest, LetterSetup
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
@@ -19,6 +20,10 @@ __all__ = [
     "ConsentRecord",
     "ConsentText",
     "EmailEvent",
+    "Letter",
+    "LetterDelivery",
+    "LetterDigest",
+    "LetterSetup",
     "Official",
     "OutboxMessage",
     "Person",

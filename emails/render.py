@@ -49,9 +49,10 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     EmailKind.ALREADY_SIGNED: frozenset({"given_name"}),
 }
 # Links made per recipient by the renderer; personal in every kind that has them.
-LINK_FIELDS = frozenset({"confirm_url", "unsubscribe_url"})
+LINK_FIELDS = frozenset({"confirm_url", "status_url", "unsubscribe_url"})
 # Context values that are inputs to links, never printed nor shared.
-_LINK_INPUTS = frozenset({"token"})
+_LINK_INPUTS = frozenset({"token", "view_token"})
+_CONFIRM_PATHS: dict[str, str] = {EmailKind.LETTER_CONFIRMATION: "/letters/confirm/"}
 
 # SendGrid's limits: 1,000 recipients per request, 10,000 bytes of substitutions each.
 MAX_RECIPIENTS_PER_BATCH = 1000
@@ -87,25 +88,28 @@ class Batch:
     text: str
     html: str
     recipients: list[Recipient]
+    # The sender's display name if not the organisation's, and where replies go.
+    from_name: str | None = None
+    reply_to: str | None = None
 
     @property
     def outbox_ids(self) -> list[int]:
         return [r.outbox_id for r in self.recipients]
 
-    def halves(self) -> tuple[Batch, Batch]:
-        middle = len(self.recipients) // 2
-        return (
-            Batch(self.kind, self.text, self.html, self.recipients[:middle]),
-            Batch(self.kind, self.text, self.html, self.recipients[middle:]),
-        )
+    def with_recipients(self, recipients: list[Recipient]) -> Batch:
+        return Batch(self.kind, self.text, self.html, recipients, self.from_name, self.reply_to)
 
     def email_for(self, recipient: Recipient, settings: Settings) -> EmailMessage:
         """The complete message one recipient gets, substitutions made."""
         email = EmailMessage()
         sender_domain = settings.email_from_address.rpartition("@")[2]
         # Address objects quote display names; the email package refuses CR/LF in headers.
-        email["From"] = Address(settings.email_from_name, addr_spec=settings.email_from_address)
+        email["From"] = Address(
+            self.from_name or settings.email_from_name, addr_spec=settings.email_from_address
+        )
         email["To"] = Address(recipient.name, addr_spec=recipient.address)
+        if self.reply_to:
+            email["Reply-To"] = self.reply_to
         email["Subject"] = recipient.subject
         email["Date"] = format_datetime(utcnow())
         email["Message-ID"] = make_msgid(
@@ -126,7 +130,7 @@ def substitute(body: str, substitutions: dict[str, str]) -> str:
 
 def render_batches(messages: Iterable[OutboxMessage], settings: Settings) -> list[Batch]:
     """Group messages that can share one rendering, render each group once."""
-    groups: dict[tuple[str, str, tuple[str, ...]], list[_Member]] = {}
+    groups: dict[tuple[str, str, tuple[str, ...], str | None, str | None], list[_Member]] = {}
     alone: list[Batch] = []
     for message in messages:
         shared, personal = _split_context(message, settings)
@@ -137,11 +141,13 @@ def render_batches(messages: Iterable[OutboxMessage], settings: Settings) -> lis
             message.kind,
             json.dumps(shared, sort_keys=True, default=str),
             tuple(sorted(personal)),
+            message.from_name,
+            message.reply_to,
         )
         groups.setdefault(key, []).append((message, personal))
 
     batches = []
-    for (kind, _, personal_names), members in groups.items():
+    for (kind, _, personal_names, from_name, reply_to), members in groups.items():
         shared, _ = _split_context(members[0][0], settings)
         text, html = _render_bodies(kind, shared, _tags(personal_names))
         for chunk in _chunks(members, MAX_RECIPIENTS_PER_BATCH):
@@ -149,7 +155,7 @@ def render_batches(messages: Iterable[OutboxMessage], settings: Settings) -> lis
                 _recipient(message, shared, personal, _substitutions(personal), settings)
                 for message, personal in chunk
             ]
-            batches.append(Batch(kind, text, html, recipients))
+            batches.append(Batch(kind, text, html, recipients, from_name, reply_to))
     return batches + alone
 
 
@@ -177,7 +183,11 @@ def _links(message: OutboxMessage, settings: Settings) -> dict[str, str]:
     links = {}
     token = message.context.get("token")
     if token:
-        links["confirm_url"] = f"{settings.public_url}/confirm/{token}"
+        path = _CONFIRM_PATHS.get(message.kind, "/confirm/")
+        links["confirm_url"] = f"{settings.public_url}{path}{token}"
+    view_token = message.context.get("view_token")
+    if view_token:
+        links["status_url"] = f"{settings.public_url}/letters/{view_token}"
     if message.kind not in TRANSACTIONAL_KINDS:
         secret = settings.secret_key.get_secret_value()
         token = unsubscribe_token(message.to_address, secret)
@@ -201,7 +211,7 @@ def _render_alone(
     html_values = {name: escape(value) for name, value in personal.items()}
     text, html = _render_bodies(message.kind, shared, (personal, html_values))
     recipient = _recipient(message, shared, personal, {}, settings)
-    return Batch(message.kind, text, html, [recipient])
+    return Batch(message.kind, text, html, [recipient], message.from_name, message.reply_to)
 
 
 def _tags(names: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:

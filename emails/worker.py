@@ -184,7 +184,7 @@ class OutboxWorker:
         async with transaction(self.session_factory) as session:
             await mark_failed(session, failed, rejection.detail)
         if named and rest:
-            return await self._deliver(Batch(batch.kind, batch.text, batch.html, rest), by_id)
+            return await self._deliver(batch.with_recipients(rest), by_id)
         return 0
 
     async def _release(self, batch: Batch, after_seconds: float) -> None:

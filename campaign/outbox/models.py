@@ -45,6 +45,10 @@ class EmailKind(StrEnum):
 
     SIGNATURE_CONFIRMATION = "signature_confirmation"
     ALREADY_SIGNED = "already_signed"
+    LETTER_CONFIRMATION = "letter_confirmation"
+    LETTER_TO_OFFICIAL = "letter_to_official"
+    LETTER_COPY = "letter_copy"
+    LETTER_DIGEST = "letter_digest"
 
 
 class OutboxMessage(Base):
@@ -63,6 +67,10 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(50))
     to_address: Mapped[str] = mapped_column(String(320))
     to_name: Mapped[str | None] = mapped_column(String(200))
+    # The sender's display name when it is not the organisation's (an activist's letter),
+    # and where replies go.
+    from_name: Mapped[str | None] = mapped_column(String(200))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
     # Template variables. Rendering happens at send time, in the worker.
     context: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     campaign_id: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("campaigns.id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -42,21 +42,30 @@ async def enqueue_email(
     to_name: str | None,
     context: dict[str, Any],
     campaign_id: int | None = None,
-) -> None:
+    from_name: str | None = None,
+    reply_to: str | None = None,
+    not_before: datetime | None = None,
+) -> int:
+    """Queue one email in the caller's transaction; returns its outbox id."""
     now = utcnow()
-    await session.execute(
-        insert(OutboxMessage).values(
+    result = await session.execute(
+        insert(OutboxMessage)
+        .values(
             kind=kind.value,
             to_address=to_address,
             to_name=to_name,
+            from_name=from_name,
+            reply_to=reply_to,
             context=context,
             campaign_id=campaign_id,
             status=OutboxStatus.PENDING.value,
             attempts=0,
             created_at=now,
-            available_at=now,
+            available_at=max(now, not_before) if not_before else now,
         )
+        .returning(OutboxMessage.id)
     )
+    return int(result.scalar_one())
 
 
 MAX_ATTEMPTS = 5
@@ -92,7 +101,7 @@ async def claim_due_messages(
 
 # Context keys that are secrets (a confirmation link's token): needed to write the
 # email, and nowhere after it has gone.
-SECRET_CONTEXT_KEYS = ("token",)
+SECRET_CONTEXT_KEYS = ("token", "view_token")
 
 
 async def mark_sent(session: AsyncSession, provider_ids: Mapping[int, str]) -> None:
@@ -186,9 +195,19 @@ async def release(
     )
 
 
-# Emails a person needs because of something they just did: still sent to an address
-# that complained or unsubscribed (never to one that bounced hard).
-TRANSACTIONAL_KINDS = frozenset({EmailKind.SIGNATURE_CONFIRMATION, EmailKind.ALREADY_SIGNED})
+# Emails a person needs because of something they just did, and letters a constituent
+# writes to their representative: still sent to an address that complained or
+# unsubscribed (never to one that bounced hard). Everything else is marketing.
+TRANSACTIONAL_KINDS = frozenset(
+    {
+        EmailKind.SIGNATURE_CONFIRMATION,
+        EmailKind.ALREADY_SIGNED,
+        EmailKind.LETTER_CONFIRMATION,
+        EmailKind.LETTER_TO_OFFICIAL,
+        EmailKind.LETTER_COPY,
+        EmailKind.LETTER_DIGEST,
+    }
+)
 
 
 async def hold_suppressed(

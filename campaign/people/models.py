@@ -22,3 +22,5 @@ class Person(Base):
     country: Mapped[str] = mapped_column(String(2))
     postcode: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When they first proved this address is theirs (a confirmed signature or letter).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

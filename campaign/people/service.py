@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import insert_for, utcnow
@@ -47,3 +49,19 @@ async def upsert_person(
         select(Person.id).where(Person.email_normalised == email.normalised)
     )
     return int(existing.scalar_one())
+
+
+async def mark_email_confirmed(session: AsyncSession, person_id: int, when: datetime) -> None:
+    """Remember that this person has proved the address is theirs (first time only)."""
+    await session.execute(
+        update(Person)
+        .where(Person.id == person_id, Person.email_confirmed_at.is_(None))
+        .values(email_confirmed_at=when)
+    )
+
+
+async def has_confirmed_email(session: AsyncSession, person_id: int) -> bool:
+    confirmed_at = await session.scalar(
+        select(Person.email_confirmed_at).where(Person.id == person_id)
+    )
+    return confirmed_at is not None

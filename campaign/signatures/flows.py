@@ -15,7 +15,7 @@ from campaign.db import insert_for, utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound
 from campaign.outbox.models import EmailKind
 from campaign.outbox.service import enqueue_email
-from campaign.people.service import upsert_person
+from campaign.people.service import mark_email_confirmed, upsert_person
 from campaign.signatures.models import Signature, SignatureStatus
 from campaign.signatures.postgres import insert_first_signature
 from campaign.signatures.schemas import SignatureInput, SigningContext, Tracking
@@ -306,5 +306,6 @@ async def confirm_signature(session: AsyncSession, token: str) -> tuple[Signatur
         raise InvalidState("this petition closed before the signature was confirmed", field="token")
     signature.status = SignatureStatus.CONFIRMED
     signature.confirmed_at = utcnow()
+    await mark_email_confirmed(session, signature.person_id, signature.confirmed_at)
     await session.flush()
     return signature, campaign

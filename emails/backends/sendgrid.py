@@ -62,7 +62,10 @@ def request_body(batch: Batch, settings: Settings) -> dict[str, Any]:
     """The JSON of POST /v3/mail/send, built directly: the library's `Mail(is_multiple=
     True)` helper reorders recipients, and a dict is what it would send anyway."""
     body: dict[str, Any] = {
-        "from": {"email": settings.email_from_address, "name": settings.email_from_name},
+        "from": {
+            "email": settings.email_from_address,
+            "name": batch.from_name or settings.email_from_name,
+        },
         # Every personalization has its own; SendGrid still wants one at the top.
         "subject": batch.recipients[0].subject,
         "personalizations": [_personalization(r) for r in batch.recipients],
@@ -72,6 +75,8 @@ def request_body(batch: Batch, settings: Settings) -> dict[str, Any]:
         ],
         "categories": [batch.kind],
     }
+    if batch.reply_to:
+        body["reply_to"] = {"email": batch.reply_to}
     if settings.sendgrid_sandbox_mode:
         body["mail_settings"] = {"sandbox_mode": {"enable": True}}
     return body
