@@ -15,6 +15,7 @@ from api.problems import install_problem_handlers
 from api.ratelimit import RateLimit
 from api.routers import (
     health,
+    letters,
     messages,
     public_campaigns,
     releases,
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff.router)
     app.include_router(releases.router)
     app.include_router(messages.router)
+    app.include_router(letters.router)
+    app.include_router(letters.staff_router)
     app.include_router(unsubscribe.router)
     app.include_router(sendgrid_webhook.router)
 

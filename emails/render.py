@@ -47,6 +47,7 @@ _inliner = css_inline.CSSInliner(keep_style_tags=False)
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     EmailKind.SIGNATURE_CONFIRMATION: frozenset({"given_name"}),
     EmailKind.ALREADY_SIGNED: frozenset({"given_name"}),
+    EmailKind.LETTER_CONFIRMATION: frozenset({"given_name"}),
 }
 # Links made per recipient by the renderer; personal in every kind that has them.
 LINK_FIELDS = frozenset({"confirm_url", "status_url", "unsubscribe_url"})

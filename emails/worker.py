@@ -21,7 +21,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.config import Settings
-from campaign.db import transaction
+from campaign.db import transaction, utcnow
+from campaign.letters.delivery import send_due_digests
 from campaign.outbox.models import OutboxMessage
 from campaign.outbox.service import (
     claim_due_messages,
@@ -38,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 # Provider requests in flight at once per worker.
 SEND_CONCURRENCY = 4
+# How often a worker looks for finished days of letters to bundle into digests.
+DIGEST_CHECK_SECONDS = 60.0
 # How long to hold off after a rate limit that didn't say for how long.
 DEFAULT_RATE_LIMIT_PAUSE = 10.0
 
@@ -81,8 +84,12 @@ class OutboxWorker:
         """Until `stop` is set: send what is due, then wait a poll interval (or less).
         When it is set, batches not yet handed over go back to the queue unsent."""
         watcher = asyncio.create_task(self._watch(stop))
+        next_digest_check = 0.0
         try:
             while not stop.is_set():
+                if time.monotonic() >= next_digest_check:
+                    await self._queue_due_digests()
+                    next_digest_check = time.monotonic() + DIGEST_CHECK_SECONDS
                 try:
                     sent = await self.send_due_messages()
                 except Exception:
@@ -93,6 +100,18 @@ class OutboxWorker:
                         await asyncio.wait_for(stop.wait(), self._idle_wait())
         finally:
             watcher.cancel()
+
+    async def _queue_due_digests(self) -> None:
+        """Letters held for an official's daily digest become one email when their day
+        is over; any worker may do it, and a digest is written once."""
+        try:
+            async with transaction(self.session_factory) as session:
+                queued = await send_due_digests(session, now=utcnow())
+        except Exception:
+            logger.exception("queueing letter digests failed; trying again later")
+            return
+        if queued:
+            logger.info("queued %d letter digest(s)", queued)
 
     async def _watch(self, stop: asyncio.Event) -> None:
         await stop.wait()

@@ -11,6 +11,7 @@ from api.schemas.campaigns import CampaignPage, StaffCampaignView
 from campaign.campaigns import service
 from campaign.campaigns.models import CampaignState
 from campaign.campaigns.schemas import CampaignCreate, CampaignUpdate
+from campaign.letters import service as letters
 from campaign.signatures.service import count_signatures
 
 router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff: campaigns"])
@@ -55,6 +56,7 @@ async def update_campaign(
 async def publish_campaign(
     campaign: StaffCampaign, session: SessionDep, _staff: Editor
 ) -> StaffCampaignView:
+    await letters.ensure_ready_to_publish(session, campaign)
     return StaffCampaignView.of(await service.publish_campaign(session, campaign))
 
 

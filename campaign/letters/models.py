@@ -100,7 +100,8 @@ class Letter(Base):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     confirmation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The activist's private link to their letter and its delivery.
-    view_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Made when the letter goes out (see delivery.py).
+    view_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("email_updates", sa.Boolean(), nullable=False),
         sa.Column("ip_address", sa.String(length=45), nullable=True),
         sa.Column("confirmation_token_hash", sa.String(length=64), nullable=True),
-        sa.Column("view_token_hash", sa.String(length=64), nullable=False),
+        sa.Column("view_token_hash", sa.String(length=64), nullable=True),
         sa.Column("created_at", campaign.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("confirmed_at", campaign.db.UTCDateTime(timezone=True), nullable=True),
         sa.CheckConstraint(

@@ -147,11 +147,31 @@ async def test_the_console_backend_prints_the_text(
 
 
 def test_every_kind_has_its_templates(settings: Settings) -> None:
+    # Every variable any kind uses; each kind takes what it needs.
     context: dict[str, Any] = {
         "given_name": "Ada",
         "campaign_title": "T",
         "campaign_slug": "t",
         "token": "x",
+        "view_token": "y",
+        "subject": "S",
+        "body": "Dear A,\n\nB",
+        "officials": ["A, Member"],
+        "official_name": "A",
+        "day": "2026-11-27",
+        "count": 1,
+        "personalised": 1,
+        "unedited": 0,
+        "letters": [
+            {
+                "name": "N",
+                "email": "n@example.org",
+                "locality": None,
+                "subject": "S",
+                "body": "B",
+                "personalised": True,
+            }
+        ],
     }
     for kind in EmailKind:
         message = OutboxMessage(

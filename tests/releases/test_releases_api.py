@@ -163,8 +163,18 @@ async def test_a_letter_draft_addresses_the_official(
     assert campaign["kind"] == "letter"
     assert campaign["body_markdown"].startswith("Dear {{official_name}},")
     assert "withdraw the permit for the Vale dam" in campaign["body_markdown"]
-    await client.post(f"/api/v1/staff/campaigns/{campaign['slug']}/publish", headers=editor)
-    refused = await client.post(f"/api/v1/campaigns/{campaign['slug']}/signatures", json=signer())
+    slug = campaign["slug"]
+    not_set_up = await client.post(f"/api/v1/staff/campaigns/{slug}/publish", headers=editor)
+    assert not_set_up.status_code == 409 and not_set_up.json()["field"] == "letter"
+    setup = {
+        "targets": {"kind": "role", "role": "environment_minister"},
+        "subject_template": "The Vale dam",
+        "body_template": campaign["body_markdown"],
+    }
+    saved = await client.put(f"/api/v1/staff/campaigns/{slug}/letter", json=setup, headers=editor)
+    assert saved.status_code == 200, saved.text
+    assert (await client.post(f"/api/v1/staff/campaigns/{slug}/publish", headers=editor)).is_success
+    refused = await client.post(f"/api/v1/campaigns/{slug}/signatures", json=signer())
     assert refused.status_code == 409
 
 

@@ -24,6 +24,14 @@ PUBLIC_ROUTES = {
     ("POST", "/api/v1/campaigns/{slug}/signatures"),
     ("POST", "/api/v1/signatures/confirm"),
     ("GET", "/confirm/{token}"),
+    # Letters: finding officials (never their addresses), writing, confirming, and the
+    # activist's own letter behind its unguessable link (tests/letters).
+    ("GET", "/api/v1/campaigns/{slug}/officials"),
+    ("POST", "/api/v1/campaigns/{slug}/letters"),
+    ("POST", "/api/v1/letters/confirm"),
+    ("GET", "/letters/confirm/{token}"),
+    ("GET", "/api/v1/letters/{token}"),
+    ("GET", "/letters/{token}"),
     # Authenticated by the provider's signature instead (tests/inbox).
     ("POST", "/webhooks/sendgrid"),
     # The signed token in the link is the authorisation (tests/emails/test_unsubscribe.py).

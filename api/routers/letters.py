@@ -1,0 +1,165 @@
+"""Letters to officials: the public lookup, writing and confirming, an activist's private
+view of their letter, and the staff side (setup, letters and their delivery)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict
+
+from api.deps import (
+    ClientIp,
+    Editor,
+    PublicCampaign,
+    SessionDep,
+    SettingsDep,
+    SigningOverLimit,
+    StaffCampaign,
+    Viewer,
+)
+from api.pages import templates
+from api.schemas.letters import (
+    LetterConfirmationRequest,
+    LetterConfirmed,
+    LetterReceived,
+    LetterSetupView,
+    LetterTotalsView,
+    OfficialsFound,
+    OwnLetterView,
+    PublicOfficial,
+    StaffLetterPage,
+    StaffLetterView,
+)
+from campaign.campaigns.models import CampaignKind, CampaignState
+from campaign.errors import CampaignError, NotFound
+from campaign.letters import service
+from campaign.letters.queries import deliveries_of, letter_totals
+from campaign.letters.schemas import LetterInput, LetterSetupInput
+from campaign.letters.service import WritingContext
+from campaign.types import CountryCode, Postcode
+
+router = APIRouter(tags=["letters"])
+staff_router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff"])
+
+
+class OfficialsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    country: CountryCode
+    postcode: Postcode | None = None
+
+
+def _require_letter_campaign(kind: str, state: str, slug: str) -> None:
+    if kind != CampaignKind.LETTER or state != CampaignState.PUBLISHED:
+        raise NotFound(f"no letter campaign with slug {slug!r} is open", field="slug")
+
+
+@router.get("/api/v1/campaigns/{slug}/officials")
+async def find_officials(
+    campaign: PublicCampaign,
+    query: Annotated[OfficialsQuery, Query()],
+    session: SessionDep,
+) -> OfficialsFound:
+    _require_letter_campaign(campaign.kind, campaign.state, campaign.slug)
+    setup = await service.get_setup(session, campaign.id)
+    officials = await service.find_officials(
+        session, setup, country=query.country, postcode=query.postcode
+    )
+    return OfficialsFound(officials=[PublicOfficial.of(o) for o in officials])
+
+
+@router.post("/api/v1/campaigns/{slug}/letters", status_code=status.HTTP_202_ACCEPTED)
+async def write_letter(
+    data: LetterInput,
+    campaign: PublicCampaign,
+    session: SessionDep,
+    settings: SettingsDep,
+    ip: ClientIp,
+    over_limit: SigningOverLimit,
+) -> LetterReceived:
+    _require_letter_campaign(campaign.kind, campaign.state, campaign.slug)
+    context = WritingContext(
+        ip_address=ip, over_rate_limit=over_limit, organisation=settings.email_from_name
+    )
+    await service.write_letter(session, campaign, data, context)
+    return LetterReceived()
+
+
+@router.post("/api/v1/letters/confirm")
+async def confirm_letter(
+    data: LetterConfirmationRequest, session: SessionDep, settings: SettingsDep
+) -> LetterConfirmed:
+    _letter, campaign = await service.confirm_letter(
+        session, data.token, organisation=settings.email_from_name
+    )
+    return LetterConfirmed(campaign_slug=campaign.slug, campaign_title=campaign.title)
+
+
+@router.get("/letters/confirm/{token}", response_class=HTMLResponse, include_in_schema=False)
+async def confirm_letter_from_email_link(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    try:
+        _letter, campaign = await service.confirm_letter(
+            session, token, organisation=settings.email_from_name
+        )
+    except CampaignError as error:
+        return templates.TemplateResponse(
+            request, "confirmation_failed.html", {"detail": error.detail}, status_code=error.status
+        )
+    return templates.TemplateResponse(request, "letter_confirmed.html", {"campaign": campaign})
+
+
+@router.get("/api/v1/letters/{token}")
+async def read_own_letter(token: str, session: SessionDep) -> OwnLetterView:
+    letter = await service.letter_by_view_token(session, token)
+    deliveries = await deliveries_of(session, [letter.id])
+    return OwnLetterView.of(letter, deliveries.get(letter.id, []))
+
+
+@router.get("/letters/{token}", response_class=HTMLResponse, include_in_schema=False)
+async def own_letter_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+    try:
+        letter = await service.letter_by_view_token(session, token)
+    except CampaignError as error:
+        return templates.TemplateResponse(
+            request, "confirmation_failed.html", {"detail": error.detail}, status_code=error.status
+        )
+    deliveries = await deliveries_of(session, [letter.id])
+    view = OwnLetterView.of(letter, deliveries.get(letter.id, []))
+    return templates.TemplateResponse(request, "own_letter.html", {"letter": view})
+
+
+# -- Staff ---------------------------------------------------------------------------------
+
+
+@staff_router.get("/{slug}/letter")
+async def read_letter_setup(
+    campaign: StaffCampaign, session: SessionDep, _staff: Viewer
+) -> LetterSetupView:
+    return LetterSetupView.of(await service.get_setup(session, campaign.id))
+
+
+@staff_router.put("/{slug}/letter")
+async def save_letter_setup(
+    data: LetterSetupInput, campaign: StaffCampaign, session: SessionDep, _staff: Editor
+) -> LetterSetupView:
+    return LetterSetupView.of(await service.save_setup(session, campaign, data))
+
+
+@staff_router.get("/{slug}/letters")
+async def list_letters(
+    campaign: StaffCampaign,
+    session: SessionDep,
+    _staff: Viewer,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> StaffLetterPage:
+    letters = await service.list_letters(session, campaign.id, limit=limit, offset=offset)
+    deliveries = await deliveries_of(session, [letter.id for letter in letters])
+    return StaffLetterPage(
+        totals=LetterTotalsView.of(await letter_totals(session, campaign.id)),
+        letters=[StaffLetterView.of(letter, deliveries.get(letter.id, [])) for letter in letters],
+    )

@@ -1,0 +1,205 @@
+"""What the letters API answers: officials without their addresses for the public, the
+setup and letters with their delivery for staff, and an activist's own letter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from campaign.letters.models import Letter, LetterSetup
+from campaign.letters.queries import DeliveryView, LetterTotals
+from campaign.targets.models import Official
+
+
+class PublicOfficial(BaseModel):
+    """An official as the public sees them: never their email address."""
+
+    id: int
+    name: str
+    title: str
+    organisation: str
+    party: str | None
+
+    @classmethod
+    def of(cls, official: Official) -> PublicOfficial:
+        return cls(
+            id=official.id,
+            name=official.name,
+            title=official.title,
+            organisation=official.organisation,
+            party=official.party,
+        )
+
+
+class OfficialsFound(BaseModel):
+    officials: list[PublicOfficial]
+
+
+class LetterReceived(BaseModel):
+    """The same answer whoever the address belongs to."""
+
+    status: str = "received"
+    message: str = (
+        "Thank you. Check your inbox: we have sent you an email about your letter. "
+        "Follow the link in it to send the letter, if we asked you to."
+    )
+
+
+class LetterConfirmationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=10, max_length=100)
+
+
+class LetterConfirmed(BaseModel):
+    status: str = "confirmed"
+    campaign_slug: str
+    campaign_title: str
+
+
+class DeliveryStatus(BaseModel):
+    official_name: str
+    official_title: str
+    organisation: str
+    state: str
+    scheduled_at: datetime | None
+    email_status: str | None
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, view: DeliveryView) -> DeliveryStatus:
+        return cls(
+            official_name=view.official_name,
+            official_title=view.official_title,
+            organisation=view.organisation,
+            state=view.state,
+            scheduled_at=view.scheduled_at,
+            email_status=view.email_status,
+            sent_at=view.sent_at,
+        )
+
+
+class OwnLetterView(BaseModel):
+    """An activist's letter, seen through their private link."""
+
+    status: str
+    subject: str
+    body: str
+    created_at: datetime
+    confirmed_at: datetime | None
+    deliveries: list[DeliveryStatus]
+
+    @classmethod
+    def of(cls, letter: Letter, deliveries: list[DeliveryView]) -> OwnLetterView:
+        return cls(
+            status=letter.status,
+            subject=letter.subject,
+            body=letter.body,
+            created_at=letter.created_at,
+            confirmed_at=letter.confirmed_at,
+            deliveries=[DeliveryStatus.of(d) for d in deliveries],
+        )
+
+
+class StaffDeliveryStatus(DeliveryStatus):
+    official_id: int
+
+    @classmethod
+    def of(cls, view: DeliveryView) -> StaffDeliveryStatus:
+        return cls(official_id=view.official_id, **DeliveryStatus.of(view).model_dump())
+
+
+class StaffLetterView(BaseModel):
+    id: int
+    status: str
+    given_name: str
+    family_name: str
+    email: str
+    country: str
+    postcode: str | None
+    locality: str | None
+    subject: str
+    body: str
+    similarity: float
+    personalised: bool
+    created_at: datetime
+    confirmed_at: datetime | None
+    deliveries: list[StaffDeliveryStatus]
+
+    @classmethod
+    def of(cls, letter: Letter, deliveries: list[DeliveryView]) -> StaffLetterView:
+        return cls(
+            id=letter.id,
+            status=letter.status,
+            given_name=letter.given_name,
+            family_name=letter.family_name,
+            email=letter.email,
+            country=letter.country,
+            postcode=letter.postcode,
+            locality=letter.locality,
+            subject=letter.subject,
+            body=letter.body,
+            similarity=letter.similarity,
+            personalised=letter.personalised,
+            created_at=letter.created_at,
+            confirmed_at=letter.confirmed_at,
+            deliveries=[StaffDeliveryStatus.of(d) for d in deliveries],
+        )
+
+
+class LetterTotalsView(BaseModel):
+    letters_by_status: dict[str, int]
+    personalised: int
+    unedited: int
+    deliveries_by_state: dict[str, int]
+    emails_by_status: dict[str, int]
+
+    @classmethod
+    def of(cls, totals: LetterTotals) -> LetterTotalsView:
+        return cls(**totals.__dict__)
+
+
+class StaffLetterPage(BaseModel):
+    totals: LetterTotalsView
+    letters: list[StaffLetterView]
+
+
+class LetterSetupView(BaseModel):
+    campaign_id: int
+    targets: dict[str, Any]
+    subject_template: str
+    body_template: str
+    subject_editable: bool
+    min_length: int
+    max_length: int
+    required_phrases: list[str]
+    per_official_hourly_limit: int | None
+    per_official_daily_limit: int | None
+    over_limit: str
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, setup: LetterSetup) -> LetterSetupView:
+        targets: dict[str, Any] = {"kind": setup.target_kind}
+        if setup.target_kind == "fixed":
+            targets["official_ids"] = setup.target_official_ids
+        elif setup.target_kind == "division":
+            targets["organisation"] = setup.target_organisation
+        else:
+            targets["role"] = setup.target_role
+        return cls(
+            campaign_id=setup.campaign_id,
+            targets=targets,
+            subject_template=setup.subject_template,
+            body_template=setup.body_template,
+            subject_editable=setup.subject_editable,
+            min_length=setup.min_length,
+            max_length=setup.max_length,
+            required_phrases=setup.required_phrases,
+            per_official_hourly_limit=setup.per_official_hourly_limit,
+            per_official_daily_limit=setup.per_official_daily_limit,
+            over_limit=setup.over_limit,
+            updated_at=setup.updated_at,
+        )
