@@ -134,9 +134,9 @@ def read_officials_file(
     default_country = valid_country_argument(country) if country else None
     suffix = PurePath(filename).suffix.lower()
     if suffix == ".csv":
-        return OfficialsFile(read_officials_csv(io.StringIO(text, newline="")), text.count("\n"))
+        return OfficialsFile(read_officials_csv(csv_lines(filename, text)), text.count("\n"))
     if suffix == ".json":
-        document = _parse_json(text)
+        document = _parse_json(text.removeprefix("\ufeff"))
         memberships = document.get("memberships") if isinstance(document, dict) else None
         size = len(memberships) if isinstance(memberships, list) else 0
         rows = read_popolo(document, country=default_country, today=today or utcnow().date())
@@ -457,12 +457,16 @@ def _postcode_row(line: int, values: dict[str, str], default_country: str) -> Po
         raise _Skip(f"postcode: must be at most {_MAX_POSTCODE_LENGTH} letters and digits")
     if "division_id" not in values:
         raise _Skip("division_id: empty")
-    try:
-        division_id = _division_id.validate_python(values["division_id"])
-        country = _country_code.validate_python(values.get("country", default_country))
-    except ValidationError as error:
-        raise _Skip(_reason(error)) from error
+    division_id = _valid_cell(_division_id, "division_id", values["division_id"])
+    country = _valid_cell(_country_code, "country", values.get("country", default_country))
     return PostcodeAt(line, country, postcode, division_id)
+
+
+def _valid_cell(adapter: TypeAdapter[str], name: str, value: str) -> str:
+    try:
+        return adapter.validate_python(value)
+    except ValidationError as error:
+        raise _Skip(f"{name}: {_reason(error)}") from error
 
 
 async def import_postcodes(
@@ -519,6 +523,15 @@ async def _insert_postcodes(
 # --- shared --------------------------------------------------------------------------
 
 
+def csv_lines(filename: str, text: str) -> Iterator[str]:
+    """A .csv file's text as lines for the csv module, which splits records itself (a
+    quoted field may hold a line break)."""
+    if PurePath(filename).suffix.lower() != ".csv":
+        raise InvalidInput("the file must be .csv", field="file")
+    # A byte order mark (spreadsheet exports) would stick to the first column's name.
+    return io.StringIO(text.removeprefix("\ufeff"), newline="")
+
+
 def valid_country_argument(country: str) -> str:
     try:
         return _country_code.validate_python(country)
@@ -542,8 +555,7 @@ def _csv_header(reader: Any, required: tuple[str, ...]) -> list[str]:
         raise InvalidInput(f"line 1: {error}", field="file") from error
     if first is None:
         raise InvalidInput("the file is empty", field="file")
-    # A byte order mark (spreadsheet exports) would stick to the first column's name.
-    header = [cell.strip().lower().removeprefix("\ufeff") for cell in first]
+    header = [cell.strip().lower() for cell in first]
     missing = [name for name in required if name not in header]
     if missing:
         raise InvalidInput(
