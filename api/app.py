@@ -21,6 +21,7 @@ from api.routers import (
     releases,
     staff,
     staff_campaigns,
+    targets,
     unsubscribe,
 )
 from api.webhooks import sendgrid as sendgrid_webhook
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff.router)
     app.include_router(releases.router)
     app.include_router(messages.router)
+    app.include_router(targets.router)
     app.include_router(letters.router)
     app.include_router(letters.staff_router)
     app.include_router(unsubscribe.router)

@@ -1,4 +1,5 @@
-"""Turning an uploaded release file into the same submission as pasted text."""
+"""Reading uploaded files, and turning a release file into the same submission as
+pasted text."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from campaign.releases.models import ReleaseFormat
 from campaign.releases.schemas import ReleaseSubmission
 
 MAX_UPLOAD_BYTES = 1024 * 1024
+# A country's officials or postcode table, imported whole into the target directory.
+MAX_IMPORT_BYTES = 50 * 1024 * 1024
 _FORMATS = {
     ".html": ReleaseFormat.HTML,
     ".htm": ReleaseFormat.HTML,
@@ -22,10 +25,10 @@ _FORMATS = {
 }
 
 
-async def read_upload(file: UploadFile) -> str:
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"the file must be at most {MAX_UPLOAD_BYTES} bytes", field="file")
+async def read_upload(file: UploadFile, max_bytes: int = MAX_UPLOAD_BYTES) -> str:
+    data = await file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InvalidInput(f"the file must be at most {max_bytes} bytes", field="file")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
