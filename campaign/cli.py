@@ -1,4 +1,5 @@
-"""The `campaign` command: serve, migrate, manage staff tokens, run the demo."""
+"""The `campaign` command: serve, migrate, manage staff tokens, fill the target directory,
+run the demo."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ import asyncio
 import json
 import os
 import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -17,6 +21,7 @@ from campaign.campaigns.service import publish_campaign
 from campaign.config import Settings, get_settings
 from campaign.db import create_engine, create_session_factory, transaction
 from campaign.demo import DEMO_RELEASE
+from campaign.errors import CampaignError
 from campaign.extraction.extractor import default_extractor
 from campaign.migrate import upgrade_database
 from campaign.releases.models import CallToActionRecord
@@ -24,12 +29,25 @@ from campaign.releases.schemas import DraftRequest
 from campaign.releases.service import calls_of, draft_campaign, ingest_release
 from campaign.staff.models import Role
 from campaign.staff.service import create_token
+from campaign.targets.imports import (
+    ImportReport,
+    Progress,
+    csv_lines,
+    import_officials,
+    import_postcodes,
+    read_officials_file,
+    valid_country_argument,
+)
 
 app = typer.Typer(help="campaign: petitions and letters to officials.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff access.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
+targets_app = typer.Typer(
+    help="The target directory: officials and postcodes.", no_args_is_help=True
+)
+app.add_typer(targets_app, name="targets")
 
 
 @app.command()
@@ -142,6 +160,118 @@ async def _create_token(name: str, role: Role) -> str:
         return secret
     finally:
         await engine.dispose()
+
+
+# Skipped rows printed after an import; the rest are counted.
+_SKIPPED_SHOWN = 20
+
+
+@targets_app.command("import")
+def targets_import(
+    file: Annotated[Path, typer.Argument(help="Officials: a .csv or a Popolo .json file.")],
+    country: Annotated[
+        str | None,
+        typer.Option(help="Country (GB, FR, ...) of Popolo areas whose OCD id names none."),
+    ] = None,
+) -> None:
+    """Add the officials of FILE, or update those already there (matched on their id),
+    in one transaction. Rows that do not validate are skipped and listed."""
+    text = _read_text_file(file)
+    try:
+        report = asyncio.run(_import_officials(file.name, text, country))
+    except CampaignError as error:
+        _fail_with(file, error)
+    typer.echo(
+        f"{file.name}: {report.total} rows: {report.created} created, "
+        f"{report.updated} updated, {len(report.skipped)} skipped"
+    )
+    _print_skipped(report)
+
+
+async def _import_officials(filename: str, text: str, country: str | None) -> ImportReport:
+    engine = create_engine(get_settings())
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            source = read_officials_file(filename, text, country=country)
+            with _progress_bar(source.size, "officials") as progress:
+                return await import_officials(session, source.rows, progress)
+    finally:
+        await engine.dispose()
+
+
+@targets_app.command("postcodes")
+def targets_postcodes(
+    file: Annotated[Path, typer.Argument(help="CSV: postcode,division_id[,country].")],
+    country: Annotated[str, typer.Option(help="Country of rows without a country column.")],
+    replace: Annotated[
+        bool, typer.Option(help="Delete the country's postcodes first (same transaction).")
+    ] = False,
+) -> None:
+    """Add the postcode-to-division rows of FILE (postcodes normalised: "sw1a 1aa" is
+    SW1A1AA), in one transaction."""
+    text = _read_text_file(file)
+    try:
+        report = asyncio.run(_import_postcodes(file.name, text, country, replace))
+    except CampaignError as error:
+        _fail_with(file, error)
+    typer.echo(
+        f"{file.name}: {report.total} rows: {report.created} added, "
+        f"{report.unchanged} already there, {len(report.skipped)} skipped"
+    )
+    _print_skipped(report)
+
+
+async def _import_postcodes(filename: str, text: str, country: str, replace: bool) -> ImportReport:
+    engine = create_engine(get_settings())
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            lines = csv_lines(filename, text)
+            country = valid_country_argument(country)
+            with _progress_bar(text.count("\n"), "postcodes") as progress:
+                return await import_postcodes(
+                    session, lines, country=country, replace=replace, progress=progress
+                )
+    finally:
+        await engine.dispose()
+
+
+def _read_text_file(path: Path) -> str:
+    try:
+        # Decoded as stored: the csv module finds line breaks inside quoted fields itself.
+        return path.read_bytes().decode("utf-8")
+    except OSError as error:
+        _fail(f"cannot read {path}: {error.strerror or error}")
+    except UnicodeDecodeError:
+        _fail(f"{path} is not UTF-8 text")
+
+
+@contextmanager
+def _progress_bar(length: int, label: str) -> Iterator[Progress]:
+    # On standard error, so standard output holds only the report.
+    with typer.progressbar(length=max(length, 1), label=label, file=sys.stderr) as bar:
+
+        def advance(done: int) -> None:
+            bar.update(done - bar.pos)
+
+        yield advance
+
+
+def _print_skipped(report: ImportReport) -> None:
+    for skipped in report.skipped[:_SKIPPED_SHOWN]:
+        typer.echo(f"  {skipped}")
+    if len(report.skipped) > _SKIPPED_SHOWN:
+        typer.echo(f"  ... and {len(report.skipped) - _SKIPPED_SHOWN} more skipped")
+
+
+def _fail_with(file: Path, error: CampaignError) -> NoReturn:
+    # A bad option is named as the option; anything else is about the file.
+    where = str(file) if error.field in (None, "file") else f"--{error.field}"
+    _fail(f"{where}: {error.detail}")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
 
 
 @app.command()
