@@ -148,9 +148,14 @@ def read_officials_file(
 
 
 def read_officials_csv(lines: Iterable[str]) -> Iterator[OfficialAt | SkippedRow]:
-    """Rows of a CSV with OFFICIAL_CSV_COLUMNS; columns it does not know are ignored."""
+    """Rows of a CSV with OFFICIAL_CSV_COLUMNS; columns it does not know are ignored.
+    A file without the required columns is refused here, before any row is read."""
     reader = csv.reader(lines)
     header = _csv_header(reader, _REQUIRED_OFFICIAL_COLUMNS)
+    return _officials_of_csv_records(reader, header)
+
+
+def _officials_of_csv_records(reader: Any, header: list[str]) -> Iterator[OfficialAt | SkippedRow]:
     for line, cells in _csv_records(reader, len(header)):
         if isinstance(cells, SkippedRow):
             yield cells
@@ -168,8 +173,14 @@ def read_popolo(
     document: object, *, country: str | None, today: date
 ) -> Iterator[OfficialAt | SkippedRow]:
     """One official per current membership of a legislature or executive (or of any
-    organization that has no classification). EveryPolitician's files are this format."""
-    popolo = _PopoloIndex.of(document)
+    organization that has no classification). EveryPolitician's files are this format.
+    A document that is not Popolo is refused here, before any membership is read."""
+    return _officials_of_memberships(_PopoloIndex.of(document), country, today)
+
+
+def _officials_of_memberships(
+    popolo: _PopoloIndex, country: str | None, today: date
+) -> Iterator[OfficialAt | SkippedRow]:
     for index, membership in enumerate(popolo.memberships):
         try:
             values = _official_of_membership(membership, popolo, country, today)
@@ -441,6 +452,12 @@ def read_postcodes_csv(lines: Iterable[str], *, country: str) -> Iterator[Postco
     """Rows of a CSV with `postcode,division_id` and optionally `country` (else `country`)."""
     reader = csv.reader(lines)
     header = _csv_header(reader, _REQUIRED_POSTCODE_COLUMNS)
+    return _postcodes_of_csv_records(reader, header, country)
+
+
+def _postcodes_of_csv_records(
+    reader: Any, header: list[str], country: str
+) -> Iterator[PostcodeAt | SkippedRow]:
     for line, cells in _csv_records(reader, len(header)):
         if isinstance(cells, SkippedRow):
             yield cells
@@ -487,7 +504,7 @@ async def import_postcodes(
         await session.execute(delete(PostcodeDivision).where(PostcodeDivision.country == country))
     # The driver cannot say how many rows of an executemany were inserted rather than
     # already there; the table's size before and after can, inside this transaction
-    # (an import of the same country running at the same time would blur it).
+    # (another postcode import running at the same time would blur it).
     rows_before = await _count_postcode_rows(session)
     statement = insert_for(session, PostcodeDivision.__table__).on_conflict_do_nothing(
         index_elements=["country", "postcode", "division_id"]
