@@ -14,6 +14,7 @@ from api.middleware import BodySizeLimit, SecurityHeaders
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimit
 from api.routers import (
+    donations,
     health,
     letters,
     messages,
@@ -25,9 +26,11 @@ from api.routers import (
     unsubscribe,
 )
 from api.webhooks import sendgrid as sendgrid_webhook
+from api.webhooks import stripe as stripe_webhook
 from campaign.campaigns.cache import SignableCampaignCache
 from campaign.config import Settings, get_settings
 from campaign.db import create_engine, create_session_factory
+from campaign.donations.gateway import StripeGateway
 from emails.worker import OutboxWorker
 
 
@@ -41,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = create_session_factory(engine)
         app.state.sign_rate_limit = RateLimit(settings.sign_rate_limit, settings.redis_url)
         app.state.signable_campaigns = SignableCampaignCache()
+        app.state.stripe = _stripe_gateway(settings)
         stop = asyncio.Event()
         worker_task = None
         if settings.run_worker_in_process:
@@ -79,7 +83,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(letters.staff_router)
     app.include_router(unsubscribe.router)
     app.include_router(sendgrid_webhook.router)
+    app.include_router(stripe_webhook.router)
+    app.include_router(donations.router)
+    app.include_router(donations.staff_router)
 
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _stripe_gateway(settings: Settings) -> StripeGateway | None:
+    """Donations are on only with a Stripe key; without one every campaign says so."""
+    if settings.stripe_secret_key is None:
+        return None
+    return StripeGateway(settings.stripe_secret_key.get_secret_value(), settings.stripe_api_base)

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     # Signed webhook requests older than this are refused as replays.
     webhook_tolerance_seconds: int = Field(default=300, ge=10, le=86_400)
 
+    # Stripe, for donations. Without the secret key, donations are off everywhere.
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    # Only for tests and local mocks; Stripe's own address otherwise.
+    stripe_api_base: str | None = None
+    # Where Checkout sends the donor afterwards; default: pages of this service.
+    donation_success_url: str | None = None
+    donation_cancel_url: str | None = None
+
     # How many emails one signature may trigger (confirmation resends, "already signed").
     max_emails_per_signature: int = Field(default=5, ge=1, le=50)
 

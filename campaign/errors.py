@@ -55,3 +55,11 @@ class Forbidden(CampaignError):
     status = 403
     type = "forbidden"
     title = "Not allowed"
+
+
+class ProviderUnavailable(CampaignError):
+    """A payment or email provider could not do what we asked; trying again may work."""
+
+    status = 502
+    type = "provider-unavailable"
+    title = "The provider could not be reached"

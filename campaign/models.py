@@ -3,6 +3,7 @@
 from campaign.campaigns.models import Campaign
 from campaign.consents.models import ConsentRecord, ConsentText
 from campaign.db import Base
+from campaign.donations.models import Donation, DonationPayment, DonationSetup, StripeEvent
 from campaign.inbox.models import EmailEvent
 from campaign.letters.models import Letter, LetterDelivery, LetterDigest, LetterSetup
 from campaign.outbox.models import OutboxMessage, Suppression
@@ -19,6 +20,9 @@ __all__ = [
     "Campaign",
     "ConsentRecord",
     "ConsentText",
+    "Donation",
+    "DonationPayment",
+    "DonationSetup",
     "EmailEvent",
     "Letter",
     "LetterDelivery",
@@ -30,5 +34,6 @@ __all__ = [
     "PostcodeDivision",
     "Release",
     "Signature",
+    "StripeEvent",
     "Suppression",
 ]

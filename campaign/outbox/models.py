@@ -49,6 +49,7 @@ class EmailKind(StrEnum):
     LETTER_TO_OFFICIAL = "letter_to_official"
     LETTER_COPY = "letter_copy"
     LETTER_DIGEST = "letter_digest"
+    DONATION_RECEIPT = "donation_receipt"
 
 
 class OutboxMessage(Base):

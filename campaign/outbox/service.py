@@ -206,6 +206,7 @@ TRANSACTIONAL_KINDS = frozenset(
         EmailKind.LETTER_TO_OFFICIAL,
         EmailKind.LETTER_COPY,
         EmailKind.LETTER_DIGEST,
+        EmailKind.DONATION_RECEIPT,
     }
 )
 

@@ -32,8 +32,13 @@ PUBLIC_ROUTES = {
     ("GET", "/letters/confirm/{token}"),
     ("GET", "/api/v1/letters/{token}"),
     ("GET", "/letters/{token}"),
-    # Authenticated by the provider's signature instead (tests/inbox).
+    # Donations: what the form may offer, starting a Checkout, the page it returns to.
+    ("GET", "/api/v1/campaigns/{slug}/donations/options"),
+    ("POST", "/api/v1/campaigns/{slug}/donations"),
+    ("GET", "/donations/thanks"),
+    # Authenticated by the provider's signature instead (tests/inbox, tests/donations).
     ("POST", "/webhooks/sendgrid"),
+    ("POST", "/webhooks/stripe"),
     # The signed token in the link is the authorisation (tests/emails/test_unsubscribe.py).
     ("GET", "/unsubscribe/{token}"),
     ("POST", "/unsubscribe/{token}"),

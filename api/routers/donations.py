@@ -1,0 +1,121 @@
+"""Donations: what a campaign's form may offer, starting a Stripe Checkout, the page
+Checkout returns to, and the staff side (setup, donations and their figures)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import HTMLResponse
+
+from api.deps import Editor, PublicCampaign, SessionDep, SettingsDep, StaffCampaign, Viewer
+from api.pages import templates
+from api.schemas.donations import (
+    CheckoutStarted,
+    DonationOptions,
+    DonationSetupView,
+    DonationSummaryView,
+    StaffDonationPage,
+    StaffDonationView,
+)
+from campaign.campaigns.models import Campaign, CampaignState
+from campaign.config import Settings
+from campaign.donations import service
+from campaign.donations.queries import donation_summary, list_donations
+from campaign.donations.schemas import DonationInput, DonationSetupInput
+from campaign.donations.service import CheckoutLinks
+from campaign.errors import NotFound
+
+router = APIRouter(tags=["donations"])
+staff_router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff"])
+
+
+@router.get("/api/v1/campaigns/{slug}/donations/options")
+async def donation_options(
+    campaign: PublicCampaign, request: Request, session: SessionDep
+) -> DonationOptions:
+    if request.app.state.stripe is None:
+        return DonationOptions(enabled=False, reason="donations are off on this server")
+    setup = await service.get_setup(session, campaign.id)
+    if setup is None or not setup.enabled or campaign.state != CampaignState.PUBLISHED:
+        return DonationOptions(enabled=False, reason="this campaign is not taking donations")
+    return DonationOptions(
+        enabled=True,
+        currency=setup.currency,
+        suggested_amounts=setup.suggested_amounts,
+        minimum_amount=setup.minimum_amount,
+        maximum_amount=setup.maximum_amount,
+        frequencies=[
+            name
+            for name, allowed in (
+                ("one_off", setup.allow_one_off),
+                ("monthly", setup.allow_monthly),
+            )
+            if allowed
+        ],
+    )
+
+
+@router.post("/api/v1/campaigns/{slug}/donations", status_code=status.HTTP_201_CREATED)
+async def start_donation(
+    data: DonationInput,
+    campaign: PublicCampaign,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> CheckoutStarted:
+    donation = await service.start_donation(
+        session, campaign, data, request.app.state.stripe, _checkout_links(settings, campaign)
+    )
+    assert donation.checkout_url is not None
+    return CheckoutStarted(checkout_url=donation.checkout_url)
+
+
+def _checkout_links(settings: Settings, campaign: Campaign) -> CheckoutLinks:
+    return CheckoutLinks(
+        success_url=settings.donation_success_url
+        or f"{settings.public_url}/donations/thanks?session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=settings.donation_cancel_url
+        or f"{settings.public_url}/api/v1/campaigns/{campaign.slug}",
+    )
+
+
+@router.get("/donations/thanks", response_class=HTMLResponse, include_in_schema=False)
+async def thanks(request: Request) -> HTMLResponse:
+    # The payment is counted when Stripe's webhook says so, not because someone came here.
+    return templates.TemplateResponse(request, "donation_thanks.html", {})
+
+
+# -- Staff ---------------------------------------------------------------------------------
+
+
+@staff_router.get("/{slug}/donation-setup")
+async def read_donation_setup(
+    campaign: StaffCampaign, session: SessionDep, _staff: Viewer
+) -> DonationSetupView:
+    setup = await service.get_setup(session, campaign.id)
+    if setup is None:
+        raise NotFound("this campaign takes no donations yet", field="slug")
+    return DonationSetupView.of(setup)
+
+
+@staff_router.put("/{slug}/donation-setup")
+async def save_donation_setup(
+    data: DonationSetupInput, campaign: StaffCampaign, session: SessionDep, _staff: Editor
+) -> DonationSetupView:
+    return DonationSetupView.of(await service.save_setup(session, campaign, data))
+
+
+@staff_router.get("/{slug}/donations")
+async def read_donations(
+    campaign: StaffCampaign,
+    session: SessionDep,
+    _staff: Viewer,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> StaffDonationPage:
+    donations = await list_donations(session, campaign.id, limit=limit, offset=offset)
+    return StaffDonationPage(
+        summary=DonationSummaryView.of(await donation_summary(session, campaign.id)),
+        donations=[StaffDonationView.of(d) for d in donations],
+    )
