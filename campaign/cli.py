@@ -19,7 +19,7 @@ import typer
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState
 from campaign.campaigns.service import publish_campaign
 from campaign.config import Settings, get_settings
-from campaign.db import create_engine, create_session_factory, transaction
+from campaign.db import create_engine, create_session_factory, transaction, utcnow
 from campaign.demo import DEMO_RELEASE
 from campaign.errors import CampaignError
 from campaign.extraction.extractor import default_extractor
@@ -48,6 +48,8 @@ targets_app = typer.Typer(
     help="The target directory: officials and postcodes.", no_args_is_help=True
 )
 app.add_typer(targets_app, name="targets")
+letters_app = typer.Typer(help="Letters to officials.", no_args_is_help=True)
+app.add_typer(letters_app, name="letters")
 
 
 @app.command()
@@ -272,6 +274,24 @@ def _fail_with(file: Path, error: CampaignError) -> NoReturn:
 def _fail(message: str) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(1)
+
+
+@letters_app.command("send-digests")
+def letters_send_digests() -> None:
+    """Queue the daily digests of finished days (the worker also does this every minute)."""
+    queued = asyncio.run(_send_digests())
+    typer.echo(f"queued {queued} digest(s)")
+
+
+async def _send_digests() -> int:
+    from campaign.letters.delivery import send_due_digests
+
+    engine = create_engine(get_settings())
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            return await send_due_digests(session, now=utcnow())
+    finally:
+        await engine.dispose()
 
 
 @app.command()

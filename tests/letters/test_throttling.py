@@ -4,15 +4,19 @@ wait for an hour or day with room, or go into one daily digest. None is dropped.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from email.message import EmailMessage
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from campaign.config import Settings
 from campaign.db import transaction, utcnow
 from campaign.letters.delivery import send_due_digests
 from campaign.letters.models import LetterDelivery
@@ -156,3 +160,29 @@ async def test_concurrent_letters_never_overfill_an_hour(
         slot = hour_start(delivery.scheduled_at)
         per_hour[slot] = per_hour.get(slot, 0) + 1
     assert sorted(per_hour.values()) == [3, 3, 3, 3]
+
+
+async def test_the_cli_queues_finished_days_digests(
+    client: httpx.AsyncClient,
+    letter_campaign: Callable[..., Awaitable[str]],
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+) -> None:
+    slug = await letter_campaign(per_official_daily_limit=1, over_limit="digest")
+    for address in await known_activists(session_factory, 3):
+        await client.post(f"/api/v1/campaigns/{slug}/letters", json=writer(email=address))
+    async with transaction(session_factory) as session:
+        await session.execute(
+            update(LetterDelivery)
+            .where(LetterDelivery.state == "in_digest")
+            .values(digest_day=utcnow().date() - timedelta(days=1))
+        )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAMPAIGN_")}
+    env["CAMPAIGN_DATABASE_URL"] = settings.database_url
+    command = [sys.executable, "-m", "campaign", "letters", "send-digests"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    again = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == "queued 1 digest(s)"
+    assert again.stdout.strip() == "queued 0 digest(s)"
+    [digest] = await outbox(session_factory, "letter_digest")
+    assert digest.context["count"] == 2
