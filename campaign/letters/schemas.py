@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from campaign.letters.models import OverLimit
 from campaign.letters.templating import unknown_placeholders
 from campaign.signatures.schemas import ConsentChoice, Email
+from campaign.targets.schemas import RoleKey
 from campaign.types import (
     CountryCode,
     LetterBody,
@@ -17,7 +18,6 @@ from campaign.types import (
     PersonName,
     Phrase,
     Postcode,
-    RoleKey,
     TargetName,
 )
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
 from campaign.people.emails import EmailAddress, InvalidEmail, parse_email
 from campaign.signatures.models import SignatureChannel
-from campaign.types import Comment, CountryCode, PersonName, Postcode, UtmValue
+from campaign.types import Comment, CountryCode, PersonName, Postcode, Referrer, UtmValue
 
 
 def _email(value: object) -> EmailAddress:
@@ -43,7 +43,7 @@ class Tracking(BaseModel):
     source: UtmValue | None = None
     medium: UtmValue | None = None
     campaign: UtmValue | None = None
-    referrer: Annotated[UtmValue, Field(max_length=500)] | None = None
+    referrer: Referrer | None = None
 
 
 class SignatureInput(BaseModel):

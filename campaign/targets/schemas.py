@@ -17,7 +17,14 @@ from pydantic import (
 )
 
 from campaign.people.emails import InvalidEmail, parse_email
-from campaign.types import _LINE, CountryCode, TargetName
+from campaign.types import (
+    CountryCode,
+    DivisionIdText,
+    ExternalId,
+    OfficialTitle,
+    SourceText,
+    TargetName,
+)
 
 OCD_DIVISION_PREFIX = "ocd-division/"
 _NOT_ROLE_KEY = re.compile(r"[^a-z0-9]+")
@@ -59,8 +66,6 @@ def _valid_official_email(value: str) -> str:
         raise ValueError("not a valid address") from error
 
 
-ExternalId = Annotated[str, StringConstraints(min_length=1, max_length=300), *_LINE]
-OfficialTitle = Annotated[str, StringConstraints(min_length=1, max_length=300), *_LINE]
 RoleKey = Annotated[
     str,
     BeforeValidator(_role_key_of_text),
@@ -70,10 +75,7 @@ RoleKey = Annotated[
 OfficialEmail = Annotated[
     str, StringConstraints(min_length=3, max_length=320), AfterValidator(_valid_official_email)
 ]
-DivisionId = Annotated[
-    str, StringConstraints(max_length=300), *_LINE, AfterValidator(valid_division_id)
-]
-SourceText = Annotated[str, StringConstraints(min_length=1, max_length=500), *_LINE]
+DivisionId = Annotated[DivisionIdText, AfterValidator(valid_division_id)]
 
 
 class OfficialRow(BaseModel):

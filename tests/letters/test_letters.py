@@ -384,7 +384,7 @@ async def test_setup_is_checked(
             setup_fields(targets={"kind": "fixed", "official_ids": [999_999]}),
             "targets.official_ids",
         ),
-        (setup_fields(targets={"kind": "role", "role": "Foreign Minister"}), "targets.role.role"),
+        (setup_fields(targets={"kind": "role", "role": "!!"}), "targets.role.role"),
         (setup_fields(over_limit="drop"), "over_limit"),
     ]
     for body, field in cases:

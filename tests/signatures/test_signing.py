@@ -332,3 +332,25 @@ async def test_one_person_signs_two_petitions(
     assert (await client.get(confirmation_path(second))).status_code == 200
     counts = (await client.get("/api/v1/campaigns/second-petition")).json()["counts"]
     assert counts == {"confirmed": 1, "pending": 0}
+
+
+async def test_a_long_referrer_is_kept_up_to_its_limit(
+    client: httpx.AsyncClient,
+    publish_petition: Callable[..., Awaitable[dict[str, Any]]],
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    slug = (await publish_petition())["slug"]
+    referrer = "https://news.example.org/" + "a" * 400
+    kept = await client.post(
+        f"/api/v1/campaigns/{slug}/signatures",
+        json=signer(tracking={"referrer": referrer}),
+    )
+    assert kept.status_code == 202, kept.text
+    too_long = await client.post(
+        f"/api/v1/campaigns/{slug}/signatures",
+        json=signer(email="bo@example.org", tracking={"referrer": referrer + "b" * 100}),
+    )
+    assert too_long.status_code == 422
+    assert too_long.json()["field"] == "tracking.referrer"
+    async with session_factory() as session:
+        assert await session.scalar(select(Signature.referrer)) == referrer
