@@ -18,6 +18,7 @@ from api.routers import (
     health,
     letters,
     messages,
+    pages,
     public_campaigns,
     releases,
     staff,
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stripe_webhook.router)
     app.include_router(donations.router)
     app.include_router(donations.staff_router)
+    app.include_router(pages.router)
 
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)

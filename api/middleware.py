@@ -21,13 +21,27 @@ _LARGER_BODY_LIMITS = {
     "/api/v1/staff/postcodes/import": MAX_IMPORT_BYTES + 64 * 1024,
 }
 
+# Pages load stylesheets and scripts from this server only and call only its JSON API.
+# No inline script, ever; inline styles stay allowed for the pages that still carry a
+# <style> block (a style cannot run code).
+_PAGE_POLICY = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+    "img-src 'self'; connect-src 'self'; base-uri 'none'"
+)
 _SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
-    ),
+    "Content-Security-Policy": f"{_PAGE_POLICY}; frame-ancestors 'none'",
+}
+# The embeddable petition form exists to be framed by organisations' own sites, which we
+# cannot list in advance. It holds no session or cookie a framing page could abuse (the
+# form's token is public), so any web page may frame it; every other page stays unframed.
+_EMBED_PREFIX = "/embed/"
+_EMBED_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": f"{_PAGE_POLICY}; frame-ancestors *",
 }
 
 
@@ -98,10 +112,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        defaults = _EMBED_HEADERS if scope["path"].startswith(_EMBED_PREFIX) else _SECURITY_HEADERS
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in _SECURITY_HEADERS.items():
+                for name, value in defaults.items():
                     headers.setdefault(name, value)
             await send(message)
 

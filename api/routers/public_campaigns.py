@@ -14,6 +14,7 @@ from api.deps import (
     SigningOverLimit,
 )
 from api.pages import templates
+from api.routers.pages import signature_confirmed_page
 from api.schemas.campaigns import PublicCampaignView
 from api.schemas.signatures import ConfirmationRequest, SignatureConfirmed, SignatureReceived
 from campaign.consents.service import get_consent_text
@@ -63,13 +64,13 @@ async def confirm(data: ConfirmationRequest, session: SessionDep) -> SignatureCo
 
 @router.get("/confirm/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def confirm_from_email_link(
-    token: str, request: Request, session: SessionDep
+    token: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     """The link in the confirmation email: confirms, then shows a page a person can read."""
     try:
-        _signature, campaign = await confirm_signature(session, token)
+        signature, campaign = await confirm_signature(session, token)
     except CampaignError as error:
         return templates.TemplateResponse(
             request, "confirmation_failed.html", {"detail": error.detail}, status_code=error.status
         )
-    return templates.TemplateResponse(request, "confirmed.html", {"campaign": campaign})
+    return await signature_confirmed_page(request, session, settings, signature, campaign)

@@ -349,6 +349,11 @@ _ZERO_DECIMAL = frozenset(
 )
 
 
+def minor_units_per_major(currency: str) -> int:
+    """How many of the amounts Stripe counts make one of the currency: 100 pence, 1 yen."""
+    return 1 if currency.lower() in _ZERO_DECIMAL else 100
+
+
 def format_amount(amount: int, currency: str) -> str:
     if currency.lower() in _ZERO_DECIMAL:
         return f"{amount:,} {currency.upper()}"

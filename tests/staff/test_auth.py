@@ -36,6 +36,16 @@ PUBLIC_ROUTES = {
     ("GET", "/api/v1/campaigns/{slug}/donations/options"),
     ("POST", "/api/v1/campaigns/{slug}/donations"),
     ("GET", "/donations/thanks"),
+    # The public web pages: what the API above offers, as HTML forms for people. Their
+    # posts carry a signed form token instead of a login (tests/pages).
+    ("GET", "/c/{slug}"),
+    ("POST", "/c/{slug}/sign"),
+    ("POST", "/c/{slug}/letter"),
+    ("POST", "/c/{slug}/donate"),
+    ("GET", "/c/{slug}/sent"),
+    ("GET", "/embed/{slug}"),
+    ("POST", "/embed/{slug}/sign"),
+    ("GET", "/embed/{slug}/sent"),
     # Authenticated by the provider's signature instead (tests/inbox, tests/donations).
     ("POST", "/webhooks/sendgrid"),
     ("POST", "/webhooks/stripe"),
