@@ -10,7 +10,7 @@ from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
 from campaign.signatures.models import Signature
-from campaign.staff.models import ApiToken
+from campaign.staff.models import ApiToken, StaffSession, StaffUser
 from campaign.targets.models import Official, PostcodeDivision
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
     "PostcodeDivision",
     "Release",
     "Signature",
+    "StaffSession",
+    "StaffUser",
     "StripeEvent",
     "Suppression",
 ]

@@ -1,14 +1,15 @@
-"""Staff API tokens. Only a hash is stored; the token is shown once, at creation."""
+"""Staff: people who log in to the dashboard, their server-side sessions, and API tokens.
+Only hashes of passwords, session tokens and API tokens are stored."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.db import Base, BigIntPK, UTCDateTime, utcnow
+from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
 
 
 class Role(StrEnum):
@@ -24,6 +25,43 @@ class Role(StrEnum):
         return self.rank >= required.rank
 
 
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+    __table_args__ = (
+        CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),
+        CheckConstraint("failed_attempts >= 0", name="failed_attempts"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    # Normalised (trimmed, lower case), so one person cannot hold two accounts by case.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    # An argon2id hash in PHC format: parameters and salt travel with it.
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # Wrong passwords since the last success or lock-out.
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffSession(Base):
+    """A dashboard login. The cookie holds the token; this row holds only its hash."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        BigIntFK, ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
     __table_args__ = (CheckConstraint("role IN ('viewer', 'editor', 'admin')", name="role"),)
@@ -34,6 +72,8 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The first characters of the token, so staff can tell their tokens apart.
     prefix: Mapped[str] = mapped_column(String(16))
+    # The staff user the token acts for; tokens made before users existed have none.
+    user_id: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("staff_users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,42 @@
+"""Inputs to the staff services."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+
+from campaign.people.emails import InvalidEmail, parse_email
+from campaign.staff.models import Role
+from campaign.staff.passwords import password_problem
+from campaign.types import PersonName
+
+
+class StaffUserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: str
+    name: PersonName
+    role: Role
+    # A SecretStr, so that printing or logging the model never shows it.
+    password: SecretStr
+
+    @field_validator("email")
+    @classmethod
+    def _valid_email(cls, value: str) -> str:
+        try:
+            return normalise_staff_email(parse_email(value).typed)
+        except InvalidEmail as error:
+            raise ValueError(str(error)) from error
+
+    @field_validator("password")
+    @classmethod
+    def _strong_enough(cls, value: SecretStr) -> SecretStr:
+        problem = password_problem(value.get_secret_value())
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+def normalise_staff_email(address: str) -> str:
+    # Trimmed and lower case only: unlike supporters' addresses, +tags and dots are kept,
+    # since a work address is typed the same way every time.
+    return address.strip().lower()
