@@ -14,6 +14,7 @@ from api.middleware import BodySizeLimit, SecurityHeaders
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimit
 from api.routers import (
+    dashboard,
     donations,
     health,
     letters,
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stripe_webhook.router)
     app.include_router(donations.router)
     app.include_router(donations.staff_router)
+    app.include_router(dashboard.router)
     app.include_router(pages.router)
 
     app.add_middleware(BodySizeLimit)

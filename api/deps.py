@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +17,8 @@ from campaign.campaigns.service import get_campaign, get_public_campaign
 from campaign.config import Settings
 from campaign.errors import Forbidden, Unauthorized
 from campaign.staff.models import ApiToken, Role
-from campaign.staff.service import authenticate_token
+from campaign.staff.service import authenticate_token, token_role
+from campaign.staff.sessions import ActiveSession, csrf_token_matches, find_session
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -57,7 +59,7 @@ def requires_role(role: Role) -> Callable[..., Awaitable[ApiToken]]:
         token = await authenticate_token(session, credentials.credentials)
         if token is None:
             raise Unauthorized("the API token is not valid or has been revoked")
-        if not Role(token.role).allows(role):
+        if not (await token_role(session, token)).allows(role):
             raise Forbidden(f"this action needs the {role.value} role")
         return token
 
@@ -69,6 +71,57 @@ def requires_role(role: Role) -> Callable[..., Awaitable[ApiToken]]:
 Viewer = Annotated[ApiToken, Depends(requires_role(Role.VIEWER))]
 Editor = Annotated[ApiToken, Depends(requires_role(Role.EDITOR))]
 Admin = Annotated[ApiToken, Depends(requires_role(Role.ADMIN))]
+
+STAFF_SESSION_COOKIE = "campaign_staff"
+STAFF_LOGIN_PATH = "/staff/login"
+
+
+def requires_staff_login(role: Role) -> Callable[..., Awaitable[ActiveSession]]:
+    """The dashboard's counterpart of requires_role: a session cookie instead of a bearer
+    token. The JSON API does not accept the cookie, so a browser's ambient credentials
+    never reach it and only the dashboard's forms need CSRF tokens."""
+
+    async def authenticate_staff_session(request: Request, session: SessionDep) -> ActiveSession:
+        secret = request.cookies.get(STAFF_SESSION_COOKIE)
+        active = await find_session(session, secret) if secret else None
+        if active is None:
+            # A page, not an API: send the browser to the login form, and back afterwards.
+            target = STAFF_LOGIN_PATH
+            if request.method == "GET":
+                target += "?" + urlencode({"next": request.url.path})
+            raise HTTPException(status.HTTP_303_SEE_OTHER, headers={"Location": target})
+        if not Role(active.user.role).allows(role):
+            raise Forbidden(f"this page needs the {role.value} role")
+        return active
+
+    authenticate_staff_session.staff_role = role  # type: ignore[attr-defined]
+    return authenticate_staff_session
+
+
+StaffLogin = Annotated[ActiveSession, Depends(requires_staff_login(Role.VIEWER))]
+
+
+def requires_staff_form(role: Role) -> Callable[..., Awaitable[ActiveSession]]:
+    """A dashboard form that changes something: a logged-in user with the role, and the
+    session's CSRF token in the form, so another site cannot submit it with our cookie."""
+    login = requires_staff_login(role)
+
+    # A default rather than Annotated: the annotation is a string (future import) that
+    # FastAPI resolves in the module's globals, where the local `login` is not.
+    async def form_with_valid_csrf(
+        request: Request, active: ActiveSession = Depends(login)
+    ) -> ActiveSession:
+        form = await request.form()  # parsed once; the route reads the same cached form
+        submitted = form.get("csrf_token")
+        if not csrf_token_matches(active, submitted if isinstance(submitted, str) else None):
+            raise Forbidden("the form has expired; reload the page and send it again")
+        return active
+
+    return form_with_valid_csrf
+
+
+StaffForm = Annotated[ActiveSession, Depends(requires_staff_form(Role.VIEWER))]
+EditorForm = Annotated[ActiveSession, Depends(requires_staff_form(Role.EDITOR))]
 
 
 async def client_ip(request: Request) -> str | None:
