@@ -1,5 +1,5 @@
-"""The `campaign` command: serve, migrate, manage staff tokens, fill the target directory,
-run the demo."""
+"""The `campaign` command: serve, migrate, manage staff users and tokens, fill the target
+directory, run the demo."""
 
 from __future__ import annotations
 
@@ -15,20 +15,24 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from pydantic import ValidationError
 
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState
 from campaign.campaigns.service import publish_campaign
 from campaign.config import Settings, get_settings
 from campaign.db import create_engine, create_session_factory, transaction, utcnow
 from campaign.demo import DEMO_RELEASE
-from campaign.errors import CampaignError
+from campaign.errors import CampaignError, NotFound
 from campaign.extraction.extractor import default_extractor
 from campaign.migrate import upgrade_database
 from campaign.releases.models import CallToActionRecord
 from campaign.releases.schemas import DraftRequest
 from campaign.releases.service import calls_of, draft_campaign, ingest_release
 from campaign.staff.models import Role
+from campaign.staff.passwords import MIN_PASSWORD_LENGTH
+from campaign.staff.schemas import StaffUserCreate
 from campaign.staff.service import create_token
+from campaign.staff.users import create_user, get_user_by_email
 from campaign.targets.imports import (
     ImportReport,
     Progress,
@@ -148,18 +152,73 @@ def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
 def staff_create_token(
     name: Annotated[str, typer.Option(help="Who or what uses the token.")],
     role: Annotated[Role, typer.Option(help="What the token may do.")] = Role.EDITOR,
+    user: Annotated[
+        str | None,
+        typer.Option(help="Email of the staff user it acts for; it never does more than they may."),
+    ] = None,
 ) -> None:
     """Create a staff API token. It is printed once and not stored: keep it safe."""
-    secret = asyncio.run(_create_token(name, role))
+    try:
+        secret = asyncio.run(_create_token(name, role, user))
+    except CampaignError as error:
+        _fail(error.detail)
     typer.echo(secret)
 
 
-async def _create_token(name: str, role: Role) -> str:
+async def _create_token(name: str, role: Role, user_email: str | None) -> str:
     engine = create_engine(get_settings())
     try:
         async with transaction(create_session_factory(engine)) as session:
-            _token, secret = await create_token(session, name=name, role=role)
+            owner = None
+            if user_email is not None:
+                owner = await get_user_by_email(session, user_email)
+                if owner is None:
+                    raise NotFound(f"no staff user with the email {user_email}", field="user")
+            _token, secret = await create_token(session, name=name, role=role, user=owner)
         return secret
+    finally:
+        await engine.dispose()
+
+
+# Scripts set this instead of typing at a prompt; a password on the command line would
+# show in `ps` and in shell history.
+NEW_PASSWORD_VARIABLE = "CAMPAIGN_NEW_STAFF_PASSWORD"  # noqa: S105 (a variable's name)
+
+
+@staff_app.command("create-user")
+def staff_create_user(
+    email: Annotated[str, typer.Option(help="Their login; kept in lower case.")],
+    name: Annotated[str, typer.Option(help="Their name, as the dashboard shows it.")],
+    role: Annotated[Role, typer.Option(help="What they may do.")] = Role.VIEWER,
+) -> None:
+    """Create a staff user who logs in to the dashboard. The password is asked for (not
+    shown as typed), or read from CAMPAIGN_NEW_STAFF_PASSWORD; never from the command line."""
+    password = os.environ.get(NEW_PASSWORD_VARIABLE) or typer.prompt(
+        f"Password (at least {MIN_PASSWORD_LENGTH} characters)",
+        hide_input=True,
+        confirmation_prompt=True,
+    )
+    try:
+        data = StaffUserCreate(email=email, name=name, role=role, password=password)
+    except ValidationError as error:
+        _fail(
+            "; ".join(
+                f"{e['loc'][0]}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+            )
+        )
+    try:
+        created = asyncio.run(_create_user(data))
+    except CampaignError as error:
+        _fail(error.detail)
+    typer.echo(f"created {created} ({role.value})")
+
+
+async def _create_user(data: StaffUserCreate) -> str:
+    engine = create_engine(get_settings())
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            user = await create_user(session, data)
+            return user.email
     finally:
         await engine.dispose()
 
