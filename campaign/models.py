@@ -6,6 +6,13 @@ from campaign.db import Base
 from campaign.donations.models import Donation, DonationPayment, DonationSetup, StripeEvent
 from campaign.inbox.models import EmailEvent
 from campaign.letters.models import Letter, LetterDelivery, LetterDigest, LetterSetup
+from campaign.metrics.models import (
+    PageView,
+    PageViewRollup,
+    RollupWatermark,
+    SignatureHourly,
+    SignatureRollup,
+)
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
@@ -30,10 +37,15 @@ __all__ = [
     "LetterSetup",
     "Official",
     "OutboxMessage",
+    "PageView",
+    "PageViewRollup",
     "Person",
     "PostcodeDivision",
     "Release",
+    "RollupWatermark",
     "Signature",
+    "SignatureHourly",
+    "SignatureRollup",
     "StaffSession",
     "StaffUser",
     "StripeEvent",

@@ -1,0 +1,1 @@
+"""Staff metrics: page views, hourly rollups of signatures, and the figures read from them."""

@@ -1,0 +1,93 @@
+"""Metrics tables: page views as they arrive, hourly rollups, and how far the rollups go."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+from campaign.signatures.models import Signature
+
+# Longest source label kept: a UTM source or a referrer's host name.
+SOURCE_LENGTH = 200
+
+
+class PageView(Base):
+    """One view of a campaign page, reported by its beacon: no address, no cookie, no
+    person; a row is only ever inserted, never updated."""
+
+    __tablename__ = "page_views"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH))
+
+
+class SignatureRollup(Base):
+    """Per campaign, UTC hour, country and source: signatures created in that hour and
+    confirmations made in that hour. Both only ever grow, so a pass adds to them."""
+
+    __tablename__ = "signature_rollups"
+
+    campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SignatureHourly(Base):
+    """The same figures per campaign and hour only: time series and totals read this
+    narrow table instead of summing every country and source."""
+
+    __tablename__ = "signature_hourly"
+
+    campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PageViewRollup(Base):
+    __tablename__ = "page_view_rollups"
+
+    campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupWatermark(Base):
+    """How far the rollups go: one row, written once per pass."""
+
+    __tablename__ = "metrics_watermarks"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Signatures and page views with ids up to these are counted as created / viewed.
+    signature_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    page_view_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Confirmations made up to this instant are counted.
+    confirmed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# Indexes the metrics read on the signatures table. Both are partial, so signing a
+# pending signature (no confirmation time, a common status) never writes to them.
+Index(
+    "ix_signatures_confirmed_at",
+    Signature.confirmed_at,
+    postgresql_where=text("confirmed_at IS NOT NULL"),
+    sqlite_where=text("confirmed_at IS NOT NULL"),
+)
+Index(
+    "ix_signatures_rare_status",
+    Signature.status,
+    Signature.campaign_id,
+    postgresql_where=text("status IN ('fraudulent', 'invalidated')"),
+    sqlite_where=text("status IN ('fraudulent', 'invalidated')"),
+)
