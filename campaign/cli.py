@@ -24,6 +24,7 @@ from campaign.db import create_engine, create_session_factory, transaction, utcn
 from campaign.demo import DEMO_RELEASE
 from campaign.errors import CampaignError, NotFound
 from campaign.extraction.extractor import default_extractor
+from campaign.metrics.rollup import RollupPass, rebuild_rollups, update_rollups
 from campaign.migrate import upgrade_database
 from campaign.releases.models import CallToActionRecord
 from campaign.releases.schemas import DraftRequest
@@ -425,3 +426,42 @@ def _demo_call(calls: list[CallToActionRecord]) -> CallToActionRecord:
     if not named:
         raise typer.BadParameter("the sample release yielded no call to action with a target")
     return named[0]
+
+
+metrics_app = typer.Typer(help="Staff metrics: the hourly rollups.", no_args_is_help=True)
+app.add_typer(metrics_app, name="metrics")
+
+
+@metrics_app.command("update")
+def metrics_update() -> None:
+    """Bring the rollups up to date: one incremental pass (the worker runs one every
+    CAMPAIGN_METRICS_INTERVAL_SECONDS)."""
+    done = asyncio.run(_metrics_pass(rebuild=False))
+    if not done.ran:
+        typer.echo("another pass is running; nothing done")
+        return
+    typer.echo(
+        f"added {done.signatures} signature(s), {done.confirmations} confirmation(s), "
+        f"{done.page_views} page view(s)"
+    )
+
+
+@metrics_app.command("rebuild")
+def metrics_rebuild() -> None:
+    """Empty the rollups and count everything again, in one transaction."""
+    done = asyncio.run(_metrics_pass(rebuild=True))
+    typer.echo(
+        f"counted {done.signatures} signature(s), {done.confirmations} confirmation(s), "
+        f"{done.page_views} page view(s)"
+    )
+
+
+async def _metrics_pass(*, rebuild: bool) -> RollupPass:
+    engine = create_engine(get_settings())
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            if rebuild:
+                return await rebuild_rollups(session)
+            return await update_rollups(session)
+    finally:
+        await engine.dispose()

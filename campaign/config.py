@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # A claimed message that its worker has not settled within this time (the worker
     # died) is due again.
     worker_claim_lease_seconds: float = Field(default=300, ge=1, le=86_400)
+    # How often the worker brings the metrics rollups up to date (one incremental pass).
+    metrics_interval_seconds: float = Field(default=30, ge=1, le=86_400)
+    # How long a process reuses a campaign's public signature count (0: count each time).
+    public_count_cache_seconds: float = Field(default=1.0, ge=0, le=60)
 
     # Signing rate limit per client IP, in the `limits` notation ("20/hour;100/day").
     # Over the limit the answer is unchanged and the signature is stored as fraudulent.

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from campaign.config import Settings
 from campaign.db import transaction, utcnow
 from campaign.letters.delivery import send_due_digests
+from campaign.metrics.rollup import update_rollups
 from campaign.outbox.models import OutboxMessage
 from campaign.outbox.service import (
     claim_due_messages,
@@ -85,11 +86,15 @@ class OutboxWorker:
         When it is set, batches not yet handed over go back to the queue unsent."""
         watcher = asyncio.create_task(self._watch(stop))
         next_digest_check = 0.0
+        next_metrics_pass = 0.0
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_digest_check:
                     await self._queue_due_digests()
                     next_digest_check = time.monotonic() + DIGEST_CHECK_SECONDS
+                if time.monotonic() >= next_metrics_pass:
+                    await self._update_metrics()
+                    next_metrics_pass = time.monotonic() + self.settings.metrics_interval_seconds
                 try:
                     sent = await self.send_due_messages()
                 except Exception:
@@ -112,6 +117,15 @@ class OutboxWorker:
             return
         if queued:
             logger.info("queued %d letter digest(s)", queued)
+
+    async def _update_metrics(self) -> None:
+        """One incremental rollup pass; with several workers, the one holding the lock
+        does it and the others skip (see campaign/metrics/rollup.py)."""
+        try:
+            async with transaction(self.session_factory) as session:
+                await update_rollups(session)
+        except Exception:
+            logger.exception("metrics rollup pass failed; trying again later")
 
     async def _watch(self, stop: asyncio.Event) -> None:
         await stop.wait()

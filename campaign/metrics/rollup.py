@@ -1,0 +1,257 @@
+"""Keeping the hourly rollups up to date: an incremental pass from the high-water
+marks, and a rebuild from nothing.
+
+Why the rollups only add. Signing stays one statement and nothing per signature touches
+a shared row; a pass aggregates afterwards. A signature's status changes after it is
+written (pending to confirmed, fraudulent back to pending when the person signs again
+within the limit, confirmed or pending to invalidated by staff), and most of those
+changes leave no timestamp behind, so counts by *current* status cannot be kept by
+adding deltas. The rollups therefore hold only facts that never change once true:
+
+- a signature was created (in its hour, country and source): counted once, by an id
+  high-water mark;
+- a signature was confirmed (in the hour of `confirmed_at`): counted once, by a
+  `confirmed_at` high-water mark. `confirmed_at` is set once and never cleared.
+
+Counts by current status come from these and the two rare statuses, counted live
+through a small partial index (see queries.py):
+confirmed = confirmations - invalidated after confirming, and
+pending = created - confirmations - fraudulent - invalidated before confirming.
+
+Rows committed late. Ids and timestamps are taken before a transaction commits, so a
+pass only takes rows older than a safety lag (ROLLUP_LAG): a signing or confirming
+transaction open for longer than that would be missed until the next
+`campaign metrics rebuild`.
+
+Two passes at once: on PostgreSQL a transaction-scoped advisory lock lets one pass run
+and the other return at once; SQLite takes its single write lock at BEGIN, so the second
+pass waits and then starts from the first one's high-water marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, literal, literal_column, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaign.db import insert_for, utcnow
+from campaign.metrics.models import (
+    SOURCE_LENGTH,
+    PageView,
+    PageViewRollup,
+    RollupWatermark,
+    SignatureHourly,
+    SignatureRollup,
+)
+from campaign.signatures.models import Signature
+
+# Rows younger than this are left for the next pass (see the module's docstring).
+ROLLUP_LAG = timedelta(seconds=10)
+# Any constant will do: it only has to differ from other advisory locks in the database.
+ROLLUP_LOCK_KEY = 0x6D6574726963  # "metric"
+
+
+@dataclass(frozen=True)
+class RollupPass:
+    """What one pass did; `ran` is False when another pass held the lock."""
+
+    ran: bool
+    signatures: int = 0
+    confirmations: int = 0
+    page_views: int = 0
+
+
+async def update_rollups(
+    session: AsyncSession, *, now: datetime | None = None, lag: timedelta = ROLLUP_LAG
+) -> RollupPass:
+    """One incremental pass inside the caller's transaction (which must commit it)."""
+    if not await _take_rollup_lock(session):
+        return RollupPass(ran=False)
+    cut = (now or utcnow()) - lag
+    mark = await _watermark(session)
+    last_signature = await _last_id_before(session, Signature, mark.signature_id, cut)
+    last_view = await _last_id_before(session, PageView, mark.page_view_id, cut)
+    signatures = await _add_creations(session, mark.signature_id, last_signature)
+    confirmations = await _add_confirmations(session, mark.confirmed_until, cut)
+    views = await _add_page_views(session, mark.page_view_id, last_view)
+    mark.signature_id = last_signature
+    mark.page_view_id = last_view
+    mark.confirmed_until = cut
+    mark.updated_at = utcnow()
+    await session.flush()
+    return RollupPass(True, signatures, confirmations, views)
+
+
+async def rebuild_rollups(
+    session: AsyncSession, *, now: datetime | None = None, lag: timedelta = ROLLUP_LAG
+) -> RollupPass:
+    """Empty the rollups and count everything again, in the caller's transaction: readers
+    see the old figures until it commits, then the new ones."""
+    if not await _take_rollup_lock(session, wait=True):
+        return RollupPass(ran=False)
+    for table in (SignatureRollup, SignatureHourly, PageViewRollup, RollupWatermark):
+        await session.execute(delete(table))
+    await session.flush()
+    return await update_rollups(session, now=now, lag=lag)
+
+
+async def _take_rollup_lock(session: AsyncSession, *, wait: bool = False) -> bool:
+    if session.get_bind().dialect.name != "postgresql":
+        return True  # SQLite: the transaction already holds the only write lock
+    if wait:
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROLLUP_LOCK_KEY})
+        return True
+    taken = await session.scalar(
+        text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": ROLLUP_LOCK_KEY}
+    )
+    return bool(taken)
+
+
+async def _watermark(session: AsyncSession) -> RollupWatermark:
+    mark = await session.get(RollupWatermark, 1)
+    if mark is None:
+        mark = RollupWatermark(id=1, signature_id=0, page_view_id=0, confirmed_until=None)
+        session.add(mark)
+        await session.flush()
+    return mark
+
+
+async def _last_id_before(session: AsyncSession, model: Any, after: int, cut: datetime) -> int:
+    """The newest id, past `after`, of a row created before the cut (a primary key range
+    scan over the rows new since the last pass)."""
+    newest = await session.scalar(
+        select(func.max(model.id)).where(model.id > after, model.created_at <= cut)
+    )
+    return int(newest) if newest is not None else after
+
+
+async def _add_creations(session: AsyncSession, after: int, up_to: int) -> int:
+    if up_to <= after:
+        return 0
+    in_range = (Signature.id > after, Signature.id <= up_to)
+    hour = hour_of(session, Signature.created_at)
+    return await _add_signature_facts(session, hour, in_range, SignatureRollup.created)
+
+
+async def _add_confirmations(session: AsyncSession, after: datetime | None, cut: datetime) -> int:
+    in_range: tuple[ColumnElement[bool], ...] = (
+        Signature.confirmed_at.is_not(None),
+        Signature.confirmed_at <= cut,
+    )
+    if after is not None:
+        in_range = (*in_range, Signature.confirmed_at > after)
+    hour = hour_of(session, Signature.confirmed_at)
+    return await _add_signature_facts(session, hour, in_range, SignatureRollup.confirmed)
+
+
+async def _add_signature_facts(
+    session: AsyncSession, hour: Any, where: tuple[ColumnElement[bool], ...], counter: Any
+) -> int:
+    """Add one count (created or confirmed) of the signatures matching `where` into both
+    rollup tables. Returns how many signatures were counted."""
+    counted = int(await session.scalar(select(func.count()).where(*where)) or 0)
+    if not counted:
+        return 0
+    name = counter.key
+    other = "confirmed" if name == "created" else "created"
+    source = signature_source(session)
+    detailed = (
+        select(
+            Signature.campaign_id,
+            hour.label("hour"),
+            Signature.country,
+            source.label("source"),
+            func.count().label(name),
+            literal(0).label(other),
+        )
+        .where(*where)
+        .group_by(Signature.campaign_id, hour, Signature.country, source)
+    )
+    await _upsert_adding(
+        session, SignatureRollup, detailed, ["campaign_id", "hour", "country", "source"]
+    )
+    hourly = (
+        select(
+            Signature.campaign_id,
+            hour.label("hour"),
+            func.count().label(name),
+            literal(0).label(other),
+        )
+        .where(*where)
+        .group_by(Signature.campaign_id, hour)
+    )
+    await _upsert_adding(session, SignatureHourly, hourly, ["campaign_id", "hour"])
+    return counted
+
+
+async def _add_page_views(session: AsyncSession, after: int, up_to: int) -> int:
+    if up_to <= after:
+        return 0
+    hour = hour_of(session, PageView.created_at)
+    views = (
+        select(
+            PageView.campaign_id,
+            hour.label("hour"),
+            PageView.source,
+            func.count().label("views"),
+        )
+        .where(PageView.id > after, PageView.id <= up_to)
+        .group_by(PageView.campaign_id, hour, PageView.source)
+    )
+    await _upsert_adding(session, PageViewRollup, views, ["campaign_id", "hour", "source"])
+    counted = await session.scalar(
+        select(func.count()).where(PageView.id > after, PageView.id <= up_to)
+    )
+    return int(counted or 0)
+
+
+async def _upsert_adding(session: AsyncSession, model: Any, rows: Any, keys: list[str]) -> None:
+    """INSERT ... SELECT the grouped rows; a bucket that exists gets the counts added."""
+    table = model.__table__
+    columns = [column.name for column in rows.selected_columns]
+    insert = insert_for(session, table).from_select(columns, rows)
+    counters = [name for name in columns if name not in keys]
+    insert = insert.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: table.c[name] + insert.excluded[name] for name in counters},
+    )
+    await session.execute(insert)
+
+
+def hour_of(session: AsyncSession, column: Any) -> Any:
+    """The UTC hour a timestamp falls in, computed by the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("hour", column, "UTC")
+    # SQLite keeps UTC timestamps as text in this same layout.
+    return func.strftime("%Y-%m-%d %H:00:00.000000", column)
+
+
+def signature_source(session: AsyncSession) -> Any:
+    """Where a signature came from: its UTM source, else its referrer's host, else
+    "direct" (the same rule as `source_label` for page views)."""
+    if session.get_bind().dialect.name == "postgresql":
+        host = "lower(substring(referrer from '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#:]+)'))"
+    else:
+        rest = "substr(referrer, instr(referrer, '://') + 3)"
+        host = (
+            f"CASE WHEN instr(referrer, '://') = 0 THEN NULL "
+            f"WHEN instr({rest}, '/') > 0 THEN lower(substr({rest}, 1, instr({rest}, '/') - 1)) "
+            f"ELSE lower({rest}) END"
+        )
+    label = f"coalesce(nullif(utm_source, ''), nullif({host}, ''), 'direct')"
+    return func.substr(literal_column(label), 1, SOURCE_LENGTH)
+
+
+def source_label(utm_source: str | None, referrer: str | None) -> str:
+    """The source of a page view: the UTM source, else the referrer's host, else direct."""
+    from urllib.parse import urlsplit
+
+    if utm_source:
+        return utm_source[:SOURCE_LENGTH]
+    if referrer:
+        host = urlsplit(referrer).hostname
+        if host:
+            return host[:SOURCE_LENGTH]
+    return "direct"
