@@ -19,6 +19,7 @@ from api.routers import (
     health,
     letters,
     messages,
+    metrics,
     pages,
     public_campaigns,
     releases,
@@ -88,8 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stripe_webhook.router)
     app.include_router(donations.router)
     app.include_router(donations.staff_router)
-    app.include_router(dashboard.router)
     app.include_router(pages.router)
+    app.include_router(metrics.router)
+    app.include_router(dashboard.router)
 
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)

@@ -49,6 +49,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         public_url="http://campaign.test",
         database_pool_size=20,
         database_max_overflow=20,
+        # Counts read right after a write; tests/metrics covers the cache itself.
+        public_count_cache_seconds=0,
     )
 
 

@@ -1,4 +1,5 @@
-"""Every route that is not deliberately public needs a staff token, with the right role."""
+"""Every route that is not deliberately public needs staff authentication with the right
+role: a bearer token for the API, a logged-in session for the dashboard's pages."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ PUBLIC_ROUTES = {
     ("GET", "/api/v1/campaigns/{slug}/donations/options"),
     ("POST", "/api/v1/campaigns/{slug}/donations"),
     ("GET", "/donations/thanks"),
+    # The campaign page's view beacon: one anonymous row per view (tests/metrics).
+    ("POST", "/api/v1/campaigns/{slug}/views"),
     # The public web pages: what the API above offers, as HTML forms for people. Their
     # posts carry a signed form token instead of a login (tests/pages).
     ("GET", "/c/{slug}"),
@@ -52,7 +55,13 @@ PUBLIC_ROUTES = {
     # The signed token in the link is the authorisation (tests/emails/test_unsubscribe.py).
     ("GET", "/unsubscribe/{token}"),
     ("POST", "/unsubscribe/{token}"),
+    # The staff dashboard's login form (tests/dashboard/test_login.py).
+    ("GET", "/staff/login"),
+    ("POST", "/staff/login"),
 }
+
+# The staff dashboard: HTML pages, where a browser without a session is sent to log in.
+DASHBOARD_PREFIX = "/staff"
 
 
 def _walk(routes: list[BaseRoute]) -> Iterator[Route]:
@@ -97,12 +106,15 @@ def test_the_route_walk_finds_the_routes() -> None:
     ids=lambda value: value if isinstance(value, str) else "",
 )
 async def test_every_other_route_requires_a_staff_token(
-    client: httpx.AsyncClient, method: str, path: str, route: Route
+    client: httpx.AsyncClient, admin: dict, method: str, path: str, route: Route
 ) -> None:
     assert isinstance(route, APIRoute)
     assert _staff_roles(route), f"{method} {path} has no staff authentication dependency"
 
     url = re.sub(r"\{[^}]+\}", "1", path)
+    if path == DASHBOARD_PREFIX or path.startswith(DASHBOARD_PREFIX + "/"):
+        await _refused_without_a_session(client, admin, method, url)
+        return
     anonymous = await client.request(method, url, json={})
     assert anonymous.status_code == 401, f"{method} {path} answered {anonymous.status_code}"
     assert anonymous.headers["content-type"] == "application/problem+json"
@@ -112,6 +124,23 @@ async def test_every_other_route_requires_a_staff_token(
         method, url, json={}, headers={"Authorization": "Bearer cmp_forged-token-value"}
     )
     assert forged.status_code == 401
+
+
+async def _refused_without_a_session(
+    client: httpx.AsyncClient, admin: dict, method: str, url: str
+) -> None:
+    """A dashboard page sends a browser without a live session to the login form, and
+    does nothing else: neither a forged cookie nor even a valid API token opens it (the
+    dashboard's forms are guarded by per-session CSRF tokens, which a token never has)."""
+    attempts = [
+        {},
+        {"Cookie": "campaign_staff=forged-session-token"},
+        admin,
+    ]
+    for headers in attempts:
+        answer = await client.request(method, url, data={}, headers=headers)
+        assert answer.status_code == 303, f"{method} {url} answered {answer.status_code}"
+        assert answer.headers["location"].startswith("/staff/login"), answer.headers["location"]
 
 
 async def test_roles_are_ordered_viewer_editor_admin(

@@ -1,0 +1,409 @@
+"""The figures staff read: totals, a time series in the caller's time zone, breakdowns
+by country and source, and the funnel from page views to donations.
+
+Signatures and page views come from the hourly rollups (rollup.py) and are as fresh as
+the last pass (`as_of`). Letters, emails and donations are counted from their own
+tables: there are orders of magnitude fewer of them than signatures. Totals cover all
+time; the series, breakdowns and funnel cover the window. Every function takes a
+campaign id, or None for all campaigns together."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campaign.donations.models import Donation, DonationPayment
+from campaign.inbox.models import EmailEvent
+from campaign.letters.models import LetterDelivery, LetterDigest
+from campaign.metrics.models import (
+    PageViewRollup,
+    RollupWatermark,
+    SignatureHourly,
+    SignatureRollup,
+)
+from campaign.metrics.schemas import Bucket, MetricsWindow
+from campaign.outbox.models import DeliveryStatus, OutboxMessage, OutboxStatus
+from campaign.signatures.models import Signature, SignatureStatus
+
+UNSUBSCRIBE_EVENTS = ("unsubscribe", "group_unsubscribe")
+
+
+@dataclass(frozen=True)
+class SignatureTotals:
+    confirmed: int
+    pending: int
+    fraudulent: int
+    invalidated: int
+
+
+@dataclass(frozen=True)
+class LetterFigures:
+    # One letter to one official is one email (or a place in a daily digest email).
+    sent: int
+    delivered: int
+
+
+@dataclass(frozen=True)
+class EmailFigures:
+    sent: int
+    delivered: int
+    bounced: int
+    opened: int
+    unsubscribed: int
+
+
+@dataclass(frozen=True)
+class CurrencyFigures:
+    currency: str
+    payments: int
+    received: int  # minor units (pence, cents), before refunds
+    refunded: int
+
+
+@dataclass(frozen=True)
+class DonationFigures:
+    donations: int  # donations with at least one payment received
+    currencies: list[CurrencyFigures]
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    start: datetime  # the bucket's start in the caller's time zone
+    created: int
+    confirmed: int
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    key: str
+    created: int
+    confirmed: int
+    page_views: int = 0
+
+
+@dataclass(frozen=True)
+class Funnel:
+    page_views: int
+    signatures: int
+    confirmations: int
+    donations: int
+
+
+@dataclass(frozen=True)
+class Totals:
+    signatures: SignatureTotals
+    letters: LetterFigures
+    emails: EmailFigures
+    donations: DonationFigures
+
+
+@dataclass(frozen=True)
+class Metrics:
+    as_of: datetime | None  # rollups include everything up to this instant
+    totals: Totals
+    series: list[SeriesPoint]
+    by_country: list[Breakdown]
+    by_source: list[Breakdown]
+    funnel: Funnel
+    window: MetricsWindow = field(repr=False)
+
+
+async def read_metrics(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> Metrics:
+    """Everything the dashboard shows, for one campaign or all of them."""
+    totals = Totals(
+        signatures=await signature_totals(session, campaign_id),
+        letters=await letter_figures(session, campaign_id),
+        emails=await email_figures(session, campaign_id),
+        donations=await donation_figures(session, campaign_id),
+    )
+    return Metrics(
+        as_of=await rollups_as_of(session),
+        totals=totals,
+        series=await signature_series(session, campaign_id, window),
+        by_country=await signatures_by_country(session, campaign_id, window),
+        by_source=await signatures_by_source(session, campaign_id, window),
+        funnel=await funnel(session, campaign_id, window),
+        window=window,
+    )
+
+
+async def rollups_as_of(session: AsyncSession) -> datetime | None:
+    return await session.scalar(select(RollupWatermark.confirmed_until))
+
+
+async def signature_totals(session: AsyncSession, campaign_id: int | None) -> SignatureTotals:
+    """Counts by current status, as of the last pass (see rollup.py for the algebra)."""
+    created, confirmations = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(SignatureHourly.created), 0),
+                func.coalesce(func.sum(SignatureHourly.confirmed), 0),
+            ).where(*_of_campaign(SignatureHourly.campaign_id, campaign_id))
+        )
+    ).one()
+    mark = await session.get(RollupWatermark, 1)
+    rare = await _rare_statuses(session, campaign_id, mark)
+    fraudulent = (
+        rare[(SignatureStatus.FRAUDULENT, False)] + rare[(SignatureStatus.FRAUDULENT, True)]
+    )
+    invalidated_confirmed = rare[(SignatureStatus.INVALIDATED, True)]
+    invalidated_pending = rare[(SignatureStatus.INVALIDATED, False)]
+    return SignatureTotals(
+        confirmed=int(confirmations) - invalidated_confirmed,
+        pending=int(created) - int(confirmations) - fraudulent - invalidated_pending,
+        fraudulent=fraudulent,
+        invalidated=invalidated_confirmed + invalidated_pending,
+    )
+
+
+async def _rare_statuses(
+    session: AsyncSession, campaign_id: int | None, mark: RollupWatermark | None
+) -> defaultdict[tuple[str, bool], int]:
+    """Fraudulent and invalidated signatures the rollups have counted as created, split
+    by whether the rollups have counted their confirmation (ix_signatures_rare_status)."""
+    counts: defaultdict[tuple[str, bool], int] = defaultdict(int)
+    if mark is None or mark.confirmed_until is None:
+        return counts
+    was_confirmed = and_(
+        Signature.confirmed_at.is_not(None), Signature.confirmed_at <= mark.confirmed_until
+    )
+    rows = await session.execute(
+        select(Signature.status, was_confirmed, func.count())
+        .where(
+            Signature.status.in_([SignatureStatus.FRAUDULENT, SignatureStatus.INVALIDATED]),
+            Signature.id <= mark.signature_id,
+            *_of_campaign(Signature.campaign_id, campaign_id),
+        )
+        .group_by(Signature.status, was_confirmed)
+    )
+    for status, confirmed, count in rows:
+        counts[(status, bool(confirmed))] = int(count)
+    return counts
+
+
+async def signature_series(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> list[SeriesPoint]:
+    """Signatures created and confirmed per bucket. The database sums per UTC hour; the
+    hours are then gathered into the caller's local hours or days (a DST day has 23 or
+    25 hours), which needs the zone rules that only Python has on both databases."""
+    rows = await session.execute(
+        select(
+            SignatureHourly.hour,
+            func.sum(SignatureHourly.created),
+            func.sum(SignatureHourly.confirmed),
+        )
+        .where(
+            *_of_campaign(SignatureHourly.campaign_id, campaign_id),
+            *_in_window(SignatureHourly.hour, window),
+        )
+        .group_by(SignatureHourly.hour)
+        .order_by(SignatureHourly.hour)
+    )
+    buckets: dict[datetime, list[int]] = {}
+    for hour, created, confirmed in rows:
+        start = local_bucket_start(hour, window)
+        totals = buckets.setdefault(start, [0, 0])
+        totals[0] += int(created)
+        totals[1] += int(confirmed)
+    return [
+        SeriesPoint(start, created, confirmed) for start, (created, confirmed) in buckets.items()
+    ]
+
+
+def local_bucket_start(hour: datetime, window: MetricsWindow) -> datetime:
+    """The start, in the caller's zone, of the bucket a UTC hour falls in."""
+    local = hour.astimezone(window.zone)
+    if window.bucket == Bucket.HOUR:
+        return local
+    midnight = datetime(local.year, local.month, local.day, tzinfo=window.zone)
+    # Round-trip through UTC so the offset is the one in force at midnight itself.
+    return midnight.astimezone(UTC).astimezone(window.zone)
+
+
+async def signatures_by_country(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> list[Breakdown]:
+    rows = await session.execute(_breakdown_query(SignatureRollup.country, campaign_id, window))
+    return [Breakdown(key, int(created), int(confirmed)) for key, created, confirmed in rows]
+
+
+async def signatures_by_source(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> list[Breakdown]:
+    """Per source (UTM source, else referrer host, else "direct"), with page views."""
+    rows = (
+        await session.execute(_breakdown_query(SignatureRollup.source, campaign_id, window))
+    ).all()
+    views = dict(
+        (
+            await session.execute(
+                select(PageViewRollup.source, func.sum(PageViewRollup.views))
+                .where(
+                    *_of_campaign(PageViewRollup.campaign_id, campaign_id),
+                    *_in_window(PageViewRollup.hour, window),
+                )
+                .group_by(PageViewRollup.source)
+            )
+        ).all()
+    )
+    breakdown = [
+        Breakdown(key, int(created), int(confirmed), int(views.pop(key, 0)))
+        for key, created, confirmed in rows
+    ]
+    breakdown += [Breakdown(key, 0, 0, int(count)) for key, count in views.items()]
+    return sorted(breakdown, key=lambda row: (-row.created, -row.page_views, row.key))
+
+
+def _breakdown_query(key: Any, campaign_id: int | None, window: MetricsWindow) -> Any:
+    created = func.sum(SignatureRollup.created)
+    return (
+        select(key, created, func.sum(SignatureRollup.confirmed))
+        .where(
+            *_of_campaign(SignatureRollup.campaign_id, campaign_id),
+            *_in_window(SignatureRollup.hour, window),
+        )
+        .group_by(key)
+        .order_by(created.desc(), key)
+    )
+
+
+async def funnel(session: AsyncSession, campaign_id: int | None, window: MetricsWindow) -> Funnel:
+    """Page views, then signatures, confirmations and donations paid, in the window."""
+    views = await session.scalar(
+        select(func.coalesce(func.sum(PageViewRollup.views), 0)).where(
+            *_of_campaign(PageViewRollup.campaign_id, campaign_id),
+            *_in_window(PageViewRollup.hour, window),
+        )
+    )
+    created, confirmed = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(SignatureHourly.created), 0),
+                func.coalesce(func.sum(SignatureHourly.confirmed), 0),
+            ).where(
+                *_of_campaign(SignatureHourly.campaign_id, campaign_id),
+                *_in_window(SignatureHourly.hour, window),
+            )
+        )
+    ).one()
+    donations = await session.scalar(
+        select(func.count(distinct(Donation.id)))
+        .join(DonationPayment, DonationPayment.donation_id == Donation.id)
+        .where(
+            *_of_campaign(Donation.campaign_id, campaign_id),
+            DonationPayment.paid_at >= window.start,
+            DonationPayment.paid_at < window.end,
+        )
+    )
+    return Funnel(int(views or 0), int(created), int(confirmed), int(donations or 0))
+
+
+async def letter_figures(session: AsyncSession, campaign_id: int | None) -> LetterFigures:
+    """Letters to officials handed to the provider, and those it reported delivered; a
+    letter in a digest fares as its digest's email does."""
+    own = OutboxMessage.__table__.alias("own_email")
+    digest = OutboxMessage.__table__.alias("digest_email")
+    status = func.coalesce(own.c.status, digest.c.status)
+    delivery = func.coalesce(own.c.delivery_status, digest.c.delivery_status)
+    sent, delivered = (
+        await session.execute(
+            select(
+                _count_where(status == OutboxStatus.SENT),
+                _count_where(delivery == DeliveryStatus.DELIVERED),
+            )
+            .select_from(LetterDelivery)
+            .outerjoin(own, own.c.id == LetterDelivery.outbox_message_id)
+            .outerjoin(LetterDigest, LetterDigest.id == LetterDelivery.digest_id)
+            .outerjoin(digest, digest.c.id == LetterDigest.outbox_message_id)
+            .where(*_of_campaign(LetterDelivery.campaign_id, campaign_id))
+        )
+    ).one()
+    return LetterFigures(int(sent or 0), int(delivered or 0))
+
+
+async def email_figures(session: AsyncSession, campaign_id: int | None) -> EmailFigures:
+    """Every email sent on a campaign's behalf (confirmations, letters, receipts)."""
+    sent, delivered, bounced = (
+        await session.execute(
+            select(
+                _count_where(OutboxMessage.status == OutboxStatus.SENT),
+                _count_where(OutboxMessage.delivery_status == DeliveryStatus.DELIVERED),
+                _count_where(OutboxMessage.delivery_status == DeliveryStatus.BOUNCED),
+            ).where(*_of_campaign(OutboxMessage.campaign_id, campaign_id))
+        )
+    ).one()
+    opened = await _messages_with_event(session, campaign_id, ("open",))
+    unsubscribed = await _messages_with_event(session, campaign_id, UNSUBSCRIBE_EVENTS)
+    return EmailFigures(
+        int(sent or 0), int(delivered or 0), int(bounced or 0), opened, unsubscribed
+    )
+
+
+async def _messages_with_event(
+    session: AsyncSession, campaign_id: int | None, events: tuple[str, ...]
+) -> int:
+    count = await session.scalar(
+        select(func.count(distinct(EmailEvent.outbox_message_id)))
+        .join(OutboxMessage, OutboxMessage.id == EmailEvent.outbox_message_id)
+        .where(
+            EmailEvent.event.in_(events),
+            *_of_campaign(OutboxMessage.campaign_id, campaign_id),
+        )
+    )
+    return int(count or 0)
+
+
+async def donation_figures(session: AsyncSession, campaign_id: int | None) -> DonationFigures:
+    """Payments received (one-off gifts and each month of a monthly one), per currency."""
+    paid = (
+        select(
+            DonationPayment.donation_id,
+            DonationPayment.currency,
+            DonationPayment.amount,
+            DonationPayment.refunded_amount,
+        )
+        .join(Donation, Donation.id == DonationPayment.donation_id)
+        .where(
+            DonationPayment.paid_at.is_not(None),
+            *_of_campaign(Donation.campaign_id, campaign_id),
+        )
+        .subquery()
+    )
+    donations = await session.scalar(select(func.count(distinct(paid.c.donation_id))))
+    rows = await session.execute(
+        select(
+            paid.c.currency,
+            func.count(),
+            func.coalesce(func.sum(paid.c.amount), 0),
+            func.coalesce(func.sum(paid.c.refunded_amount), 0),
+        )
+        .group_by(paid.c.currency)
+        .order_by(paid.c.currency)
+    )
+    currencies = [
+        CurrencyFigures(currency, int(count), int(received), int(refunded))
+        for currency, count, received, refunded in rows
+    ]
+    return DonationFigures(int(donations or 0), currencies)
+
+
+def _count_where(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _of_campaign(column: Any, campaign_id: int | None) -> tuple[ColumnElement[bool], ...]:
+    return () if campaign_id is None else (column == campaign_id,)
+
+
+def _in_window(hour: Any, window: MetricsWindow) -> tuple[ColumnElement[bool], ...]:
+    """Hours that start in the window, the window's start rounded down to its hour."""
+    first_hour = window.start.replace(minute=0, second=0, microsecond=0)
+    return (hour >= first_hour, hour < window.end)
