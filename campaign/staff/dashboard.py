@@ -1,18 +1,23 @@
-"""The numbers behind the staff dashboard, one function per table or chart, each a small
-SQL aggregate over the rows themselves (nothing is counted in Python)."""
+"""The numbers behind the staff dashboard, one function per table or chart. Signatures are
+small SQL aggregates over the rows themselves, so a confirmation shows on the next
+reload; page views exist only as the metrics rollups, so they come from there (as fresh
+as the last rollup pass). Either kind can be switched to the rollups per function."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Date, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign
+from campaign.db import utcnow
 from campaign.donations.models import Donation, DonationPayment
+from campaign.metrics.queries import funnel as metrics_funnel
+from campaign.metrics.schemas import Bucket, MetricsWindow, time_zone
 from campaign.releases.models import CallToActionRecord
 from campaign.signatures.models import Signature, SignatureStatus
 
@@ -23,6 +28,9 @@ MAX_DAYS_SHOWN = 90
 # Countries beyond the largest ones are added up as one bar.
 MAX_COUNTRIES_SHOWN = 10
 OTHER_COUNTRIES = "other"
+# Page views are summed from before the first campaign existed.
+_ALL_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+UTC_ZONE = time_zone("UTC")
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,8 @@ class CampaignLine:
 
 @dataclass(frozen=True)
 class Funnel:
-    # None while page views are not recorded: unknown is not zero.
+    # None when no page view has been recorded: an embed or an API client may not send
+    # them, and unknown is not zero.
     page_views: int | None
     signatures: int
     confirmations: int
@@ -111,7 +120,7 @@ async def signing_funnel(session: AsyncSession, campaign_id: int) -> Funnel:
         .where(Donation.campaign_id == campaign_id, DonationPayment.paid_at.is_not(None))
     )
     return Funnel(
-        page_views=None,
+        page_views=await _page_views(session, campaign_id),
         signatures=int(signatures),
         confirmations=int(confirmations),
         donations=int(donations or 0),
@@ -134,6 +143,14 @@ def release_text_parts(text: str, calls: Sequence[CallToActionRecord]) -> list[T
     if position < len(text):
         parts.append(TextPart(text[position:]))
     return parts
+
+
+async def _page_views(session: AsyncSession, campaign_id: int) -> int | None:
+    window = MetricsWindow(
+        start=_ALL_TIME, end=utcnow() + timedelta(hours=1), bucket=Bucket.DAY, zone=UTC_ZONE
+    )
+    views = (await metrics_funnel(session, campaign_id, window)).page_views
+    return views or None
 
 
 def _utc_day(session: AsyncSession, column: Any) -> Any:

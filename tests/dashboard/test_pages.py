@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.charts import bar_chart, column_chart
 from campaign.db import transaction
 from campaign.donations.models import Donation, DonationPayment
+from campaign.metrics.models import PageViewRollup
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
 from campaign.signatures.models import Signature
@@ -207,6 +208,35 @@ async def test_the_campaign_page_draws_its_numbers(
     funnel = _figure(page.text, "chart-funnel")
     assert _bars(funnel) == {"Signatures": 5, "Confirmations": 3, "Donations": 1}
     assert "not recorded" in funnel
+
+
+async def test_the_funnel_starts_with_the_rolled_up_page_views(
+    editor_session: httpx.AsyncClient,
+    session_factory: async_sessionmaker[AsyncSession],
+    publish_petition: Callable[..., Awaitable[dict[str, Any]]],
+) -> None:
+    campaign = await publish_petition(slug="seen-often")
+    hour = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    async with transaction(session_factory) as session:
+        for number, source in enumerate(["direct", "newsletter"]):
+            session.add(
+                PageViewRollup(
+                    campaign_id=campaign["id"],
+                    hour=hour + timedelta(hours=number),
+                    source=source,
+                    views=20,
+                )
+            )
+    await _sign(session_factory, campaign["id"], [("GB", "confirmed", hour)])
+    page = await editor_session.get("/staff/campaigns/seen-often")
+    funnel = _figure(page.text, "chart-funnel")
+    assert _bars(funnel) == {
+        "Page views": 40,
+        "Signatures": 1,
+        "Confirmations": 1,
+        "Donations": 0,
+    }
+    assert "not recorded" not in funnel
 
 
 def test_bar_heights_follow_the_numbers_and_labels_are_escaped() -> None:
