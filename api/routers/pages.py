@@ -7,11 +7,7 @@ same whether or not an address signed or wrote before."""
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, urlencode
 
 import pycountry
@@ -21,18 +17,23 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.chip_in import chip_in_form, donation_fields
 from api.deps import ClientIp, SessionDep, SettingsDep, SigningOverLimit
-from api.form_tokens import (
-    Donor,
-    FormTokenRefused,
-    check_form_token,
-    issue_donor_token,
-    issue_form_token,
-    read_donor_token,
+from api.form_tokens import FormTokenRefused, check_form_token, issue_form_token, read_donor_token
+from api.page_forms import (
+    FormState,
+    field_errors,
+    letter_fields,
+    read_form,
+    sentence,
+    signature_fields,
+    state_for_service_error,
+    text_values,
 )
 from api.pages import templates
 from api.routers.donations import donation_options, start_donation
 from api.routers.letters import OfficialsQuery
+from api.routers.public_campaigns import _count_cache as public_counts
 from api.schemas.donations import DonationOptions
 from api.schemas.letters import PublicOfficial
 from campaign.campaigns.cache import SignableCampaign
@@ -41,7 +42,6 @@ from campaign.campaigns.rendering import render_markdown
 from campaign.campaigns.service import get_public_campaign
 from campaign.config import Settings
 from campaign.consents.service import get_consent_text
-from campaign.donations.events import format_amount, minor_units_per_major
 from campaign.donations.schemas import DonationInput
 from campaign.errors import CampaignError, InvalidInput, NotFound
 from campaign.letters import service as letters
@@ -49,9 +49,8 @@ from campaign.letters.models import LetterSetup, TargetRuleKind
 from campaign.letters.schemas import LetterInput
 from campaign.letters.service import WritingContext
 from campaign.signatures.flows import sign_petition
-from campaign.signatures.models import Signature, SignatureChannel
+from campaign.signatures.models import SignatureChannel
 from campaign.signatures.schemas import SignatureInput, SigningContext
-from campaign.signatures.service import count_signatures
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.mount(
@@ -60,36 +59,6 @@ router.mount(
 
 # Countries by name for the select; the value sent is the ISO code the API takes.
 COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
-
-# How each field is named in an error message, after "Enter".
-_FIELD_NAMES = {
-    "given_name": "your given name",
-    "family_name": "your family name",
-    "email": "your email address",
-    "country": "your country",
-    "postcode": "your postcode",
-    "comment": "a comment",
-    "email_updates": "yes or no",
-    "locality": "your town",
-    "subject": "a subject",
-    "body": "your letter",
-    "amount": "an amount",
-    "frequency": "how often to give",
-}
-
-
-@dataclass
-class FormState:
-    """What a visitor typed, what was wrong with it, and a message about the whole form."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    notice: str | None = None
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.errors or self.notice)
-
 
 # -- Campaign pages ------------------------------------------------------------------------
 
@@ -102,7 +71,7 @@ async def campaign_page(
     try:
         campaign = await get_public_campaign(session, slug)
         if campaign.kind == CampaignKind.LETTER:
-            lookup = FormState(values=_strings(request.query_params))
+            lookup = FormState(values=text_values(request.query_params))
             return await _letter_page(request, session, settings, campaign, lookup, FormState())
         return await _petition_page(request, session, settings, campaign, FormState())
     except CampaignError as error:
@@ -164,7 +133,7 @@ async def write_letter_from_page(
     ip: ClientIp,
     over_limit: SigningOverLimit,
 ) -> Response:
-    form = await _read_form(request)
+    form = await read_form(request)
     try:
         campaign = await get_public_campaign(session, slug)
     except CampaignError as error:
@@ -174,7 +143,7 @@ async def write_letter_from_page(
     lookup = FormState(values={k: form.get(k, "") for k in ("country", "postcode")})
     try:
         check_form_token(_secret(settings), form.get("form_token"), f"letter:{slug}")
-        data = LetterInput.model_validate(_letter_fields(form))
+        data = LetterInput.model_validate(letter_fields(form))
         context = WritingContext(
             ip_address=ip, over_rate_limit=over_limit, organisation=settings.email_from_name
         )
@@ -183,11 +152,11 @@ async def write_letter_from_page(
         state = FormState(values=form, notice=refused.reason)
         return await _letter_page(request, session, settings, campaign, lookup, state, 403)
     except ValidationError as invalid:
-        state = FormState(values=form, errors=_field_errors(invalid))
+        state = FormState(values=form, errors=field_errors(invalid))
         return await _letter_page(request, session, settings, campaign, lookup, state, 422)
     except CampaignError as error:
         campaign = await _start_over(session, slug)
-        state = _state_for_service_error(form, error, whole_form=("country", "postcode", "slug"))
+        state = state_for_service_error(form, error, whole_form=("country", "postcode", "slug"))
         return await _letter_page(request, session, settings, campaign, lookup, state, error.status)
     return RedirectResponse(f"/c/{slug}/sent", status_code=303)
 
@@ -195,38 +164,12 @@ async def write_letter_from_page(
 # -- Chip in, after a confirmed signature ---------------------------------------------------
 
 
-async def signature_confirmed_page(
-    request: Request,
-    session: AsyncSession,
-    settings: Settings,
-    signature: Signature,
-    campaign: Campaign,
-) -> HTMLResponse:
-    """The page behind the confirmation link: thanks, and a chip-in form when the
-    campaign takes donations. The form carries the signer's details signed, so giving
-    takes two clicks and the details cannot be swapped for someone else's."""
-    options = await donation_options(campaign, request, session)
-    chip_in = None
-    if options.enabled:
-        donor = Donor(
-            slug=campaign.slug,
-            given_name=signature.given_name,
-            family_name=signature.family_name,
-            email=signature.email,
-            country=signature.country,
-        )
-        chip_in = _chip_in(options, issue_donor_token(_secret(settings), donor), FormState())
-    return templates.TemplateResponse(
-        request, "confirmed.html", {"campaign": campaign, "chip_in": chip_in}
-    )
-
-
 @router.post("/c/{slug}/donate")
 async def chip_in(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """Start a Checkout from the chip-in form and send the donor there (303)."""
-    form = await _read_form(request)
+    form = await read_form(request)
     try:
         campaign = await get_public_campaign(session, slug)
         options = await donation_options(campaign, request, session)
@@ -235,17 +178,17 @@ async def chip_in(
     token = form.get("donor_token", "")
     try:
         donor = read_donor_token(_secret(settings), token, slug)
-        data = DonationInput.model_validate(_donation_fields(form, donor, options))
+        data = DonationInput.model_validate(donation_fields(form, donor, options))
         started = await start_donation(data, campaign, request, session, settings)
     except FormTokenRefused as refused:
         return _error_page(request, NotFound(refused.reason), status=403)
     except ValidationError as invalid:
-        state = FormState(values=form, errors=_field_errors(invalid))
+        state = FormState(values=form, errors=field_errors(invalid))
         return _chip_in_page(request, campaign, options, token, state, 422)
     except CampaignError as error:
         campaign = await _start_over(session, slug)
         if error.field in ("amount", "frequency"):
-            state = FormState(values=form, errors={error.field: _sentence(error.detail)})
+            state = FormState(values=form, errors={error.field: sentence(error.detail)})
             return _chip_in_page(request, campaign, options, token, state, error.status)
         return _error_page(request, error)
     return RedirectResponse(started.checkout_url, status_code=303)
@@ -278,7 +221,7 @@ async def _sign(
     *,
     embed: bool,
 ) -> Response:
-    form = await _read_form(request)
+    form = await read_form(request)
     try:
         campaign = await _petition(session, slug)
     except CampaignError as error:
@@ -286,7 +229,7 @@ async def _sign(
     page = (request, session, settings, campaign)
     try:
         check_form_token(_secret(settings), form.get("form_token"), f"sign:{slug}")
-        data = SignatureInput.model_validate(_signature_fields(form))
+        data = SignatureInput.model_validate(signature_fields(form))
         channel = SignatureChannel.EMBED if embed else SignatureChannel.WEB
         context = SigningContext(channel=channel, ip_address=ip, over_rate_limit=over_limit)
         await sign_petition(
@@ -300,11 +243,11 @@ async def _sign(
         state = FormState(values=form, notice=refused.reason)
         return await _petition_page(*page, state, embed=embed, status=403)
     except ValidationError as invalid:
-        state = FormState(values=form, errors=_field_errors(invalid))
+        state = FormState(values=form, errors=field_errors(invalid))
         return await _petition_page(*page, state, embed=embed, status=422)
     except CampaignError as error:
         campaign = await _start_over(session, slug)
-        state = _state_for_service_error(form, error, whole_form=("slug",))
+        state = state_for_service_error(form, error, whole_form=("slug",))
         return await _petition_page(
             request, session, settings, campaign, state, embed=embed, status=error.status
         )
@@ -321,7 +264,8 @@ async def _petition_page(
     embed: bool = False,
     status: int = 200,
 ) -> HTMLResponse:
-    counts = await count_signatures(session, campaign.id)
+    # Read as the public API reads it: a page view under a surge costs no count.
+    counts = await public_counts(request).get(session, campaign.id)
     consent = await get_consent_text(session, campaign.consent_text_id)
     page_url = f"{settings.public_url}/c/{campaign.slug}"
     context = {
@@ -396,10 +340,10 @@ async def _look_up_officials(
             session, setup, country=query.country, postcode=query.postcode
         )
     except ValidationError as invalid:
-        lookup.errors = _field_errors(invalid)
+        lookup.errors = field_errors(invalid)
         return None
     except InvalidInput as error:
-        lookup.errors = {error.field or "postcode": _sentence(error.detail)}
+        lookup.errors = {error.field or "postcode": sentence(error.detail)}
         return None
     if not found:
         lookup.errors = {"postcode": "No one to write to was found for this address."}
@@ -418,38 +362,6 @@ async def _inbox_page(
     return templates.TemplateResponse(request, "check_inbox.html", context)
 
 
-@dataclass(frozen=True)
-class ChipIn:
-    """The chip-in form: amounts in the minor unit as values, labelled for people."""
-
-    currency: str
-    amounts: list[tuple[int, str]]
-    frequencies: list[tuple[str, str]]
-    minimum: str
-    maximum: str
-    donor_token: str
-    request_id: str
-    form: FormState
-
-
-_FREQUENCY_LABELS = {"one_off": "Once", "monthly": "Every month"}
-
-
-def _chip_in(options: DonationOptions, donor_token: str, form: FormState) -> ChipIn:
-    currency = options.currency or ""
-    return ChipIn(
-        currency=currency.upper(),
-        amounts=[(a, format_amount(a, currency)) for a in options.suggested_amounts],
-        frequencies=[(f, _FREQUENCY_LABELS.get(f, f)) for f in options.frequencies],
-        minimum=format_amount(options.minimum_amount or 0, currency),
-        maximum=format_amount(options.maximum_amount or 0, currency),
-        donor_token=donor_token,
-        # One per form shown: pressing the button twice starts one Checkout.
-        request_id=form.values.get("request_id") or secrets.token_urlsafe(16),
-        form=form,
-    )
-
-
 def _chip_in_page(
     request: Request,
     campaign: Campaign,
@@ -461,7 +373,7 @@ def _chip_in_page(
     context = {
         "lang": campaign.language,
         "campaign": campaign,
-        "chip_in": _chip_in(options, donor_token, form) if options.enabled else None,
+        "chip_in": chip_in_form(options, donor_token, form) if options.enabled else None,
     }
     return templates.TemplateResponse(request, "chip_in.html", context, status_code=status)
 
@@ -470,133 +382,12 @@ def _error_page(request: Request, error: CampaignError, status: int | None = Non
     return templates.TemplateResponse(
         request,
         "page_error.html",
-        {"detail": _sentence(error.detail), "not_found": error.status == 404},
+        {"detail": sentence(error.detail), "not_found": error.status == 404},
         status_code=status or error.status,
     )
 
 
 # -- Reading the forms --------------------------------------------------------------------
-
-
-async def _read_form(request: Request) -> dict[str, str]:
-    """The posted fields as text; anything else (a file smuggled in) is ignored."""
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
-
-
-def _strings(values: Any) -> dict[str, str]:
-    return {str(key): str(value) for key, value in values.items()}
-
-
-def _blank_is_none(value: str | None) -> str | None:
-    return value if value and value.strip() else None
-
-
-def _consent(form: dict[str, str]) -> dict[str, bool]:
-    # No default either way: consent is an explicit yes or no, as in the API.
-    answer = form.get("email_updates")
-    return {"email_updates": answer == "yes"} if answer in ("yes", "no") else {}
-
-
-def _signature_fields(form: dict[str, str]) -> dict[str, Any]:
-    return {
-        "given_name": form.get("given_name", ""),
-        "family_name": form.get("family_name", ""),
-        "email": form.get("email", ""),
-        "country": form.get("country", ""),
-        "postcode": _blank_is_none(form.get("postcode")),
-        "comment": _blank_is_none(form.get("comment")),
-        "consent": _consent(form),
-    }
-
-
-def _letter_fields(form: dict[str, str]) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "given_name": form.get("given_name", ""),
-        "family_name": form.get("family_name", ""),
-        "email": form.get("email", ""),
-        "country": form.get("country", ""),
-        "postcode": _blank_is_none(form.get("postcode")),
-        "locality": _blank_is_none(form.get("locality")),
-        "body": form.get("body", ""),
-        "consent": _consent(form),
-    }
-    # A fixed subject is not in the form; sending none keeps the campaign's.
-    if "subject" in form:
-        fields["subject"] = form["subject"]
-    return fields
-
-
-def _donation_fields(
-    form: dict[str, str], donor: Donor, options: DonationOptions
-) -> dict[str, Any]:
-    return {
-        "amount": _amount_in_minor_units(form, options.currency or ""),
-        "frequency": form.get("frequency", ""),
-        "given_name": donor.given_name,
-        "family_name": donor.family_name,
-        "email": donor.email,
-        "country": donor.country,
-        "request_id": form.get("request_id") or None,
-    }
-
-
-def _amount_in_minor_units(form: dict[str, str], currency: str) -> int | str:
-    """A suggested amount is sent in the minor unit already; "other" is typed in the
-    major unit (5 or 5.50), as people write money. Unreadable text is passed on for the
-    schema to refuse with its own message."""
-    chosen = form.get("amount", "")
-    if chosen != "other":
-        return chosen
-    typed = form.get("other_amount", "").strip().replace(",", "")
-    try:
-        value = Decimal(typed) * minor_units_per_major(currency)
-    except InvalidOperation:
-        return typed
-    return int(value) if value == value.to_integral_value() else typed
-
-
-def _field_errors(invalid: ValidationError) -> dict[str, str]:
-    """One message per field, in the form's order of fields, worded for people."""
-    errors: dict[str, str] = {}
-    for item in invalid.errors():
-        location = [part for part in item["loc"] if isinstance(part, str)]
-        name = location[-1] if location else "form"
-        errors.setdefault(name, _message(name, item))
-    return errors
-
-
-def _message(name: str, item: Any) -> str:
-    kind = item.get("type", "")
-    label = _FIELD_NAMES.get(name, name.replace("_", " "))
-    if kind == "missing" or (kind == "string_too_short" and not item.get("input")):
-        return "Choose yes or no." if name == "email_updates" else f"Enter {label}."
-    if kind == "string_too_long":
-        return f"This must be at most {item['ctx']['max_length']} characters."
-    if kind in ("int_parsing", "int_type"):
-        return "Enter a whole amount, such as 5 or 12.50."
-    message = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
-    if message.startswith(("must", "is ")):
-        message = f"This {message}"
-    return _sentence(message)
-
-
-def _sentence(text: str) -> str:
-    text = text.strip()
-    if not text:
-        return text
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else f"{text}."
-
-
-def _state_for_service_error(
-    form: dict[str, str], error: CampaignError, *, whole_form: tuple[str, ...]
-) -> FormState:
-    """A domain error names its field: shown next to it, or above the form when the field
-    is not one of the form's own (the campaign itself, or the lookup's answer)."""
-    if error.field is None or error.field in whole_form:
-        return FormState(values=form, notice=_sentence(error.detail))
-    return FormState(values=form, errors={error.field: _sentence(error.detail)})
 
 
 def _share_by_email(title: str, url: str) -> str:

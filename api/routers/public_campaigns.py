@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
 
+from api.chip_in import signature_confirmed_page
 from api.deps import (
     CampaignToSign,
     ClientIp,
@@ -14,7 +15,6 @@ from api.deps import (
     SigningOverLimit,
 )
 from api.pages import templates
-from api.routers.pages import signature_confirmed_page
 from api.schemas.campaigns import PublicCampaignView
 from api.schemas.signatures import ConfirmationRequest, SignatureConfirmed, SignatureReceived
 from campaign.consents.service import get_consent_text

@@ -92,7 +92,15 @@ async def test_a_wrong_amount_is_shown_next_to_its_field(
 ) -> None:
     slug = await donation_campaign()
     page = await _confirmed_page(client, slug, deliver_emails)
-    for other, message in (("0.50", "from 100 to 100000"), ("lots", "Enter a whole amount")):
+    tries = [
+        ("0.50", "from 100 to 100000"),
+        ("lots", "Enter an amount"),
+        ("12.345", "Enter an amount"),
+        ("Infinity", "Enter an amount"),
+        ("NaN", "Enter an amount"),
+        ("1e999999", "Enter an amount"),
+    ]
+    for other, message in tries:
         form = _chip_in_form(page, amount="other", other_amount=other, frequency="one_off")
         answer = await client.post(f"/c/{slug}/donate", data=form)
         assert answer.status_code == 422

@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -349,3 +351,30 @@ async def test_static_files_are_served_by_the_app(client: httpx.AsyncClient) -> 
     assert css.headers["content-type"].startswith("text/css")
     assert (await client.get("/static/pages.js")).status_code == 200
     assert (await client.get("/static/../app.py")).status_code == 404
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    field=st.sampled_from(
+        [
+            "given_name",
+            "family_name",
+            "email",
+            "country",
+            "postcode",
+            "comment",
+            "email_updates",
+            "form_token",
+        ]
+    ),
+    value=st.text(max_size=300),
+)
+async def test_no_form_input_causes_a_server_error(
+    client: httpx.AsyncClient, publish_petition: Publish, field: str, value: str
+) -> None:
+    if (await client.get(PAGE)).status_code == 404:
+        await publish_petition()
+    form = signing_form(await _token(client), **{field: value})
+    for path in (f"{PAGE}/sign", f"/embed/{SLUG}/sign"):
+        answer = await client.post(path, data=form)
+        assert answer.status_code in (303, 403, 422), answer.text
