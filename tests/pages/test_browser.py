@@ -1,0 +1,364 @@
+"""The public pages in a real browser: Debian's headless Chromium, driven by Playwright,
+against a real `campaign serve` on the embedded SQLite default. Each test saves a
+screenshot of every page it visits under test-artefacts/screenshots/."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+# The server helpers of the README walk-through test: the same `campaign serve`, started
+# the same way, so these pages are tested exactly as a user would run them.
+from tests.fixtures.emails import text_body
+from tests.letters.conftest import BODY_TEMPLATE, OFFICIALS, POSTCODES, setup_fields
+from tests.test_walkthrough import (
+    CAMPAIGN,
+    _environment,
+    _start,
+    _wait_for_emails,
+    _wait_until_up,
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "screenshots"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="the browser tests need Debian's Chromium at /usr/bin/chromium (apt install chromium)",
+)
+playwright_api = pytest.importorskip("playwright.async_api")
+
+PETITION = "save-the-river-meadows"
+LETTER = "stop-the-vale-dam"
+
+
+class Server:
+    def __init__(self, base: str, outbox: Path, staff: dict[str, str]) -> None:
+        self.base = base
+        self.outbox = outbox
+        self.staff = staff
+
+    def http(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, headers=self.staff, timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    folder = tmp_path_factory.mktemp("pages-server")
+    env = _environment(folder)
+    process, base = _start("serve", env)
+    try:
+        _wait_until_up(base, process)
+        created = subprocess.run(
+            [*CAMPAIGN, "staff", "create-token", "--name", "pages", "--role", "editor"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        token = created.stdout.strip().splitlines()[-1]
+        running = Server(base, folder / "outbox", {"Authorization": f"Bearer {token}"})
+        _publish_petition(running)
+        _publish_letter_campaign(running)
+        yield running
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def _publish_petition(server: Server) -> None:
+    with server.http() as http:
+        created = http.post(
+            "/api/v1/staff/campaigns",
+            json={
+                "slug": PETITION,
+                "title": "Save the river meadows",
+                "summary": "The county council must drop the meadows route.",
+                "body_markdown": "The meadows flood every winter and hold **rare orchids**.",
+                "target": "The county council",
+                "signature_goal": 100,
+                "postcode_mode": "optional",
+            },
+        )
+        assert created.status_code == 201, created.text
+        assert http.post(f"/api/v1/staff/campaigns/{PETITION}/publish").status_code == 200
+
+
+def _publish_letter_campaign(server: Server) -> None:
+    """A small directory (two MPs and a minister, a postcode table) and a letter to MPs."""
+    with server.http() as http:
+        for official in OFFICIALS:
+            fields = {key: value for key, value in official.items() if value is not None}
+            assert http.post("/api/v1/staff/officials", json=fields).status_code == 201
+        table = "postcode,division_id\n" + "".join(f"{p},{d}\n" for p, d in POSTCODES)
+        imported = http.post(
+            "/api/v1/staff/postcodes/import",
+            data={"country": "GB"},
+            files={"file": ("postcodes.csv", io.BytesIO(table.encode()), "text/csv")},
+        )
+        assert imported.status_code == 200, imported.text
+        created = http.post(
+            "/api/v1/staff/campaigns",
+            json={
+                "slug": LETTER,
+                "kind": "letter",
+                "title": "Stop the Vale dam",
+                "summary": "Ask your MP to oppose the Vale dam.",
+                "body_markdown": "The dam would flood **farmland** and homes.",
+                "target": "Members of Parliament",
+            },
+        )
+        assert created.status_code == 201, created.text
+        saved = http.put(f"/api/v1/staff/campaigns/{LETTER}/letter", json=setup_fields())
+        assert saved.status_code == 200, saved.text
+        assert http.post(f"/api/v1/staff/campaigns/{LETTER}/publish").status_code == 200
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    async with playwright_api.async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+class Visit:
+    """A browser page that records every request it makes, every stylesheet, script or
+    icon that failed to load, and every console error (a CSP refusal shows there)."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.requests: list[str] = []
+        self.failed_resources: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("response", self._note_failed_resource)
+        page.on("console", self._note_console_error)
+
+    def _note_failed_resource(self, response: Any) -> None:
+        # A page answering 422 or 403 is the form doing its job; a missing asset is not.
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.failed_resources.append(f"{response.status} {response.url}")
+
+    def _note_console_error(self, message: Any) -> None:
+        # Chromium also logs every 4xx answer here; those are judged by status above.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.console_errors.append(message.text)
+
+    async def screenshot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+    def assert_only_local_requests(self) -> None:
+        outside = [
+            url
+            for url in self.requests
+            if not url.startswith(("http://127.0.0.1:", "data:", "about:"))
+        ]
+        assert outside == [], f"requests outside 127.0.0.1: {outside}"
+        assert self.failed_resources == [], self.failed_resources
+        assert self.console_errors == [], self.console_errors
+
+
+async def _visit(browser: Any, **context: Any) -> Visit:
+    browser_context = await browser.new_context(**context)
+    return Visit(await browser_context.new_page())
+
+
+def _confirmation_link(email: Any, path: str) -> str:
+    for word in text_body(email).split():
+        if f"{path}/" in word:
+            return word.strip("<>")
+    raise AssertionError(f"no {path} link in the email")
+
+
+async def test_a_supporter_signs_confirms_and_is_counted(browser: Any, server: Server) -> None:
+    expect = playwright_api.expect
+    visit = await _visit(browser)
+    page = visit.page
+    already = len(list(server.outbox.glob("*.eml")))
+    await page.goto(f"{server.base}/c/{PETITION}")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Save the river meadows")
+    count_before = int(await page.locator("[data-count]").inner_text())
+    await visit.screenshot("petition")
+
+    await page.get_by_label("Given name").fill("Mary")
+    await page.get_by_label("Family name").fill("Anning")
+    await page.get_by_label("Email address").fill("mary.anning@example.org")
+    await page.get_by_label("Country").select_option("GB")
+    await page.get_by_label("Postcode").fill("DT7 3QA")
+    await page.get_by_label("Comment (optional)").fill("I walk the meadows every spring.")
+    await page.get_by_role("radio", name="Yes").check()
+    await page.get_by_role("button", name="Sign").click()
+
+    await expect(page).to_have_url(f"{server.base}/c/{PETITION}/sent")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    await visit.screenshot("check-your-inbox")
+
+    emails = _wait_for_emails(server.outbox, already + 1)
+    link = _confirmation_link(emails[-1], "/confirm")
+    assert link.startswith(server.base)
+    await page.goto(link)
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("signature is confirmed")
+    await visit.screenshot("signature-confirmed")
+
+    await page.goto(f"{server.base}/c/{PETITION}")
+    await expect(page.locator("[data-count]")).to_have_text(str(count_before + 1))
+    visit.assert_only_local_requests()
+
+
+async def test_errors_show_next_to_their_fields_without_javascript(
+    browser: Any, server: Server
+) -> None:
+    expect = playwright_api.expect
+    visit = await _visit(browser, java_script_enabled=False)
+    page = visit.page
+    await page.goto(f"{server.base}/c/{PETITION}")
+    await page.get_by_label("Family name").fill("Anning")
+    await page.get_by_label("Email address").fill("not an address")
+    await page.get_by_label("Country").select_option("FR")
+    await page.get_by_role("button", name="Sign").click()
+
+    summary = page.locator("#error-summary")
+    await expect(summary).to_be_visible()
+    await expect(summary).to_be_focused()  # autofocus: no script needed
+    await expect(summary.get_by_role("link", name="Enter your given name.")).to_be_visible()
+    given = page.get_by_label("Given name")
+    await expect(given).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#given_name-error")).to_have_text("Error: Enter your given name.")
+    await expect(page.locator("#email_updates-error")).to_have_text("Error: Choose yes or no.")
+    await expect(page.get_by_label("Family name")).to_have_value("Anning")
+    await expect(page.get_by_label("Email address")).to_have_value("not an address")
+    await expect(page.get_by_label("Country")).to_have_value("FR")
+    await visit.screenshot("petition-errors")
+
+    await summary.get_by_role("link", name="Enter your given name.").click()
+    await expect(given).to_be_focused()
+    visit.assert_only_local_requests()
+
+
+async def test_an_activist_writes_to_their_mp_from_the_letter_page(
+    browser: Any, server: Server
+) -> None:
+    expect = playwright_api.expect
+    visit = await _visit(browser)
+    page = visit.page
+    already = len(list(server.outbox.glob("*.eml")))
+    await page.goto(f"{server.base}/c/{LETTER}")
+    await page.get_by_label("Country").select_option("GB")
+    await page.get_by_label("Postcode").fill("sw1a 1aa")
+    await page.get_by_role("button", name="Find").click()
+
+    officials = page.locator("#officials")
+    await expect(officials).to_contain_text("Alex Morgan")
+    await expect(officials).not_to_contain_text("Sam Patel")
+    await expect(page.get_by_label("Your letter", exact=True)).to_have_value(BODY_TEMPLATE)
+    await visit.screenshot("letter")
+
+    letter = page.get_by_label("Your letter", exact=True)
+    await letter.fill(BODY_TEMPLATE + "\n\nThe river is where my children learnt to swim.")
+    await page.get_by_label("Given name").fill("Ada")
+    await page.get_by_label("Family name").fill("Lovelace")
+    await page.get_by_label("Email address").fill("ada.lovelace@example.org")
+    await page.get_by_label("Town or city (optional)").fill("Riverside")
+    await page.get_by_role("radio", name="No").check()
+    await page.get_by_role("button", name="Send my letter").click()
+    await expect(page).to_have_url(f"{server.base}/c/{LETTER}/sent")
+    await visit.screenshot("letter-check-your-inbox")
+
+    emails = _wait_for_emails(server.outbox, already + 1)
+    await page.goto(_confirmation_link(emails[-1], "/letters/confirm"))
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("on its way")
+    await visit.screenshot("letter-confirmed")
+
+    sent = _wait_for_emails(server.outbox, already + 3)  # to the MP, and a copy to Ada
+    [to_mp] = [e for e in sent if "alex.morgan@parliament.example" in str(e["To"])]
+    assert "Dear Alex Morgan," in text_body(to_mp)
+    assert "where my children learnt to swim" in text_body(to_mp)
+    visit.assert_only_local_requests()
+
+
+class _OrganisationSite(BaseHTTPRequestHandler):
+    """Another origin's page that embeds the petition form, as an organisation would."""
+
+    embed_url = ""
+
+    def do_GET(self) -> None:
+        page = (
+            "<!doctype html><html lang='en'><head><title>Our site</title></head><body>"
+            "<h1>Our campaign</h1>"
+            f"<iframe src='{self.embed_url}' title='Sign the petition' width='600' "
+            "height='1100'></iframe></body></html>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def organisation_site(server: Server) -> Iterator[str]:
+    handler = type("Site", (_OrganisationSite,), {"embed_url": f"{server.base}/embed/{PETITION}"})
+    site = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=site.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{site.server_address[1]}/"
+    finally:
+        site.shutdown()
+        site.server_close()
+
+
+async def test_the_embed_works_inside_another_sites_frame(
+    browser: Any, server: Server, organisation_site: str
+) -> None:
+    expect = playwright_api.expect
+    visit = await _visit(browser)
+    page = visit.page
+    await page.goto(organisation_site)
+    frame = page.frame_locator("iframe")
+    await expect(frame.get_by_role("heading", level=1)).to_have_text("Save the river meadows")
+    await visit.screenshot("embed-in-another-site")
+
+    await frame.get_by_label("Given name").fill("Grace")
+    await frame.get_by_label("Family name").fill("Hopper")
+    await frame.get_by_label("Email address").fill("grace@example.org")
+    await frame.get_by_label("Country").select_option("US")
+    await frame.get_by_role("radio", name="No").check()
+    await frame.get_by_role("button", name="Sign").click()
+    await expect(frame.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    await visit.screenshot("embed-check-your-inbox")
+
+    # The ordinary petition page refuses to be framed: only /embed/ may be.
+    refused = await _visit(browser)
+    await refused.page.set_content(
+        f"<iframe src='{server.base}/c/{PETITION}' title='framed'></iframe>"
+    )
+    await refused.page.wait_for_timeout(500)
+    framed = refused.page.frames[-1]
+    assert "Save the river meadows" not in await framed.content()
+    visit.assert_only_local_requests()
