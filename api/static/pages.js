@@ -1,5 +1,6 @@
 // Enhancements for the public pages. Everything works without this file: it only keeps
-// the count fresh, moves focus to a form's errors and adds a "Copy link" button.
+// the count fresh, moves focus to a form's errors, adds a "Copy link" button and finds a
+// letter's officials without reloading the page.
 (function () {
   "use strict";
 
@@ -50,7 +51,42 @@
     });
   }
 
+  // The lookup asks the server for the same page it would have loaded and swaps in its
+  // content: one rendering of officials and errors, in the templates, not here.
+  function lookUpWithoutReload() {
+    var form = document.querySelector("form[data-lookup]");
+    if (!form || !window.fetch || !window.DOMParser || !window.URLSearchParams) return;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var query = new URLSearchParams(new FormData(form)).toString();
+      var url = form.getAttribute("action").split("#")[0] + "?" + query;
+      fetch(url, { headers: { Accept: "text/html" } })
+        .then(function (answer) { return answer.text(); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          var main = document.getElementById("main");
+          var content = fresh.getElementById("main");
+          if (!main || !content) throw new Error("unexpected page");
+          while (main.firstChild) main.removeChild(main.firstChild);
+          while (content.firstChild) main.appendChild(document.adoptNode(content.firstChild));
+          document.title = fresh.title;
+          window.history.pushState(null, "", url + "#officials");
+          var target = document.getElementById("error-summary")
+            || document.getElementById("officials-heading");
+          if (target) {
+            target.setAttribute("tabindex", "-1");
+            target.focus();
+          }
+          lookUpWithoutReload();
+        })
+        .catch(function () { form.submit(); });
+    });
+  }
+
   focusErrorSummary();
   refreshCounts();
   addCopyButtons();
+  lookUpWithoutReload();
+  // Back and forward after a lookup change the address; load what it names.
+  window.addEventListener("popstate", function () { window.location.reload(); });
 })();

@@ -267,11 +267,16 @@ async def test_an_activist_writes_to_their_mp_from_the_letter_page(
     await page.goto(f"{server.base}/c/{LETTER}")
     await page.get_by_label("Country").select_option("GB")
     await page.get_by_label("Postcode").fill("sw1a 1aa")
+    await page.evaluate("window.stillTheSamePage = true")
     await page.get_by_role("button", name="Find").click()
 
     officials = page.locator("#officials")
     await expect(officials).to_contain_text("Alex Morgan")
     await expect(officials).not_to_contain_text("Sam Patel")
+    # Found by the script without a reload, focus moved to the answer, address updated.
+    assert await page.evaluate("window.stillTheSamePage === true")
+    await expect(page.locator("#officials-heading")).to_be_focused()
+    assert "?country=GB&postcode=sw1a+1aa#officials" in page.url
     await expect(page.get_by_label("Your letter", exact=True)).to_have_value(BODY_TEMPLATE)
     await visit.screenshot("letter")
 
