@@ -10,8 +10,9 @@ from campaign.metrics.models import (
     PageView,
     PageViewRollup,
     RollupWatermark,
+    SignatureCountryRollup,
     SignatureHourly,
-    SignatureRollup,
+    SignatureSourceRollup,
 )
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
@@ -44,8 +45,9 @@ __all__ = [
     "Release",
     "RollupWatermark",
     "Signature",
+    "SignatureCountryRollup",
     "SignatureHourly",
-    "SignatureRollup",
+    "SignatureSourceRollup",
     "StaffSession",
     "StaffUser",
     "StripeEvent",

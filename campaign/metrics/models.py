@@ -26,28 +26,44 @@ class PageView(Base):
     source: Mapped[str] = mapped_column(String(SOURCE_LENGTH))
 
 
-class SignatureRollup(Base):
-    """Per campaign, UTC hour, country and source: signatures created in that hour and
-    confirmations made in that hour. Both only ever grow, so a pass adds to them."""
+# The rollups are derived data: rebuilt at will, and their campaign_id is no foreign key
+# because ALL_CAMPAIGNS (0) holds the sums over every campaign, so that a figure across
+# campaigns reads as few rows as one campaign's does.
+ALL_CAMPAIGNS = 0
 
-    __tablename__ = "signature_rollups"
 
-    campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"), primary_key=True)
+class SignatureHourly(Base):
+    """Per campaign and UTC hour: signatures created in that hour and confirmations made
+    in that hour. Both only ever grow, so a pass adds to them."""
+
+    __tablename__ = "signature_hourly"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    country: Mapped[str] = mapped_column(String(2), primary_key=True)
-    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
     created: Mapped[int] = mapped_column(Integer, default=0)
     confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SignatureHourly(Base):
-    """The same figures per campaign and hour only: time series and totals read this
-    narrow table instead of summing every country and source."""
+class SignatureCountryRollup(Base):
+    """The same per country (as the signer gave it)."""
 
-    __tablename__ = "signature_hourly"
+    __tablename__ = "signature_country_rollups"
 
-    campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SignatureSourceRollup(Base):
+    """The same per source: the UTM source, else the referrer's host, else "direct"."""
+
+    __tablename__ = "signature_source_rollups"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
     created: Mapped[int] = mapped_column(Integer, default=0)
     confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -55,7 +71,7 @@ class SignatureHourly(Base):
 class PageViewRollup(Base):
     __tablename__ = "page_view_rollups"
 
-    campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
     views: Mapped[int] = mapped_column(Integer, default=0)
@@ -84,10 +100,13 @@ Index(
     postgresql_where=text("confirmed_at IS NOT NULL"),
     sqlite_where=text("confirmed_at IS NOT NULL"),
 )
+# Covers what the status totals read of these rows, so they are counted from the index.
 Index(
     "ix_signatures_rare_status",
-    Signature.status,
     Signature.campaign_id,
+    Signature.status,
+    Signature.id,
+    Signature.confirmed_at,
     postgresql_where=text("status IN ('fraudulent', 'invalidated')"),
     sqlite_where=text("status IN ('fraudulent', 'invalidated')"),
 )

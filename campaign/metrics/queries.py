@@ -21,10 +21,12 @@ from campaign.donations.models import Donation, DonationPayment
 from campaign.inbox.models import EmailEvent
 from campaign.letters.models import LetterDelivery, LetterDigest
 from campaign.metrics.models import (
+    ALL_CAMPAIGNS,
     PageViewRollup,
     RollupWatermark,
+    SignatureCountryRollup,
     SignatureHourly,
-    SignatureRollup,
+    SignatureSourceRollup,
 )
 from campaign.metrics.schemas import Bucket, MetricsWindow
 from campaign.outbox.models import DeliveryStatus, OutboxMessage, OutboxStatus
@@ -145,7 +147,7 @@ async def signature_totals(session: AsyncSession, campaign_id: int | None) -> Si
             select(
                 func.coalesce(func.sum(SignatureHourly.created), 0),
                 func.coalesce(func.sum(SignatureHourly.confirmed), 0),
-            ).where(*_of_campaign(SignatureHourly.campaign_id, campaign_id))
+            ).where(_of_rollup(SignatureHourly.campaign_id, campaign_id))
         )
     ).one()
     mark = await session.get(RollupWatermark, 1)
@@ -201,7 +203,7 @@ async def signature_series(
             func.sum(SignatureHourly.confirmed),
         )
         .where(
-            *_of_campaign(SignatureHourly.campaign_id, campaign_id),
+            _of_rollup(SignatureHourly.campaign_id, campaign_id),
             *_in_window(SignatureHourly.hour, window),
         )
         .group_by(SignatureHourly.hour)
@@ -231,7 +233,7 @@ def local_bucket_start(hour: datetime, window: MetricsWindow) -> datetime:
 async def signatures_by_country(
     session: AsyncSession, campaign_id: int | None, window: MetricsWindow
 ) -> list[Breakdown]:
-    rows = await session.execute(_breakdown_query(SignatureRollup.country, campaign_id, window))
+    rows = await session.execute(_breakdown_query(SignatureCountryRollup, campaign_id, window))
     return [Breakdown(key, int(created), int(confirmed)) for key, created, confirmed in rows]
 
 
@@ -240,14 +242,14 @@ async def signatures_by_source(
 ) -> list[Breakdown]:
     """Per source (UTM source, else referrer host, else "direct"), with page views."""
     rows = (
-        await session.execute(_breakdown_query(SignatureRollup.source, campaign_id, window))
+        await session.execute(_breakdown_query(SignatureSourceRollup, campaign_id, window))
     ).all()
     views = dict(
         (
             await session.execute(
                 select(PageViewRollup.source, func.sum(PageViewRollup.views))
                 .where(
-                    *_of_campaign(PageViewRollup.campaign_id, campaign_id),
+                    _of_rollup(PageViewRollup.campaign_id, campaign_id),
                     *_in_window(PageViewRollup.hour, window),
                 )
                 .group_by(PageViewRollup.source)
@@ -262,13 +264,14 @@ async def signatures_by_source(
     return sorted(breakdown, key=lambda row: (-row.created, -row.page_views, row.key))
 
 
-def _breakdown_query(key: Any, campaign_id: int | None, window: MetricsWindow) -> Any:
-    created = func.sum(SignatureRollup.created)
+def _breakdown_query(model: Any, campaign_id: int | None, window: MetricsWindow) -> Any:
+    key = model.country if model is SignatureCountryRollup else model.source
+    created = func.sum(model.created)
     return (
-        select(key, created, func.sum(SignatureRollup.confirmed))
+        select(key, created, func.sum(model.confirmed))
         .where(
-            *_of_campaign(SignatureRollup.campaign_id, campaign_id),
-            *_in_window(SignatureRollup.hour, window),
+            _of_rollup(model.campaign_id, campaign_id),
+            *_in_window(model.hour, window),
         )
         .group_by(key)
         .order_by(created.desc(), key)
@@ -279,7 +282,7 @@ async def funnel(session: AsyncSession, campaign_id: int | None, window: Metrics
     """Page views, then signatures, confirmations and donations paid, in the window."""
     views = await session.scalar(
         select(func.coalesce(func.sum(PageViewRollup.views), 0)).where(
-            *_of_campaign(PageViewRollup.campaign_id, campaign_id),
+            _of_rollup(PageViewRollup.campaign_id, campaign_id),
             *_in_window(PageViewRollup.hour, window),
         )
     )
@@ -289,7 +292,7 @@ async def funnel(session: AsyncSession, campaign_id: int | None, window: Metrics
                 func.coalesce(func.sum(SignatureHourly.created), 0),
                 func.coalesce(func.sum(SignatureHourly.confirmed), 0),
             ).where(
-                *_of_campaign(SignatureHourly.campaign_id, campaign_id),
+                _of_rollup(SignatureHourly.campaign_id, campaign_id),
                 *_in_window(SignatureHourly.hour, window),
             )
         )
@@ -397,6 +400,11 @@ async def donation_figures(session: AsyncSession, campaign_id: int | None) -> Do
 
 def _count_where(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _of_rollup(column: Any, campaign_id: int | None) -> ColumnElement[bool]:
+    """Rollups hold every campaign's sums under ALL_CAMPAIGNS as well."""
+    return column == (ALL_CAMPAIGNS if campaign_id is None else campaign_id)
 
 
 def _of_campaign(column: Any, campaign_id: int | None) -> tuple[ColumnElement[bool], ...]:

@@ -33,17 +33,28 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, literal, literal_column, select, text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    delete,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import insert_for, utcnow
 from campaign.metrics.models import (
+    ALL_CAMPAIGNS,
     SOURCE_LENGTH,
     PageView,
     PageViewRollup,
     RollupWatermark,
+    SignatureCountryRollup,
     SignatureHourly,
-    SignatureRollup,
+    SignatureSourceRollup,
 )
 from campaign.signatures.models import Signature
 
@@ -91,7 +102,8 @@ async def rebuild_rollups(
     see the old figures until it commits, then the new ones."""
     if not await _take_rollup_lock(session, wait=True):
         return RollupPass(ran=False)
-    for table in (SignatureRollup, SignatureHourly, PageViewRollup, RollupWatermark):
+    rollups = (SignatureHourly, SignatureCountryRollup, SignatureSourceRollup, PageViewRollup)
+    for table in (*rollups, RollupWatermark):
         await session.execute(delete(table))
     await session.flush()
     return await update_rollups(session, now=now, lag=lag)
@@ -132,7 +144,7 @@ async def _add_creations(session: AsyncSession, after: int, up_to: int) -> int:
         return 0
     in_range = (Signature.id > after, Signature.id <= up_to)
     hour = hour_of(session, Signature.created_at)
-    return await _add_signature_facts(session, hour, in_range, SignatureRollup.created)
+    return await _add_signature_facts(session, hour, in_range, "created")
 
 
 async def _add_confirmations(session: AsyncSession, after: datetime | None, cut: datetime) -> int:
@@ -143,74 +155,73 @@ async def _add_confirmations(session: AsyncSession, after: datetime | None, cut:
     if after is not None:
         in_range = (*in_range, Signature.confirmed_at > after)
     hour = hour_of(session, Signature.confirmed_at)
-    return await _add_signature_facts(session, hour, in_range, SignatureRollup.confirmed)
+    return await _add_signature_facts(session, hour, in_range, "confirmed")
 
 
 async def _add_signature_facts(
-    session: AsyncSession, hour: Any, where: tuple[ColumnElement[bool], ...], counter: Any
+    session: AsyncSession, hour: Any, where: tuple[ColumnElement[bool], ...], counter: str
 ) -> int:
-    """Add one count (created or confirmed) of the signatures matching `where` into both
-    rollup tables. Returns how many signatures were counted."""
+    """Add one count (created or confirmed) of the signatures matching `where` into each
+    rollup, per campaign and across campaigns. Returns how many were counted."""
     counted = int(await session.scalar(select(func.count()).where(*where)) or 0)
     if not counted:
         return 0
-    name = counter.key
-    other = "confirmed" if name == "created" else "created"
-    source = signature_source(session)
-    detailed = (
-        select(
-            Signature.campaign_id,
-            hour.label("hour"),
-            Signature.country,
-            source.label("source"),
-            func.count().label(name),
-            literal(0).label(other),
-        )
-        .where(*where)
-        .group_by(Signature.campaign_id, hour, Signature.country, source)
+    other = "confirmed" if counter == "created" else "created"
+    grains: tuple[tuple[Any, tuple[Any, ...]], ...] = (
+        (SignatureHourly, ()),
+        (SignatureCountryRollup, (Signature.country,)),
+        (SignatureSourceRollup, (signature_source(session),)),
     )
-    await _upsert_adding(
-        session, SignatureRollup, detailed, ["campaign_id", "hour", "country", "source"]
-    )
-    hourly = (
-        select(
-            Signature.campaign_id,
-            hour.label("hour"),
-            func.count().label(name),
-            literal(0).label(other),
-        )
-        .where(*where)
-        .group_by(Signature.campaign_id, hour)
-    )
-    await _upsert_adding(session, SignatureHourly, hourly, ["campaign_id", "hour"])
+    for model, dimensions in grains:
+        for campaign in (Signature.campaign_id, None):
+            groups = (hour, *dimensions, *([campaign] if campaign is not None else []))
+            rows = select(
+                campaign if campaign is not None else literal(ALL_CAMPAIGNS, BigInteger),
+                hour,
+                *dimensions,
+                func.count(),
+                literal(0),
+            )
+            rows = rows.where(*where).group_by(*groups)
+            columns = ["campaign_id", "hour", *_dimension_names(model), counter, other]
+            await _upsert_adding(session, model, rows, columns)
     return counted
 
 
+def _dimension_names(model: Any) -> list[str]:
+    """The rollup's dimension columns: those of its key after campaign and hour."""
+    return [column.name for column in model.__table__.primary_key.columns][2:]
+
+
 async def _add_page_views(session: AsyncSession, after: int, up_to: int) -> int:
-    if up_to <= after:
+    counted = int(
+        await session.scalar(select(func.count()).where(PageView.id > after, PageView.id <= up_to))
+        or 0
+    )
+    if not counted:
         return 0
     hour = hour_of(session, PageView.created_at)
-    views = (
-        select(
-            PageView.campaign_id,
-            hour.label("hour"),
-            PageView.source,
-            func.count().label("views"),
+    for campaign in (PageView.campaign_id, None):
+        groups = (hour, PageView.source, *([campaign] if campaign is not None else []))
+        views = (
+            select(
+                campaign if campaign is not None else literal(ALL_CAMPAIGNS, BigInteger),
+                hour,
+                PageView.source,
+                func.count(),
+            )
+            .where(PageView.id > after, PageView.id <= up_to)
+            .group_by(*groups)
         )
-        .where(PageView.id > after, PageView.id <= up_to)
-        .group_by(PageView.campaign_id, hour, PageView.source)
-    )
-    await _upsert_adding(session, PageViewRollup, views, ["campaign_id", "hour", "source"])
-    counted = await session.scalar(
-        select(func.count()).where(PageView.id > after, PageView.id <= up_to)
-    )
-    return int(counted or 0)
+        columns = ["campaign_id", "hour", "source", "views"]
+        await _upsert_adding(session, PageViewRollup, views, columns)
+    return counted
 
 
-async def _upsert_adding(session: AsyncSession, model: Any, rows: Any, keys: list[str]) -> None:
+async def _upsert_adding(session: AsyncSession, model: Any, rows: Any, columns: list[str]) -> None:
     """INSERT ... SELECT the grouped rows; a bucket that exists gets the counts added."""
     table = model.__table__
-    columns = [column.name for column in rows.selected_columns]
+    keys = [column.name for column in table.primary_key.columns]
     insert = insert_for(session, table).from_select(columns, rows)
     counters = [name for name in columns if name not in keys]
     insert = insert.on_conflict_do_update(

@@ -31,18 +31,41 @@ def upgrade() -> None:
     )
     op.create_table(
         "page_view_rollups",
-        sa.Column(
-            "campaign_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("campaign_id", sa.BigInteger(), nullable=False),
         sa.Column("hour", campaign.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("source", sa.String(length=200), nullable=False),
         sa.Column("views", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["campaigns.id"],
-            name=op.f("fk_page_view_rollups_campaign_id_campaigns"),
-        ),
         sa.PrimaryKeyConstraint("campaign_id", "hour", "source", name=op.f("pk_page_view_rollups")),
+    )
+    op.create_table(
+        "signature_country_rollups",
+        sa.Column("campaign_id", sa.BigInteger(), nullable=False),
+        sa.Column("hour", campaign.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
+        sa.Column("created", sa.Integer(), nullable=False),
+        sa.Column("confirmed", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "campaign_id", "hour", "country", name=op.f("pk_signature_country_rollups")
+        ),
+    )
+    op.create_table(
+        "signature_hourly",
+        sa.Column("campaign_id", sa.BigInteger(), nullable=False),
+        sa.Column("hour", campaign.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created", sa.Integer(), nullable=False),
+        sa.Column("confirmed", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("campaign_id", "hour", name=op.f("pk_signature_hourly")),
+    )
+    op.create_table(
+        "signature_source_rollups",
+        sa.Column("campaign_id", sa.BigInteger(), nullable=False),
+        sa.Column("hour", campaign.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("created", sa.Integer(), nullable=False),
+        sa.Column("confirmed", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "campaign_id", "hour", "source", name=op.f("pk_signature_source_rollups")
+        ),
     )
     op.create_table(
         "page_views",
@@ -57,40 +80,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_page_views")),
     )
-    op.create_table(
-        "signature_hourly",
-        sa.Column(
-            "campaign_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column("hour", campaign.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("created", sa.Integer(), nullable=False),
-        sa.Column("confirmed", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["campaigns.id"],
-            name=op.f("fk_signature_hourly_campaign_id_campaigns"),
-        ),
-        sa.PrimaryKeyConstraint("campaign_id", "hour", name=op.f("pk_signature_hourly")),
-    )
-    op.create_table(
-        "signature_rollups",
-        sa.Column(
-            "campaign_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
-        sa.Column("hour", campaign.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("country", sa.String(length=2), nullable=False),
-        sa.Column("source", sa.String(length=200), nullable=False),
-        sa.Column("created", sa.Integer(), nullable=False),
-        sa.Column("confirmed", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["campaign_id"],
-            ["campaigns.id"],
-            name=op.f("fk_signature_rollups_campaign_id_campaigns"),
-        ),
-        sa.PrimaryKeyConstraint(
-            "campaign_id", "hour", "country", "source", name=op.f("pk_signature_rollups")
-        ),
-    )
     with op.batch_alter_table("signatures", schema=None) as batch_op:
         batch_op.create_index(
             "ix_signatures_confirmed_at",
@@ -101,7 +90,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_signatures_rare_status",
-            ["status", "campaign_id"],
+            ["campaign_id", "status", "id", "confirmed_at"],
             unique=False,
             postgresql_where=sa.text("status IN ('fraudulent', 'invalidated')"),
             sqlite_where=sa.text("status IN ('fraudulent', 'invalidated')"),
@@ -121,8 +110,9 @@ def downgrade() -> None:
             sqlite_where=sa.text("confirmed_at IS NOT NULL"),
         )
 
-    op.drop_table("signature_rollups")
-    op.drop_table("signature_hourly")
     op.drop_table("page_views")
+    op.drop_table("signature_source_rollups")
+    op.drop_table("signature_hourly")
+    op.drop_table("signature_country_rollups")
     op.drop_table("page_view_rollups")
     op.drop_table("metrics_watermarks")
