@@ -10,6 +10,16 @@ from fastapi import Request
 from pydantic import ValidationError
 
 from campaign.errors import CampaignError
+from campaign.signatures.schemas import Tracking
+
+# Where a visitor came from: the page's utm_* parameters and the Referer it was asked
+# with, carried in hidden fields of the form to the signature, as the API's `tracking`.
+TRACKING_FIELDS = {
+    "utm_source": "source",
+    "utm_medium": "medium",
+    "utm_campaign": "campaign",
+    "referrer": "referrer",
+}
 
 # How each field is named in an error message, after "Enter".
 _FIELD_NAMES = {
@@ -70,7 +80,28 @@ def signature_fields(form: dict[str, str]) -> dict[str, Any]:
         "postcode": blank_is_none(form.get("postcode")),
         "comment": blank_is_none(form.get("comment")),
         "consent": consent_choice(form),
+        "tracking": tracking(form),
     }
+
+
+def tracking_values(query: Any, referrer: str | None) -> dict[str, str]:
+    """The tracking fields for a new form, from the page's address and Referer."""
+    values = {name: str(query[name]) for name in TRACKING_FIELDS if name in query}
+    if referrer and "referrer" not in values:
+        values["referrer"] = referrer
+    return values
+
+
+def tracking(form: dict[str, str]) -> Tracking | None:
+    """Where the signer came from, if the form says. Never a reason to refuse a
+    signature: values the API would refuse (too long, several lines) are dropped."""
+    values = {key: form[name] for name, key in TRACKING_FIELDS.items() if form.get(name)}
+    if not values:
+        return None
+    try:
+        return Tracking.model_validate(values)
+    except ValidationError:
+        return None
 
 
 def letter_fields(form: dict[str, str]) -> dict[str, Any]:

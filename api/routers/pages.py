@@ -21,6 +21,7 @@ from api.chip_in import chip_in_form, donation_fields
 from api.deps import ClientIp, SessionDep, SettingsDep, SigningOverLimit
 from api.form_tokens import FormTokenRefused, check_form_token, issue_form_token, read_donor_token
 from api.page_forms import (
+    TRACKING_FIELDS,
     FormState,
     field_errors,
     letter_fields,
@@ -29,6 +30,7 @@ from api.page_forms import (
     signature_fields,
     state_for_service_error,
     text_values,
+    tracking_values,
 )
 from api.pages import templates
 from api.routers.donations import donation_options, start_donation
@@ -73,7 +75,7 @@ async def campaign_page(
         if campaign.kind == CampaignKind.LETTER:
             lookup = FormState(values=text_values(request.query_params))
             return await _letter_page(request, session, settings, campaign, lookup, FormState())
-        return await _petition_page(request, session, settings, campaign, FormState())
+        return await _petition_page(request, session, settings, campaign, _new_form(request))
     except CampaignError as error:
         return _error_page(request, error)
 
@@ -85,7 +87,8 @@ async def embedded_petition(
     """Just the form and the count, for an <iframe> on an organisation's own site."""
     try:
         campaign = await _petition(session, slug)
-        return await _petition_page(request, session, settings, campaign, FormState(), embed=True)
+        form = _new_form(request)
+        return await _petition_page(request, session, settings, campaign, form, embed=True)
     except CampaignError as error:
         return _error_page(request, error)
 
@@ -284,6 +287,7 @@ async def _petition_page(
         "page_url": page_url,
         "share_email": _share_by_email(campaign.title, page_url),
         "embed": embed,
+        "tracking_fields": TRACKING_FIELDS,
     }
     template = "embed.html" if embed else "petition.html"
     return templates.TemplateResponse(request, template, context, status_code=status)
@@ -388,6 +392,11 @@ def _error_page(request: Request, error: CampaignError, status: int | None = Non
 
 
 # -- Reading the forms --------------------------------------------------------------------
+
+
+def _new_form(request: Request) -> FormState:
+    """An empty signing form, but for where the visitor came from."""
+    return FormState(values=tracking_values(request.query_params, request.headers.get("referer")))
 
 
 def _share_by_email(title: str, url: str) -> str:

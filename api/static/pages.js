@@ -1,6 +1,6 @@
 // Enhancements for the public pages. Everything works without this file: it only keeps
-// the count fresh, moves focus to a form's errors, adds a "Copy link" button and finds a
-// letter's officials without reloading the page.
+// the count fresh, moves focus to a form's errors, adds a "Copy link" button, finds a
+// letter's officials without reloading the page, and counts the view for staff.
 (function () {
   "use strict";
 
@@ -83,7 +83,29 @@
     });
   }
 
+  // One anonymous page view for the staff funnel, with where the visitor came from.
+  // A script, not the page request, so that crawlers and prefetches are not counted.
+  function countThisView() {
+    var marker = document.querySelector("[data-views]");
+    if (!marker || !window.fetch || !window.URLSearchParams) return;
+    var query = new URLSearchParams(window.location.search);
+    var tracking = {};
+    [["utm_source", "source"], ["utm_medium", "medium"], ["utm_campaign", "campaign"]]
+      .forEach(function (pair) {
+        var value = query.get(pair[0]);
+        if (value) tracking[pair[1]] = value.slice(0, 200);
+      });
+    if (document.referrer) tracking.referrer = document.referrer.slice(0, 500);
+    fetch(marker.getAttribute("data-views"), {
+      method: "POST",
+      keepalive: true,
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(tracking)
+    }).catch(function () { /* a view not counted changes nothing for the visitor */ });
+  }
+
   focusErrorSummary();
+  countThisView();
   refreshCounts();
   addCopyButtons();
   lookUpWithoutReload();

@@ -5,6 +5,7 @@ screenshot of every page it visits under test-artefacts/screenshots/."""
 from __future__ import annotations
 
 import io
+import sqlite3
 import subprocess
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -49,13 +50,18 @@ LETTER = "stop-the-vale-dam"
 
 
 class Server:
-    def __init__(self, base: str, outbox: Path, staff: dict[str, str]) -> None:
+    def __init__(self, base: str, folder: Path, staff: dict[str, str]) -> None:
         self.base = base
-        self.outbox = outbox
+        self.outbox = folder / "outbox"
+        self.database = folder / "campaign.db"
         self.staff = staff
 
     def http(self) -> httpx.Client:
         return httpx.Client(base_url=self.base, headers=self.staff, timeout=10)
+
+    def page_views(self) -> int:
+        with sqlite3.connect(self.database) as db:
+            return int(db.execute("SELECT count(*) FROM page_views").fetchone()[0])
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +79,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             check=True,
         )
         token = created.stdout.strip().splitlines()[-1]
-        running = Server(base, folder / "outbox", {"Authorization": f"Bearer {token}"})
+        running = Server(base, folder, {"Authorization": f"Bearer {token}"})
         _publish_petition(running)
         _publish_letter_campaign(running)
         yield running
@@ -197,9 +203,12 @@ async def test_a_supporter_signs_confirms_and_is_counted(browser: Any, server: S
     visit = await _visit(browser)
     page = visit.page
     already = len(list(server.outbox.glob("*.eml")))
-    await page.goto(f"{server.base}/c/{PETITION}")
+    views = server.page_views()
+    await page.goto(f"{server.base}/c/{PETITION}?utm_source=newsletter")
     await expect(page.get_by_role("heading", level=1)).to_have_text("Save the river meadows")
     count_before = int(await page.locator("[data-count]").inner_text())
+    await page.wait_for_load_state("networkidle")
+    assert server.page_views() == views + 1  # the script's beacon, once
     await visit.screenshot("petition")
 
     await page.get_by_label("Given name").fill("Mary")

@@ -378,3 +378,50 @@ async def test_no_form_input_causes_a_server_error(
     for path in (f"{PAGE}/sign", f"/embed/{SLUG}/sign"):
         answer = await client.post(path, data=form)
         assert answer.status_code in (303, 403, 422), answer.text
+
+
+async def test_where_a_signer_came_from_is_kept_with_the_signature(
+    client: httpx.AsyncClient,
+    publish_petition: Publish,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await publish_petition()
+    page = await client.get(
+        PAGE,
+        params={"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "may"},
+        headers={"Referer": "https://news.example.org/issue-12"},
+    )
+    assert 'name="utm_source" value="newsletter"' in page.text
+    assert f'data-views="/api/v1/campaigns/{SLUG}/views"' in page.text
+    form = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', page.text))
+    answer = await client.post(f"{PAGE}/sign", data=signing_form(form.pop("form_token"), **form))
+    assert answer.status_code == 303
+    [signature] = await _signatures(session_factory)
+    assert (signature.utm_source, signature.utm_medium, signature.utm_campaign) == (
+        "newsletter",
+        "email",
+        "may",
+    )
+    assert signature.referrer == "https://news.example.org/issue-12"
+
+
+async def test_unusable_tracking_never_stops_a_signature(
+    client: httpx.AsyncClient,
+    publish_petition: Publish,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await publish_petition()
+    form = signing_form(await _token(client), utm_source="news\nletter", referrer="x" * 600)
+    answer = await client.post(f"{PAGE}/sign", data=form)
+    assert answer.status_code == 303
+    [signature] = await _signatures(session_factory)
+    assert (signature.utm_source, signature.referrer) == (None, None)
+
+
+async def test_a_page_shown_again_with_errors_is_not_another_view(
+    client: httpx.AsyncClient, publish_petition: Publish
+) -> None:
+    await publish_petition()
+    answer = await client.post(f"{PAGE}/sign", data=signing_form(await _token(client), email=""))
+    assert answer.status_code == 422
+    assert "data-views" not in answer.text
