@@ -45,7 +45,7 @@ from campaign.campaigns.service import get_public_campaign
 from campaign.config import Settings
 from campaign.consents.service import get_consent_text
 from campaign.donations.schemas import DonationInput
-from campaign.errors import CampaignError, InvalidInput, NotFound
+from campaign.errors import CampaignError, Forbidden, InvalidInput, NotFound
 from campaign.letters import service as letters
 from campaign.letters.models import LetterSetup, TargetRuleKind
 from campaign.letters.schemas import LetterInput
@@ -184,7 +184,7 @@ async def chip_in(
         data = DonationInput.model_validate(donation_fields(form, donor, options))
         started = await start_donation(data, campaign, request, session, settings)
     except FormTokenRefused as refused:
-        return _error_page(request, NotFound(refused.reason), status=403)
+        return _error_page(request, Forbidden(refused.reason))
     except ValidationError as invalid:
         state = FormState(values=form, errors=field_errors(invalid))
         return _chip_in_page(request, campaign, options, token, state, 422)
@@ -201,9 +201,10 @@ async def chip_in(
 
 
 async def _petition(session: AsyncSession, slug: str) -> Campaign:
+    """A public petition; a letter campaign has no signing form (or embed) to show."""
     campaign = await get_public_campaign(session, slug)
     if campaign.kind != CampaignKind.PETITION:
-        raise NotFound("only petitions can be embedded; this campaign takes letters")
+        raise NotFound("this campaign takes letters, not signatures")
     return campaign
 
 
@@ -382,16 +383,9 @@ def _chip_in_page(
     return templates.TemplateResponse(request, "chip_in.html", context, status_code=status)
 
 
-def _error_page(request: Request, error: CampaignError, status: int | None = None) -> Response:
-    return templates.TemplateResponse(
-        request,
-        "page_error.html",
-        {"detail": sentence(error.detail), "not_found": error.status == 404},
-        status_code=status or error.status,
-    )
-
-
-# -- Reading the forms --------------------------------------------------------------------
+def _error_page(request: Request, error: CampaignError) -> Response:
+    context = {"detail": sentence(error.detail), "status": error.status}
+    return templates.TemplateResponse(request, "page_error.html", context, status_code=error.status)
 
 
 def _new_form(request: Request) -> FormState:

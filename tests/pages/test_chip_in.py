@@ -119,6 +119,7 @@ async def test_a_forged_donor_token_starts_nothing(
     form = {"donor_token": "forged", "amount": "1000", "frequency": "one_off"}
     answer = await client.post(f"/c/{slug}/donate", data=form)
     assert answer.status_code == 403
+    assert "This form could not be sent" in answer.text
     assert "security token" in answer.text
     assert await _donations(session_factory) == []
 
@@ -137,5 +138,5 @@ async def test_when_stripe_fails_nothing_is_kept_and_the_page_says_so(
         f"/c/{slug}/donate", data=_chip_in_form(page, amount="1000", frequency="one_off")
     )
     assert answer.status_code == 502
-    assert "Something went wrong" in answer.text
+    assert "Something went wrong" in answer.text  # the 502, in words
     assert await _donations(session_factory) == []
