@@ -1,8 +1,8 @@
 """The public signature count of a campaign, from a per-process cache of a second or
 two: under a surge every page load asks for the same number, and it only needs to be
-about right for that long. When an entry expires, one request recounts (through the
-(campaign_id, status) index) and the others that arrive meanwhile wait for its answer
-instead of counting too."""
+about right for that long. When an entry expires, one request counts again (from the
+rollups and the rows past them: current_signature_counts) and the others that arrive
+meanwhile wait for its answer instead of counting too."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.metrics.queries import current_signature_counts
 from campaign.signatures.schemas import SignatureCounts
-from campaign.signatures.service import count_signatures
 
 
 class SignatureCountCache:
@@ -35,7 +35,7 @@ class SignatureCountCache:
         future: asyncio.Future[SignatureCounts] = asyncio.get_running_loop().create_future()
         self._counting[campaign_id] = future
         try:
-            counts = await count_signatures(session, campaign_id)
+            counts = await current_signature_counts(session, campaign_id)
         except BaseException as error:
             future.set_exception(error)
             future.exception()  # retrieved: waiters re-raise it, nobody else need

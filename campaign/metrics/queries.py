@@ -31,6 +31,8 @@ from campaign.metrics.models import (
 from campaign.metrics.schemas import Bucket, MetricsWindow
 from campaign.outbox.models import DeliveryStatus, OutboxMessage, OutboxStatus
 from campaign.signatures.models import Signature, SignatureStatus
+from campaign.signatures.schemas import SignatureCounts
+from campaign.signatures.service import count_signatures
 
 UNSUBSCRIBE_EVENTS = ("unsubscribe", "group_unsubscribe")
 
@@ -163,6 +165,64 @@ async def signature_totals(session: AsyncSession, campaign_id: int | None) -> Si
         fraudulent=fraudulent,
         invalidated=invalidated_confirmed + invalidated_pending,
     )
+
+
+async def current_signature_counts(session: AsyncSession, campaign_id: int) -> SignatureCounts:
+    """One campaign's exact counts by status now, without counting all its rows: the
+    rollups up to the high-water marks, plus the rows past them (seconds' worth),
+    plus the rare statuses and late confirmations of rows already rolled up."""
+    mark = await session.get(RollupWatermark, 1)
+    if mark is None or mark.confirmed_until is None:
+        return await count_signatures(session, campaign_id)
+    created, confirmations = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(SignatureHourly.created), 0),
+                func.coalesce(func.sum(SignatureHourly.confirmed), 0),
+            ).where(SignatureHourly.campaign_id == campaign_id)
+        )
+    ).one()
+    rolled_up = (Signature.campaign_id == campaign_id, Signature.id <= mark.signature_id)
+    # Rows already counted as created whose confirmation is newer than the last pass.
+    late = await session.scalar(
+        select(func.count()).where(*rolled_up, Signature.confirmed_at > mark.confirmed_until)
+    )
+    ever_confirmed = int(confirmations) + int(late or 0)
+    was_confirmed = Signature.confirmed_at.is_not(None)
+    rare: defaultdict[tuple[str, bool], int] = defaultdict(int)
+    rows = await session.execute(
+        select(Signature.status, was_confirmed, func.count())
+        .where(
+            *rolled_up,
+            Signature.status.in_([SignatureStatus.FRAUDULENT, SignatureStatus.INVALIDATED]),
+        )
+        .group_by(Signature.status, was_confirmed)
+    )
+    for status, confirmed, count in rows:
+        rare[(status, bool(confirmed))] = int(count)
+    fraudulent = (
+        rare[(SignatureStatus.FRAUDULENT, False)] + rare[(SignatureStatus.FRAUDULENT, True)]
+    )
+    invalidated = (
+        rare[(SignatureStatus.INVALIDATED, True)] + rare[(SignatureStatus.INVALIDATED, False)]
+    )
+    counts = {
+        SignatureStatus.CONFIRMED: ever_confirmed - rare[(SignatureStatus.INVALIDATED, True)],
+        SignatureStatus.PENDING: int(created)
+        - ever_confirmed
+        - fraudulent
+        - rare[(SignatureStatus.INVALIDATED, False)],
+        SignatureStatus.FRAUDULENT: fraudulent,
+        SignatureStatus.INVALIDATED: invalidated,
+    }
+    newer = await session.execute(
+        select(Signature.status, func.count())
+        .where(Signature.campaign_id == campaign_id, Signature.id > mark.signature_id)
+        .group_by(Signature.status)
+    )
+    for status, count in newer:
+        counts[SignatureStatus(status)] += int(count)
+    return SignatureCounts(**{status.value: count for status, count in counts.items()})
 
 
 async def _rare_statuses(
