@@ -20,7 +20,7 @@ from api.deps import (
 from api.pages import templates
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignState
-from campaign.errors import CampaignError
+from campaign.errors import CampaignError, Forbidden
 from campaign.letters import service as letters
 from campaign.releases import service as releases
 from campaign.signatures.service import count_signatures
@@ -54,6 +54,8 @@ async def login(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = HOME,
 ) -> Response:
+    if not _same_origin(request):
+        raise Forbidden("sign in from this site's own login page", field="Origin")
     user = await log_in(session, email, password)
     if user is None:
         return _page(
@@ -78,6 +80,19 @@ async def login(
         secure=request.url.scheme == "https",
     )
     return response
+
+
+def _same_origin(request: Request) -> bool:
+    """A login posted from another site would sign this browser in to an account that
+    site chose (login CSRF). Browsers say where a post comes from: Sec-Fetch-Site, and
+    Origin (which is "null" under our no-referrer policy, so only a named other origin
+    counts against it)."""
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        return False
+    origin = request.headers.get("origin")
+    if origin in (None, "null"):
+        return True
+    return origin == f"{request.url.scheme}://{request.url.netloc}"
 
 
 @router.post("/logout")
