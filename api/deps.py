@@ -16,6 +16,7 @@ from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import get_campaign, get_public_campaign
 from campaign.config import Settings
 from campaign.errors import Forbidden, Unauthorized
+from campaign.metrics.counts import SignatureCountCache
 from campaign.staff.models import ApiToken, Role
 from campaign.staff.service import authenticate_token, token_role
 from campaign.staff.sessions import ActiveSession, csrf_token_matches, find_session
@@ -159,3 +160,16 @@ async def _campaign_to_sign(slug: str, request: Request, session: SessionDep) ->
 StaffCampaign = Annotated[Campaign, Depends(_staff_campaign)]
 PublicCampaign = Annotated[Campaign, Depends(_public_campaign)]
 CampaignToSign = Annotated[SignableCampaign, Depends(_campaign_to_sign)]
+
+
+def public_counts(request: Request) -> SignatureCountCache:
+    """The per-process cache of public signature counts, made on first use: the API and
+    the pages read a campaign's count the same way, and cheaply under load."""
+    cache: SignatureCountCache | None = getattr(request.app.state, "signature_counts", None)
+    if cache is None:
+        ttl = request.app.state.settings.public_count_cache_seconds
+        cache = request.app.state.signature_counts = SignatureCountCache(ttl)
+    return cache
+
+
+PublicCounts = Annotated[SignatureCountCache, Depends(public_counts)]

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.chip_in import chip_in_form, donation_fields
-from api.deps import ClientIp, SessionDep, SettingsDep, SigningOverLimit
+from api.deps import ClientIp, SessionDep, SettingsDep, SigningOverLimit, public_counts
 from api.form_tokens import FormTokenRefused, check_form_token, issue_form_token, read_donor_token
 from api.page_forms import (
     TRACKING_FIELDS,
@@ -35,7 +35,6 @@ from api.page_forms import (
 from api.pages import templates
 from api.routers.donations import donation_options, start_donation
 from api.routers.letters import OfficialsQuery
-from api.routers.public_campaigns import _count_cache as public_counts
 from api.schemas.donations import DonationOptions
 from api.schemas.letters import PublicOfficial
 from campaign.campaigns.cache import SignableCampaign

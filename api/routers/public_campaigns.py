@@ -10,6 +10,7 @@ from api.deps import (
     CampaignToSign,
     ClientIp,
     PublicCampaign,
+    PublicCounts,
     SessionDep,
     SettingsDep,
     SigningOverLimit,
@@ -19,7 +20,6 @@ from api.schemas.campaigns import PublicCampaignView
 from api.schemas.signatures import ConfirmationRequest, SignatureConfirmed, SignatureReceived
 from campaign.consents.service import get_consent_text
 from campaign.errors import CampaignError
-from campaign.metrics.counts import SignatureCountCache
 from campaign.signatures.flows import confirm_signature, sign_petition
 from campaign.signatures.models import SignatureChannel
 from campaign.signatures.schemas import SignatureInput, SigningContext
@@ -27,20 +27,11 @@ from campaign.signatures.schemas import SignatureInput, SigningContext
 router = APIRouter(tags=["public"])
 
 
-def _count_cache(request: Request) -> SignatureCountCache:
-    # Made on first use, one per application (and so per process).
-    cache: SignatureCountCache | None = getattr(request.app.state, "signature_counts", None)
-    if cache is None:
-        ttl = request.app.state.settings.public_count_cache_seconds
-        cache = request.app.state.signature_counts = SignatureCountCache(ttl)
-    return cache
-
-
 @router.get("/api/v1/campaigns/{slug}")
 async def read_public_campaign(
-    campaign: PublicCampaign, session: SessionDep, request: Request
+    campaign: PublicCampaign, session: SessionDep, public_counts: PublicCounts
 ) -> PublicCampaignView:
-    counts = await _count_cache(request).get(session, campaign.id)
+    counts = await public_counts.get(session, campaign.id)
     consent = await get_consent_text(session, campaign.consent_text_id)
     return PublicCampaignView.of(campaign, counts, consent)
 
