@@ -155,6 +155,10 @@ async def test_an_import_file_may_be_larger_than_other_bodies(
     assert answer.status_code == 200, answer.text
     assert answer.json()["created"] == 15_000
 
+    # Without a token the ordinary limit applies: nobody can make us read 50 MiB.
+    anonymous = await upload_officials(client, {}, "officials.csv", content)
+    assert anonymous.status_code == 413
+
 
 async def test_an_editor_imports_postcodes(
     client: httpx.AsyncClient, editor: dict[str, str]
