@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.form_tokens import Donor, issue_donor_token
 from api.page_forms import FormState
 from api.pages import templates
-from api.routers.donations import donation_options
 from api.schemas.donations import DonationOptions
 from campaign.campaigns.models import Campaign
 from campaign.config import Settings
-from campaign.donations.events import format_amount, minor_units_per_major
+from campaign.donations.money import format_amount, minor_units_per_major
+from campaign.donations.service import donation_offer
 from campaign.signatures.models import Signature
 
 _FREQUENCY_LABELS = {"one_off": "Once", "monthly": "Every month"}
@@ -39,6 +39,14 @@ class ChipIn:
     donor_token: str
     request_id: str
     form: FormState
+
+
+async def donation_options(
+    request: Request, session: AsyncSession, campaign: Campaign
+) -> DonationOptions:
+    """What the chip-in form may offer: the same as the public API's donation options."""
+    payments_on = request.app.state.stripe is not None
+    return DonationOptions.of(await donation_offer(session, campaign, payments_on=payments_on))
 
 
 def chip_in_form(options: DonationOptions, donor_token: str, form: FormState) -> ChipIn:
@@ -66,7 +74,7 @@ async def signature_confirmed_page(
     """The page behind the confirmation link: thanks, and a chip-in form when the
     campaign takes donations. The signer's details travel signed, so they cannot be
     swapped for someone else's."""
-    options = await donation_options(campaign, request, session)
+    options = await donation_options(request, session, campaign)
     chip_in = None
     if options.enabled:
         donor = Donor(

@@ -18,12 +18,9 @@ from api.schemas.donations import (
     StaffDonationPage,
     StaffDonationView,
 )
-from campaign.campaigns.models import Campaign, CampaignState
-from campaign.config import Settings
 from campaign.donations import service
 from campaign.donations.queries import donation_summary, list_donations
 from campaign.donations.schemas import DonationInput, DonationSetupInput
-from campaign.donations.service import CheckoutLinks
 from campaign.errors import NotFound
 
 router = APIRouter(tags=["donations"])
@@ -34,26 +31,10 @@ staff_router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff"])
 async def donation_options(
     campaign: PublicCampaign, request: Request, session: SessionDep
 ) -> DonationOptions:
-    if request.app.state.stripe is None:
-        return DonationOptions(enabled=False, reason="donations are off on this server")
-    setup = await service.get_setup(session, campaign.id)
-    if setup is None or not setup.enabled or campaign.state != CampaignState.PUBLISHED:
-        return DonationOptions(enabled=False, reason="this campaign is not taking donations")
-    return DonationOptions(
-        enabled=True,
-        currency=setup.currency,
-        suggested_amounts=setup.suggested_amounts,
-        minimum_amount=setup.minimum_amount,
-        maximum_amount=setup.maximum_amount,
-        frequencies=[
-            name
-            for name, allowed in (
-                ("one_off", setup.allow_one_off),
-                ("monthly", setup.allow_monthly),
-            )
-            if allowed
-        ],
+    offer = await service.donation_offer(
+        session, campaign, payments_on=request.app.state.stripe is not None
     )
+    return DonationOptions.of(offer)
 
 
 @router.post("/api/v1/campaigns/{slug}/donations", status_code=status.HTTP_201_CREATED)
@@ -65,19 +46,14 @@ async def start_donation(
     settings: SettingsDep,
 ) -> CheckoutStarted:
     donation = await service.start_donation(
-        session, campaign, data, request.app.state.stripe, _checkout_links(settings, campaign)
+        session,
+        campaign,
+        data,
+        request.app.state.stripe,
+        service.checkout_links(settings, campaign),
     )
     assert donation.checkout_url is not None
     return CheckoutStarted(checkout_url=donation.checkout_url)
-
-
-def _checkout_links(settings: Settings, campaign: Campaign) -> CheckoutLinks:
-    return CheckoutLinks(
-        success_url=settings.donation_success_url
-        or f"{settings.public_url}/donations/thanks?session_id={{CHECKOUT_SESSION_ID}}",
-        cancel_url=settings.donation_cancel_url
-        or f"{settings.public_url}/api/v1/campaigns/{campaign.slug}",
-    )
 
 
 @router.get("/donations/thanks", response_class=HTMLResponse, include_in_schema=False)

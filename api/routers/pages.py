@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.chip_in import chip_in_form, donation_fields
+from api.chip_in import chip_in_form, donation_fields, donation_options
 from api.deps import ClientIp, SessionDep, SettingsDep, SigningOverLimit, public_counts
 from api.form_tokens import FormTokenRefused, check_form_token, issue_form_token, read_donor_token
 from api.page_forms import (
@@ -33,7 +33,6 @@ from api.page_forms import (
     tracking_values,
 )
 from api.pages import templates
-from api.routers.donations import donation_options, start_donation
 from api.routers.letters import OfficialsQuery
 from api.schemas.donations import DonationOptions
 from api.schemas.letters import PublicOfficial
@@ -44,6 +43,7 @@ from campaign.campaigns.service import get_public_campaign
 from campaign.config import Settings
 from campaign.consents.service import get_consent_text
 from campaign.donations.schemas import DonationInput
+from campaign.donations.service import checkout_links, start_donation
 from campaign.errors import CampaignError, Forbidden, InvalidInput, NotFound
 from campaign.letters import service as letters
 from campaign.letters.models import LetterSetup, TargetRuleKind
@@ -174,14 +174,20 @@ async def chip_in(
     form = await read_form(request)
     try:
         campaign = await get_public_campaign(session, slug)
-        options = await donation_options(campaign, request, session)
+        options = await donation_options(request, session, campaign)
     except CampaignError as error:
         return _error_page(request, error)
     token = form.get("donor_token", "")
     try:
         donor = read_donor_token(_secret(settings), token, slug)
         data = DonationInput.model_validate(donation_fields(form, donor, options))
-        started = await start_donation(data, campaign, request, session, settings)
+        donation = await start_donation(
+            session,
+            campaign,
+            data,
+            request.app.state.stripe,
+            checkout_links(settings, campaign),
+        )
     except FormTokenRefused as refused:
         return _error_page(request, Forbidden(refused.reason))
     except ValidationError as invalid:
@@ -193,7 +199,8 @@ async def chip_in(
             state = FormState(values=form, errors={error.field: sentence(error.detail)})
             return _chip_in_page(request, campaign, options, token, state, error.status)
         return _error_page(request, error)
-    return RedirectResponse(started.checkout_url, status_code=303)
+    assert donation.checkout_url is not None
+    return RedirectResponse(donation.checkout_url, status_code=303)
 
 
 # -- Building the pages -------------------------------------------------------------------

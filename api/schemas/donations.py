@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from campaign.donations.models import Donation, DonationSetup
 from campaign.donations.queries import DonationSummary
+from campaign.donations.service import DonationOffer
 
 
 class DonationOptions(BaseModel):
@@ -20,6 +21,20 @@ class DonationOptions(BaseModel):
     minimum_amount: int | None = None
     maximum_amount: int | None = None
     frequencies: list[str] = []
+
+    @classmethod
+    def of(cls, offer: DonationOffer) -> DonationOptions:
+        setup = offer.setup
+        if not offer.enabled or setup is None:
+            return cls(enabled=False, reason=offer.reason)
+        return cls(
+            enabled=True,
+            currency=setup.currency,
+            suggested_amounts=setup.suggested_amounts,
+            minimum_amount=setup.minimum_amount,
+            maximum_amount=setup.maximum_amount,
+            frequencies=offer.frequencies,
+        )
 
 
 class CheckoutStarted(BaseModel):

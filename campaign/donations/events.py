@@ -21,6 +21,7 @@ from campaign.donations.models import (
     Frequency,
     StripeEvent,
 )
+from campaign.donations.money import format_amount
 from campaign.outbox.models import EmailKind
 from campaign.outbox.service import enqueue_email
 from campaign.people.emails import InvalidEmail, parse_email
@@ -340,24 +341,6 @@ def _id_of(value: object) -> str | None:
     if isinstance(value, dict):
         value = value.get("id")
     return str(value) if value else None
-
-
-# Stripe's zero-decimal currencies (docs.stripe.com/currencies#zero-decimal).
-_ZERO_DECIMAL = frozenset(
-    {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga"}
-    | {"pyg", "rwf", "ugx", "vnd", "vuv", "xaf", "xof", "xpf"}
-)
-
-
-def minor_units_per_major(currency: str) -> int:
-    """How many of the amounts Stripe counts make one of the currency: 100 pence, 1 yen."""
-    return 1 if currency.lower() in _ZERO_DECIMAL else 100
-
-
-def format_amount(amount: int, currency: str) -> str:
-    if currency.lower() in _ZERO_DECIMAL:
-        return f"{amount:,} {currency.upper()}"
-    return f"{amount / 100:,.2f} {currency.upper()}"
 
 
 _HANDLERS: dict[str, Callable[[AsyncSession, dict[str, Any]], Awaitable[None]]] = {

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign, CampaignState
+from campaign.config import Settings
 from campaign.db import insert_for, utcnow
 from campaign.donations.gateway import StripeGateway
 from campaign.donations.models import Donation, DonationSetup, DonationStatus, Frequency
@@ -42,9 +43,50 @@ async def save_setup(
 
 
 @dataclass(frozen=True)
+class DonationOffer:
+    """What a campaign's donation form may offer; when `enabled` is false, `reason` says
+    why, in words a supporter can read."""
+
+    enabled: bool
+    reason: str | None = None
+    setup: DonationSetup | None = None
+
+    @property
+    def frequencies(self) -> list[str]:
+        if self.setup is None:
+            return []
+        allowed = (
+            (Frequency.ONE_OFF, self.setup.allow_one_off),
+            (Frequency.MONTHLY, self.setup.allow_monthly),
+        )
+        return [str(name) for name, on in allowed if on]
+
+
+async def donation_offer(
+    session: AsyncSession, campaign: Campaign, *, payments_on: bool
+) -> DonationOffer:
+    if not payments_on:
+        return DonationOffer(enabled=False, reason="donations are off on this server")
+    setup = await get_setup(session, campaign.id)
+    if setup is None or not setup.enabled or campaign.state != CampaignState.PUBLISHED:
+        return DonationOffer(enabled=False, reason="this campaign is not taking donations")
+    return DonationOffer(enabled=True, setup=setup)
+
+
+@dataclass(frozen=True)
 class CheckoutLinks:
     success_url: str  # may hold Stripe's {CHECKOUT_SESSION_ID} placeholder
     cancel_url: str
+
+
+def checkout_links(settings: Settings, campaign: Campaign) -> CheckoutLinks:
+    """Where Checkout sends the donor back: the configured pages, or this service's."""
+    return CheckoutLinks(
+        success_url=settings.donation_success_url
+        or f"{settings.public_url}/donations/thanks?session_id={{CHECKOUT_SESSION_ID}}",
+        cancel_url=settings.donation_cancel_url
+        or f"{settings.public_url}/api/v1/campaigns/{campaign.slug}",
+    )
 
 
 async def start_donation(
