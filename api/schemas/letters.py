@@ -4,7 +4,7 @@ setup and letters with their delivery for staff, and an activist's own letter.""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -69,16 +69,8 @@ class DeliveryStatus(BaseModel):
     sent_at: datetime | None
 
     @classmethod
-    def of(cls, view: DeliveryView) -> DeliveryStatus:
-        return cls(
-            official_name=view.official_name,
-            official_title=view.official_title,
-            organisation=view.organisation,
-            state=view.state,
-            scheduled_at=view.scheduled_at,
-            email_status=view.email_status,
-            sent_at=view.sent_at,
-        )
+    def of(cls, view: DeliveryView) -> Self:
+        return cls.model_validate(view, from_attributes=True)
 
 
 class OwnLetterView(BaseModel):
@@ -105,10 +97,6 @@ class OwnLetterView(BaseModel):
 
 class StaffDeliveryStatus(DeliveryStatus):
     official_id: int
-
-    @classmethod
-    def of(cls, view: DeliveryView) -> StaffDeliveryStatus:
-        return cls(official_id=view.official_id, **DeliveryStatus.of(view).model_dump())
 
 
 class StaffLetterView(BaseModel):
