@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -65,11 +65,29 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_Row = TypeVar("_Row", bound="Base")
+
+
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """An INSERT that supports ON CONFLICT on the session's database."""
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+async def save_one_per_campaign(
+    session: AsyncSession, model: type[_Row], campaign_id: int, values: dict[str, Any]
+) -> _Row:
+    """Create or replace a campaign's one row of `model` (keyed by campaign_id), in one
+    statement so two saves at once can't both try to create it; returns it reloaded."""
+    await session.execute(
+        insert_for(session, model.__table__)
+        .values(campaign_id=campaign_id, **values)
+        .on_conflict_do_update(index_elements=["campaign_id"], set_=values)
+    )
+    row = await session.get(model, campaign_id, populate_existing=True)
+    assert row is not None
+    return row
 
 
 def create_engine(settings: Settings) -> AsyncEngine:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign, CampaignState
 from campaign.config import Settings
-from campaign.db import insert_for, utcnow
+from campaign.db import insert_for, save_one_per_campaign, utcnow
 from campaign.donations.gateway import StripeGateway
 from campaign.donations.models import Donation, DonationSetup, DonationStatus, Frequency
 from campaign.donations.schemas import DonationInput, DonationSetupInput
@@ -32,14 +32,7 @@ async def save_setup(
     session: AsyncSession, campaign: Campaign, data: DonationSetupInput
 ) -> DonationSetup:
     values = {**data.model_dump(), "updated_at": utcnow()}
-    await session.execute(
-        insert_for(session, DonationSetup.__table__)
-        .values(campaign_id=campaign.id, **values)
-        .on_conflict_do_update(index_elements=["campaign_id"], set_=values)
-    )
-    setup = await session.get(DonationSetup, campaign.id, populate_existing=True)
-    assert setup is not None
-    return setup
+    return await save_one_per_campaign(session, DonationSetup, campaign.id, values)
 
 
 @dataclass(frozen=True)

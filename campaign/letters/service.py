@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState
 from campaign.consents.service import record_consent
-from campaign.db import insert_for, utcnow
+from campaign.db import save_one_per_campaign, utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound
 from campaign.letters.delivery import dispatch_letter
 from campaign.letters.models import (
@@ -75,14 +75,7 @@ async def save_setup(
         "over_limit": data.over_limit,
         "updated_at": utcnow(),
     }
-    await session.execute(
-        insert_for(session, LetterSetup.__table__)
-        .values(campaign_id=campaign.id, **values)
-        .on_conflict_do_update(index_elements=["campaign_id"], set_=values)
-    )
-    setup = await session.get(LetterSetup, campaign.id, populate_existing=True)
-    assert setup is not None
-    return setup
+    return await save_one_per_campaign(session, LetterSetup, campaign.id, values)
 
 
 async def ensure_ready_to_publish(session: AsyncSession, campaign: Campaign) -> None:
