@@ -29,7 +29,7 @@ from campaign.config import Settings
 from campaign.db import utcnow
 from campaign.outbox.models import EmailKind, OutboxMessage
 from campaign.outbox.service import TRANSACTIONAL_KINDS
-from campaign.outbox.unsubscribe import unsubscribe_headers, unsubscribe_token
+from campaign.outbox.unsubscribe import one_click_headers, unsubscribe_url
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -191,8 +191,7 @@ def _links(message: OutboxMessage, settings: Settings) -> dict[str, str]:
         links["status_url"] = f"{settings.public_url}/letters/{view_token}"
     if message.kind not in TRANSACTIONAL_KINDS:
         secret = settings.secret_key.get_secret_value()
-        token = unsubscribe_token(message.to_address, secret)
-        links["unsubscribe_url"] = f"{settings.public_url}/unsubscribe/{token}"
+        links["unsubscribe_url"] = unsubscribe_url(message.to_address, settings.public_url, secret)
     return links
 
 
@@ -250,9 +249,8 @@ def _recipient(
         {**shared, **personal}
     )
     headers: dict[str, str] = {}
-    if message.kind not in TRANSACTIONAL_KINDS:
-        secret = settings.secret_key.get_secret_value()
-        headers.update(unsubscribe_headers(message.to_address, settings.public_url, secret))
+    if "unsubscribe_url" in personal:  # every kind that is not transactional
+        headers.update(one_click_headers(personal["unsubscribe_url"]))
     address = message.to_address
     if settings.email_divert_to:
         # Test mode: everything goes to one inbox; the header says whom it was for.

@@ -42,7 +42,14 @@ async def unsubscribe(session: AsyncSession, token: str, secret: str) -> None:
     )
 
 
-def unsubscribe_headers(address: str, public_url: str, secret: str) -> dict[str, str]:
+def unsubscribe_url(address: str, public_url: str, secret: str) -> str:
+    return f"{public_url}/unsubscribe/{unsubscribe_token(address, secret)}"
+
+
+def one_click_headers(url: str) -> dict[str, str]:
     """RFC 8058 one-click unsubscribe, for every email that is not transactional."""
-    url = f"{public_url}/unsubscribe/{unsubscribe_token(address, secret)}"
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def unsubscribe_headers(address: str, public_url: str, secret: str) -> dict[str, str]:
+    return one_click_headers(unsubscribe_url(address, public_url, secret))
