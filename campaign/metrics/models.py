@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+from campaign.donations.models import DonationPayment
+from campaign.outbox.models import OutboxMessage
 from campaign.signatures.models import Signature
 
 # Longest source label kept: a UTM source or a referrer's host name.
@@ -77,6 +88,60 @@ class PageViewRollup(Base):
     views: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SignatureTotal(Base):
+    """Per campaign, all time: the sums of its hourly rows, kept beside them so that a
+    list of campaigns reads one row each."""
+
+    __tablename__ = "signature_totals"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    created: Mapped[int] = mapped_column(BigInteger, default=0)
+    confirmed: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class RareStatusCount(Base):
+    """Signatures that are fraudulent or invalidated now, per campaign, as counted by the
+    last pass (these statuses change without a timestamp, so each pass counts them
+    again, through a small partial index). `confirmed` tells whether the rollups have
+    counted their confirmation."""
+
+    __tablename__ = "signature_rare_status_counts"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    confirmed: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    signatures: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class EmailTotal(Base):
+    """Per campaign, all time: emails handed to the provider, and the messages the
+    provider reported delivered, bounced, opened and unsubscribed from, each message
+    counted once per figure. ALL_CAMPAIGNS includes the emails of no campaign."""
+
+    __tablename__ = "email_totals"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    sent: Mapped[int] = mapped_column(BigInteger, default=0)
+    delivered: Mapped[int] = mapped_column(BigInteger, default=0)
+    bounced: Mapped[int] = mapped_column(BigInteger, default=0)
+    opened: Mapped[int] = mapped_column(BigInteger, default=0)
+    unsubscribed: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DonationHourly(Base):
+    """Per campaign, UTC hour and currency: payments received in that hour, their sum
+    in the minor unit, and the donations whose first payment that was."""
+
+    __tablename__ = "donation_hourly"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    donations: Mapped[int] = mapped_column(Integer, default=0)
+    payments: Mapped[int] = mapped_column(Integer, default=0)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class RollupWatermark(Base):
     """How far the rollups go: one row, written once per pass."""
 
@@ -89,6 +154,11 @@ class RollupWatermark(Base):
     page_view_id: Mapped[int] = mapped_column(BigInteger, default=0)
     # Confirmations made up to this instant are counted.
     confirmed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Emails handed over and payments received up to these instants are counted, and
+    # delivery events with ids up to this one.
+    emails_sent_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_event_id: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    paid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -110,3 +180,28 @@ Index(
     postgresql_where=text("status IN ('fraudulent', 'invalidated')"),
     sqlite_where=text("status IN ('fraudulent', 'invalidated')"),
 )
+# What a pass reads of emails and payments: the range since its last instant.
+Index(
+    "ix_outbox_messages_sent_at",
+    OutboxMessage.sent_at,
+    postgresql_where=text("sent_at IS NOT NULL"),
+    sqlite_where=text("sent_at IS NOT NULL"),
+)
+Index(
+    "ix_donation_payments_paid_at",
+    DonationPayment.paid_at,
+    postgresql_where=text("paid_at IS NOT NULL"),
+    sqlite_where=text("paid_at IS NOT NULL"),
+)
+# Refunds change without a timestamp and are rare: summed live from this index.
+Index(
+    "ix_donation_payments_refunded",
+    DonationPayment.donation_id,
+    DonationPayment.currency,
+    DonationPayment.paid_at,
+    DonationPayment.refunded_amount,
+    postgresql_where=text("refunded_amount > 0"),
+    sqlite_where=text("refunded_amount > 0"),
+)
+# Whether a payment is its donation's first.
+Index("ix_donation_payments_donation_id", DonationPayment.donation_id, DonationPayment.paid_at)

@@ -1,32 +1,36 @@
 """The figures staff read: totals, a time series in the caller's time zone, breakdowns
 by country and source, and the funnel from page views to donations.
 
-Signatures and page views come from the hourly rollups (rollup.py) and are as fresh as
-the last pass (`as_of`). Letters, emails and donations are counted from their own
-tables: there are orders of magnitude fewer of them than signatures. Totals cover all
-time; the series, breakdowns and funnel cover the window. Every function takes a
-campaign id, or None for all campaigns together."""
+Signatures, page views, emails and donations come from the rollups (rollup.py) and are
+as fresh as the last pass (`as_of`); refunds are summed live from their partial index.
+Letters are counted from their own tables: there are orders of magnitude fewer of them.
+Totals cover all time; the series, breakdowns and funnel cover the window. Every
+function takes a campaign id, or None for all campaigns together."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, distinct, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.donations.models import Donation, DonationPayment
-from campaign.inbox.models import EmailEvent
 from campaign.letters.models import LetterDelivery, LetterDigest
 from campaign.metrics.models import (
     ALL_CAMPAIGNS,
+    DonationHourly,
+    EmailTotal,
     PageViewRollup,
+    RareStatusCount,
     RollupWatermark,
     SignatureCountryRollup,
     SignatureHourly,
     SignatureSourceRollup,
+    SignatureTotal,
 )
 from campaign.metrics.schemas import Bucket, MetricsWindow
 from campaign.outbox.models import DeliveryStatus, OutboxMessage, OutboxStatus
@@ -34,7 +38,6 @@ from campaign.signatures.models import Signature, SignatureStatus
 from campaign.signatures.schemas import SignatureCounts
 from campaign.signatures.service import count_signatures
 
-UNSUBSCRIBE_EVENTS = ("unsubscribe", "group_unsubscribe")
 
 
 @dataclass(frozen=True)
@@ -144,24 +147,52 @@ async def rollups_as_of(session: AsyncSession) -> datetime | None:
 
 async def signature_totals(session: AsyncSession, campaign_id: int | None) -> SignatureTotals:
     """Counts by current status, as of the last pass (see rollup.py for the algebra)."""
-    created, confirmations = (
-        await session.execute(
+    key = ALL_CAMPAIGNS if campaign_id is None else campaign_id
+    return (await signature_totals_by_campaign(session, [key]))[key]
+
+
+async def signature_totals_by_campaign(
+    session: AsyncSession, campaign_ids: Sequence[int]
+) -> dict[int, SignatureTotals]:
+    """The same for many campaigns at once (ALL_CAMPAIGNS among them if asked): two
+    reads of a few rows each, however many signatures there are."""
+    sums = {
+        campaign: (int(created), int(confirmed))
+        for campaign, created, confirmed in await session.execute(
             select(
-                func.coalesce(func.sum(SignatureHourly.created), 0),
-                func.coalesce(func.sum(SignatureHourly.confirmed), 0),
-            ).where(_of_rollup(SignatureHourly.campaign_id, campaign_id))
+                SignatureTotal.campaign_id, SignatureTotal.created, SignatureTotal.confirmed
+            ).where(SignatureTotal.campaign_id.in_(campaign_ids))
         )
-    ).one()
-    mark = await session.get(RollupWatermark, 1)
-    rare = await _rare_statuses(session, campaign_id, mark)
+    }
+    rare: defaultdict[int, defaultdict[tuple[str, bool], int]] = defaultdict(
+        lambda: defaultdict(int)
+    )
+    for campaign, status, confirmed, count in await session.execute(
+        select(
+            RareStatusCount.campaign_id,
+            RareStatusCount.status,
+            RareStatusCount.confirmed,
+            RareStatusCount.signatures,
+        ).where(RareStatusCount.campaign_id.in_(campaign_ids))
+    ):
+        rare[campaign][(status, bool(confirmed))] = int(count)
+    return {
+        campaign: _by_status(*sums.get(campaign, (0, 0)), rare[campaign])
+        for campaign in campaign_ids
+    }
+
+
+def _by_status(
+    created: int, confirmations: int, rare: Mapping[tuple[str, bool], int]
+) -> SignatureTotals:
     fraudulent = (
         rare[(SignatureStatus.FRAUDULENT, False)] + rare[(SignatureStatus.FRAUDULENT, True)]
     )
     invalidated_confirmed = rare[(SignatureStatus.INVALIDATED, True)]
     invalidated_pending = rare[(SignatureStatus.INVALIDATED, False)]
     return SignatureTotals(
-        confirmed=int(confirmations) - invalidated_confirmed,
-        pending=int(created) - int(confirmations) - fraudulent - invalidated_pending,
+        confirmed=confirmations - invalidated_confirmed,
+        pending=created - confirmations - fraudulent - invalidated_pending,
         fraudulent=fraudulent,
         invalidated=invalidated_confirmed + invalidated_pending,
     )
@@ -174,14 +205,14 @@ async def current_signature_counts(session: AsyncSession, campaign_id: int) -> S
     mark = await session.get(RollupWatermark, 1)
     if mark is None or mark.confirmed_until is None:
         return await count_signatures(session, campaign_id)
-    created, confirmations = (
+    sums = (
         await session.execute(
-            select(
-                func.coalesce(func.sum(SignatureHourly.created), 0),
-                func.coalesce(func.sum(SignatureHourly.confirmed), 0),
-            ).where(SignatureHourly.campaign_id == campaign_id)
+            select(SignatureTotal.created, SignatureTotal.confirmed).where(
+                SignatureTotal.campaign_id == campaign_id
+            )
         )
-    ).one()
+    ).one_or_none()
+    created, confirmations = sums if sums is not None else (0, 0)
     rolled_up = (Signature.campaign_id == campaign_id, Signature.id <= mark.signature_id)
     # Rows already counted as created whose confirmation is newer than the last pass.
     late = await session.scalar(
@@ -223,31 +254,6 @@ async def current_signature_counts(session: AsyncSession, campaign_id: int) -> S
     for status, count in newer:
         counts[SignatureStatus(status)] += int(count)
     return SignatureCounts(**{status.value: count for status, count in counts.items()})
-
-
-async def _rare_statuses(
-    session: AsyncSession, campaign_id: int | None, mark: RollupWatermark | None
-) -> defaultdict[tuple[str, bool], int]:
-    """Fraudulent and invalidated signatures the rollups have counted as created, split
-    by whether the rollups have counted their confirmation (ix_signatures_rare_status)."""
-    counts: defaultdict[tuple[str, bool], int] = defaultdict(int)
-    if mark is None or mark.confirmed_until is None:
-        return counts
-    was_confirmed = and_(
-        Signature.confirmed_at.is_not(None), Signature.confirmed_at <= mark.confirmed_until
-    )
-    rows = await session.execute(
-        select(Signature.status, was_confirmed, func.count())
-        .where(
-            Signature.status.in_([SignatureStatus.FRAUDULENT, SignatureStatus.INVALIDATED]),
-            Signature.id <= mark.signature_id,
-            *_of_campaign(Signature.campaign_id, campaign_id),
-        )
-        .group_by(Signature.status, was_confirmed)
-    )
-    for status, confirmed, count in rows:
-        counts[(status, bool(confirmed))] = int(count)
-    return counts
 
 
 async def signature_series(
@@ -339,7 +345,7 @@ def _breakdown_query(model: Any, campaign_id: int | None, window: MetricsWindow)
 
 
 async def funnel(session: AsyncSession, campaign_id: int | None, window: MetricsWindow) -> Funnel:
-    """Page views, then signatures, confirmations and donations paid, in the window."""
+    """Page views, then signatures, confirmations and new donations, in the window."""
     views = await session.scalar(
         select(func.coalesce(func.sum(PageViewRollup.views), 0)).where(
             _of_rollup(PageViewRollup.campaign_id, campaign_id),
@@ -357,13 +363,11 @@ async def funnel(session: AsyncSession, campaign_id: int | None, window: Metrics
             )
         )
     ).one()
+    # Donations that began (had their first payment) in the window.
     donations = await session.scalar(
-        select(func.count(distinct(Donation.id)))
-        .join(DonationPayment, DonationPayment.donation_id == Donation.id)
-        .where(
-            *_of_campaign(Donation.campaign_id, campaign_id),
-            DonationPayment.paid_at >= window.start,
-            DonationPayment.paid_at < window.end,
+        select(func.coalesce(func.sum(DonationHourly.donations), 0)).where(
+            _of_rollup(DonationHourly.campaign_id, campaign_id),
+            *_in_window(DonationHourly.hour, window),
         )
     )
     return Funnel(int(views or 0), int(created), int(confirmed), int(donations or 0))
@@ -394,77 +398,65 @@ async def letter_figures(session: AsyncSession, campaign_id: int | None) -> Lett
 
 async def email_figures(session: AsyncSession, campaign_id: int | None) -> EmailFigures:
     """Every email sent on a campaign's behalf (confirmations, letters, receipts)."""
-    sent, delivered, bounced = (
-        await session.execute(
-            select(
-                _count_where(OutboxMessage.status == OutboxStatus.SENT),
-                _count_where(OutboxMessage.delivery_status == DeliveryStatus.DELIVERED),
-                _count_where(OutboxMessage.delivery_status == DeliveryStatus.BOUNCED),
-            ).where(*_of_campaign(OutboxMessage.campaign_id, campaign_id))
-        )
-    ).one()
-    opened = await _messages_with_event(session, campaign_id, ("open",))
-    unsubscribed = await _messages_with_event(session, campaign_id, UNSUBSCRIBE_EVENTS)
-    return EmailFigures(
-        int(sent or 0), int(delivered or 0), int(bounced or 0), opened, unsubscribed
-    )
-
-
-async def _messages_with_event(
-    session: AsyncSession, campaign_id: int | None, events: tuple[str, ...]
-) -> int:
-    count = await session.scalar(
-        select(func.count(distinct(EmailEvent.outbox_message_id)))
-        .join(OutboxMessage, OutboxMessage.id == EmailEvent.outbox_message_id)
-        .where(
-            EmailEvent.event.in_(events),
-            *_of_campaign(OutboxMessage.campaign_id, campaign_id),
-        )
-    )
-    return int(count or 0)
+    row = await session.get(EmailTotal, _rollup_key(campaign_id))
+    if row is None:
+        return EmailFigures(0, 0, 0, 0, 0)
+    return EmailFigures(row.sent, row.delivered, row.bounced, row.opened, row.unsubscribed)
 
 
 async def donation_figures(session: AsyncSession, campaign_id: int | None) -> DonationFigures:
-    """Payments received (one-off gifts and each month of a monthly one), per currency."""
-    paid = (
-        select(
-            DonationPayment.donation_id,
-            DonationPayment.currency,
-            DonationPayment.amount,
-            DonationPayment.refunded_amount,
-        )
-        .join(Donation, Donation.id == DonationPayment.donation_id)
-        .where(
-            DonationPayment.paid_at.is_not(None),
-            *_of_campaign(Donation.campaign_id, campaign_id),
-        )
-        .subquery()
-    )
-    donations = await session.scalar(select(func.count(distinct(paid.c.donation_id))))
+    """Payments received (one-off gifts and each month of a monthly one), per currency,
+    and the donations they belong to; refunds are of those payments."""
     rows = await session.execute(
         select(
-            paid.c.currency,
-            func.count(),
-            func.coalesce(func.sum(paid.c.amount), 0),
-            func.coalesce(func.sum(paid.c.refunded_amount), 0),
+            DonationHourly.currency,
+            func.sum(DonationHourly.donations),
+            func.sum(DonationHourly.payments),
+            func.sum(DonationHourly.received),
         )
-        .group_by(paid.c.currency)
-        .order_by(paid.c.currency)
+        .where(_of_rollup(DonationHourly.campaign_id, campaign_id))
+        .group_by(DonationHourly.currency)
+        .order_by(DonationHourly.currency)
     )
+    received = {currency: (int(d), int(p), int(r)) for currency, d, p, r in rows}
+    refunded = await _refunds(session, campaign_id)
     currencies = [
-        CurrencyFigures(currency, int(count), int(received), int(refunded))
-        for currency, count, received, refunded in rows
+        CurrencyFigures(currency, payments, amount, refunded.get(currency, 0))
+        for currency, (_, payments, amount) in received.items()
     ]
-    return DonationFigures(int(donations or 0), currencies)
+    return DonationFigures(sum(d for d, _, _ in received.values()), currencies)
+
+
+async def _refunds(session: AsyncSession, campaign_id: int | None) -> dict[str, int]:
+    """Refunded amounts per currency, of the payments the rollups have counted."""
+    mark = await session.scalar(select(RollupWatermark.paid_until))
+    if mark is None:
+        return {}
+    currency = func.coalesce(DonationPayment.currency, Donation.currency)
+    rows = await session.execute(
+        select(currency, func.sum(DonationPayment.refunded_amount))
+        .join(Donation, Donation.id == DonationPayment.donation_id)
+        .where(
+            DonationPayment.refunded_amount > 0,
+            DonationPayment.paid_at <= mark,
+            *_of_campaign(Donation.campaign_id, campaign_id),
+        )
+        .group_by(currency)
+    )
+    return {currency: int(amount) for currency, amount in rows}
 
 
 def _count_where(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _of_rollup(column: Any, campaign_id: int | None) -> ColumnElement[bool]:
+def _rollup_key(campaign_id: int | None) -> int:
     """Rollups hold every campaign's sums under ALL_CAMPAIGNS as well."""
-    return column == (ALL_CAMPAIGNS if campaign_id is None else campaign_id)
+    return ALL_CAMPAIGNS if campaign_id is None else campaign_id
+
+
+def _of_rollup(column: Any, campaign_id: int | None) -> ColumnElement[bool]:
+    return column == _rollup_key(campaign_id)
 
 
 def _of_campaign(column: Any, campaign_id: int | None) -> tuple[ColumnElement[bool], ...]:

@@ -1,5 +1,5 @@
-"""Keeping the hourly rollups up to date: an incremental pass from the high-water
-marks, and a rebuild from nothing.
+"""Keeping the rollups up to date: an incremental pass from the high-water marks, and a
+rebuild from nothing.
 
 Why the rollups only add. Signing stays one statement and nothing per signature touches
 a shared row; a pass aggregates afterwards. A signature's status changes after it is
@@ -11,17 +11,21 @@ adding deltas. The rollups therefore hold only facts that never change once true
 - a signature was created (in its hour, country and source): counted once, by an id
   high-water mark;
 - a signature was confirmed (in the hour of `confirmed_at`): counted once, by a
-  `confirmed_at` high-water mark. `confirmed_at` is set once and never cleared.
+  `confirmed_at` high-water mark. `confirmed_at` is set once and never cleared;
+- an email was handed to the provider (`sent_at`, set once), and a message had its
+  first delivered, bounce, open or unsubscribe event (events are only ever inserted:
+  an id high-water mark);
+- a payment was received (`paid_at`, set once), and it was its donation's first.
 
-Counts by current status come from these and the two rare statuses, counted live
-through a small partial index (see queries.py):
+Counts by current status come from these and the two rare statuses, which each pass
+counts again through a small partial index (see queries.py):
 confirmed = confirmations - invalidated after confirming, and
 pending = created - confirmations - fraudulent - invalidated before confirming.
+Refunds, also rare and without a timestamp, are summed when read.
 
 Rows committed late. Ids and timestamps are taken before a transaction commits, so a
-pass only takes rows older than a safety lag (ROLLUP_LAG): a signing or confirming
-transaction open for longer than that would be missed until the next
-`campaign metrics rebuild`.
+pass only takes rows older than a safety lag (ROLLUP_LAG): a transaction open for longer
+than that would be missed until the next `campaign metrics rebuild`.
 
 Two passes at once: on PostgreSQL a transaction-scoped advisory lock lets one pass run
 and the other return at once; SQLite takes its single write lock at BEGIN, so the second
@@ -36,27 +40,52 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    and_,
+    case,
     delete,
+    distinct,
+    exists,
     func,
     literal,
     literal_column,
+    or_,
     select,
     text,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from campaign.db import insert_for, utcnow
+from campaign.donations.models import Donation, DonationPayment
+from campaign.inbox.models import EmailEvent
 from campaign.metrics.models import (
     ALL_CAMPAIGNS,
     SOURCE_LENGTH,
+    DonationHourly,
+    EmailTotal,
     PageView,
     PageViewRollup,
+    RareStatusCount,
     RollupWatermark,
     SignatureCountryRollup,
     SignatureHourly,
     SignatureSourceRollup,
+    SignatureTotal,
 )
-from campaign.signatures.models import Signature
+from campaign.outbox.models import OutboxMessage
+from campaign.signatures.models import Signature, SignatureStatus
+
+ROLLUP_TABLES = (
+    SignatureTotal,
+    SignatureHourly,
+    SignatureCountryRollup,
+    SignatureSourceRollup,
+    RareStatusCount,
+    PageViewRollup,
+    EmailTotal,
+    DonationHourly,
+)
+RARE_STATUSES = (SignatureStatus.FRAUDULENT, SignatureStatus.INVALIDATED)
 
 # Rows younger than this are left for the next pass (see the module's docstring).
 ROLLUP_LAG = timedelta(seconds=10)
@@ -72,6 +101,9 @@ class RollupPass:
     signatures: int = 0
     confirmations: int = 0
     page_views: int = 0
+    emails: int = 0
+    email_events: int = 0
+    payments: int = 0
 
 
 async def update_rollups(
@@ -84,15 +116,26 @@ async def update_rollups(
     mark = await _watermark(session)
     last_signature = await _last_id_before(session, Signature, mark.signature_id, cut)
     last_view = await _last_id_before(session, PageView, mark.page_view_id, cut)
-    signatures = await _add_creations(session, mark.signature_id, last_signature)
-    confirmations = await _add_confirmations(session, mark.confirmed_until, cut)
-    views = await _add_page_views(session, mark.page_view_id, last_view)
+    last_event = await _last_id_before(
+        session, EmailEvent, mark.email_event_id, cut, EmailEvent.received_at
+    )
+    done = RollupPass(
+        ran=True,
+        signatures=await _add_creations(session, mark.signature_id, last_signature),
+        confirmations=await _add_confirmations(session, mark.confirmed_until, cut),
+        page_views=await _add_page_views(session, mark.page_view_id, last_view),
+        emails=await _add_emails_sent(session, mark.emails_sent_until, cut),
+        email_events=await _add_email_events(session, mark.email_event_id, last_event),
+        payments=await _add_payments(session, mark.paid_until, cut),
+    )
+    await _count_rare_statuses(session, last_signature, cut)
     mark.signature_id = last_signature
     mark.page_view_id = last_view
-    mark.confirmed_until = cut
+    mark.email_event_id = last_event
+    mark.confirmed_until = mark.emails_sent_until = mark.paid_until = cut
     mark.updated_at = utcnow()
     await session.flush()
-    return RollupPass(True, signatures, confirmations, views)
+    return done
 
 
 async def rebuild_rollups(
@@ -102,8 +145,7 @@ async def rebuild_rollups(
     see the old figures until it commits, then the new ones."""
     if not await _take_rollup_lock(session, wait=True):
         return RollupPass(ran=False)
-    rollups = (SignatureHourly, SignatureCountryRollup, SignatureSourceRollup, PageViewRollup)
-    for table in (*rollups, RollupWatermark):
+    for table in (*ROLLUP_TABLES, RollupWatermark):
         await session.execute(delete(table))
     await session.flush()
     return await update_rollups(session, now=now, lag=lag)
@@ -124,19 +166,28 @@ async def _take_rollup_lock(session: AsyncSession, *, wait: bool = False) -> boo
 async def _watermark(session: AsyncSession) -> RollupWatermark:
     mark = await session.get(RollupWatermark, 1)
     if mark is None:
-        mark = RollupWatermark(id=1, signature_id=0, page_view_id=0, confirmed_until=None)
+        mark = RollupWatermark(id=1, signature_id=0, page_view_id=0, email_event_id=0)
         session.add(mark)
         await session.flush()
     return mark
 
 
-async def _last_id_before(session: AsyncSession, model: Any, after: int, cut: datetime) -> int:
-    """The newest id, past `after`, of a row created before the cut (a primary key range
+async def _last_id_before(
+    session: AsyncSession, model: Any, after: int, cut: datetime, written_at: Any = None
+) -> int:
+    """The newest id, past `after`, of a row written before the cut (a primary key range
     scan over the rows new since the last pass)."""
+    written = written_at if written_at is not None else model.created_at
     newest = await session.scalar(
-        select(func.max(model.id)).where(model.id > after, model.created_at <= cut)
+        select(func.max(model.id)).where(model.id > after, written <= cut)
     )
     return int(newest) if newest is not None else after
+
+
+def _since(column: Any, after: datetime | None, cut: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A timestamp set once, in (after, cut]: what a pass adds of it."""
+    within: tuple[ColumnElement[bool], ...] = (column.is_not(None), column <= cut)
+    return within if after is None else (*within, column > after)
 
 
 async def _add_creations(session: AsyncSession, after: int, up_to: int) -> int:
@@ -148,14 +199,10 @@ async def _add_creations(session: AsyncSession, after: int, up_to: int) -> int:
 
 
 async def _add_confirmations(session: AsyncSession, after: datetime | None, cut: datetime) -> int:
-    in_range: tuple[ColumnElement[bool], ...] = (
-        Signature.confirmed_at.is_not(None),
-        Signature.confirmed_at <= cut,
-    )
-    if after is not None:
-        in_range = (*in_range, Signature.confirmed_at > after)
     hour = hour_of(session, Signature.confirmed_at)
-    return await _add_signature_facts(session, hour, in_range, "confirmed")
+    return await _add_signature_facts(
+        session, hour, _since(Signature.confirmed_at, after, cut), "confirmed"
+    )
 
 
 async def _add_signature_facts(
@@ -168,29 +215,35 @@ async def _add_signature_facts(
         return 0
     other = "confirmed" if counter == "created" else "created"
     grains: tuple[tuple[Any, tuple[Any, ...]], ...] = (
-        (SignatureHourly, ()),
-        (SignatureCountryRollup, (Signature.country,)),
-        (SignatureSourceRollup, (signature_source(session),)),
+        (SignatureTotal, ()),
+        (SignatureHourly, (hour,)),
+        (SignatureCountryRollup, (hour, Signature.country)),
+        (SignatureSourceRollup, (hour, signature_source(session))),
     )
     for model, dimensions in grains:
         for campaign in (Signature.campaign_id, None):
-            groups = (hour, *dimensions, *([campaign] if campaign is not None else []))
-            rows = select(
-                campaign if campaign is not None else literal(ALL_CAMPAIGNS, BigInteger),
-                hour,
-                *dimensions,
-                func.count(),
-                literal(0),
+            rows = (
+                select(_campaign_key(campaign), *dimensions, func.count(), literal(0))
+                .where(*where)
+                .group_by(*dimensions, *_grouped_by(campaign))
             )
-            rows = rows.where(*where).group_by(*groups)
-            columns = ["campaign_id", "hour", *_dimension_names(model), counter, other]
+            columns = ["campaign_id", *_dimension_names(model), counter, other]
             await _upsert_adding(session, model, rows, columns)
     return counted
 
 
+def _campaign_key(campaign: Any) -> Any:
+    """The campaign column, or ALL_CAMPAIGNS for the sums over every campaign."""
+    return campaign if campaign is not None else literal(ALL_CAMPAIGNS, BigInteger)
+
+
+def _grouped_by(campaign: Any) -> tuple[Any, ...]:
+    return (campaign,) if campaign is not None else ()
+
+
 def _dimension_names(model: Any) -> list[str]:
-    """The rollup's dimension columns: those of its key after campaign and hour."""
-    return [column.name for column in model.__table__.primary_key.columns][2:]
+    """The rollup's dimension columns: those of its key after the campaign."""
+    return [column.name for column in model.__table__.primary_key.columns][1:]
 
 
 async def _add_page_views(session: AsyncSession, after: int, up_to: int) -> int:
@@ -202,20 +255,122 @@ async def _add_page_views(session: AsyncSession, after: int, up_to: int) -> int:
         return 0
     hour = hour_of(session, PageView.created_at)
     for campaign in (PageView.campaign_id, None):
-        groups = (hour, PageView.source, *([campaign] if campaign is not None else []))
         views = (
-            select(
-                campaign if campaign is not None else literal(ALL_CAMPAIGNS, BigInteger),
-                hour,
-                PageView.source,
-                func.count(),
-            )
+            select(_campaign_key(campaign), hour, PageView.source, func.count())
             .where(PageView.id > after, PageView.id <= up_to)
-            .group_by(*groups)
+            .group_by(hour, PageView.source, *_grouped_by(campaign))
         )
         columns = ["campaign_id", "hour", "source", "views"]
         await _upsert_adding(session, PageViewRollup, views, columns)
     return counted
+
+
+# Each email figure, and the delivery events that make a message count in it.
+EMAIL_EVENT_FIGURES = {
+    "delivered": ("delivered",),
+    "bounced": ("bounce",),
+    "opened": ("open",),
+    "unsubscribed": ("unsubscribe", "group_unsubscribe"),
+}
+
+
+async def _add_emails_sent(session: AsyncSession, after: datetime | None, cut: datetime) -> int:
+    """Emails handed to the provider: `sent_at` is set once, when that happens."""
+    where = _since(OutboxMessage.sent_at, after, cut)
+    counted = int(await session.scalar(select(func.count()).where(*where)) or 0)
+    if not counted:
+        return 0
+    campaign = OutboxMessage.campaign_id
+    per_campaign = (
+        select(campaign, func.count()).where(*where, campaign.is_not(None)).group_by(campaign)
+    )
+    everything = select(_campaign_key(None), func.count()).where(*where)
+    for rows in (per_campaign, everything):
+        await _upsert_adding(session, EmailTotal, rows, ["campaign_id", "sent"])
+    return counted
+
+
+async def _add_email_events(session: AsyncSession, after: int, up_to: int) -> int:
+    """Messages with their first event of each kind among the events new since the last
+    pass: a message opened five times, or reported twice, is one opened message."""
+    if up_to <= after:
+        return 0
+    new = (EmailEvent.id > after, EmailEvent.id <= up_to)
+    message = EmailEvent.outbox_message_id
+    for figure, events in EMAIL_EVENT_FIGURES.items():
+        earlier = aliased(EmailEvent)
+        counted_before = exists().where(
+            earlier.outbox_message_id == message, earlier.event.in_(events), earlier.id <= after
+        )
+        where = (*new, EmailEvent.event.in_(events), message.is_not(None), ~counted_before)
+        messages = func.count(distinct(message))
+        campaign = OutboxMessage.campaign_id
+        per_campaign = (
+            select(campaign, messages)
+            .join(OutboxMessage, OutboxMessage.id == message)
+            .where(*where, campaign.is_not(None))
+            .group_by(campaign)
+        )
+        everything = select(_campaign_key(None), messages).where(*where)
+        for rows in (per_campaign, everything):
+            await _upsert_adding(session, EmailTotal, rows, ["campaign_id", figure])
+    return up_to - after
+
+
+async def _add_payments(session: AsyncSession, after: datetime | None, cut: datetime) -> int:
+    """Payments received (`paid_at` is set once), per hour and currency, and how many of
+    them were their donation's first: the donations that began in that hour."""
+    paid = DonationPayment.paid_at
+    where = (*_since(paid, after, cut), DonationPayment.donation_id.is_not(None))
+    counted = int(await session.scalar(select(func.count()).where(*where)) or 0)
+    if not counted:
+        return 0
+    earlier = aliased(DonationPayment)
+    paid_before = exists().where(
+        earlier.donation_id == DonationPayment.donation_id,
+        earlier.paid_at.is_not(None),
+        or_(earlier.paid_at < paid, and_(earlier.paid_at == paid, earlier.id < DonationPayment.id)),
+    )
+    hour = hour_of(session, paid)
+    currency = func.coalesce(DonationPayment.currency, Donation.currency)
+    for campaign in (Donation.campaign_id, None):
+        rows = (
+            select(
+                _campaign_key(campaign),
+                hour,
+                currency,
+                func.sum(case((paid_before, 0), else_=1)),
+                func.count(),
+                func.coalesce(func.sum(DonationPayment.amount), 0),
+            )
+            .join(Donation, Donation.id == DonationPayment.donation_id)
+            .where(*where)
+            .group_by(hour, currency, *_grouped_by(campaign))
+        )
+        columns = ["campaign_id", "hour", "currency", "donations", "payments", "received"]
+        await _upsert_adding(session, DonationHourly, rows, columns)
+    return counted
+
+
+async def _count_rare_statuses(
+    session: AsyncSession, signature_id: int, confirmed_until: datetime
+) -> None:
+    """Count the fraudulent and invalidated signatures again, as of this pass's marks:
+    few rows, read from their partial index (ix_signatures_rare_status)."""
+    await session.execute(delete(RareStatusCount))
+    was_confirmed = and_(
+        Signature.confirmed_at.is_not(None), Signature.confirmed_at <= confirmed_until
+    )
+    for campaign in (Signature.campaign_id, None):
+        rows = (
+            select(_campaign_key(campaign), Signature.status, was_confirmed, func.count())
+            .where(Signature.status.in_(RARE_STATUSES), Signature.id <= signature_id)
+            .group_by(Signature.status, was_confirmed, *_grouped_by(campaign))
+        )
+        columns = ["campaign_id", "status", "confirmed", "signatures"]
+        await session.execute(
+            insert_for(session, RareStatusCount.__table__).from_select(columns, rows)
+        )
 
 
 async def _upsert_adding(session: AsyncSession, model: Any, rows: Any, columns: list[str]) -> None:

@@ -116,7 +116,9 @@ async def mark_sent(session: AsyncSession, provider_ids: Mapping[int, str]) -> N
     for provider_id, ids in by_provider_id.items():
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
+            # Only pending ones: `sent_at` is set once (the metrics count it), even if a
+            # message whose lease ran out was sent twice.
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
             .values(
                 status=OutboxStatus.SENT,
                 sent_at=now,

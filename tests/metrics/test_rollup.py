@@ -12,10 +12,19 @@ import pytest
 from sqlalchemy import func, select
 
 from campaign.db import transaction
+from campaign.donations.models import Donation, DonationPayment
 from campaign.metrics.models import ALL_CAMPAIGNS, SignatureHourly
-from campaign.metrics.queries import SignatureTotals, read_metrics, signature_totals
+from campaign.metrics.queries import (
+    CurrencyFigures,
+    SignatureTotals,
+    donation_figures,
+    funnel,
+    read_metrics,
+    signature_totals,
+)
 from campaign.metrics.rollup import rebuild_rollups, update_rollups
 from campaign.metrics.schemas import Bucket, metrics_window
+from campaign.signatures.models import Signature
 from tests.metrics.conftest import Factory, RunPass, add_signatures, campaign_id, set_status
 
 Publish = Callable[..., Awaitable[dict[str, Any]]]
@@ -150,3 +159,56 @@ async def test_two_passes_at_once_count_each_signature_once(
         )
     assert rolled == 80
     assert await totals(session_factory, campaign) == SignatureTotals(0, 80, 0, 0)
+
+
+async def test_a_monthly_donation_counts_once_however_many_months_it_pays(
+    publish_petition: Publish, session_factory: Factory, run_pass: RunPass
+) -> None:
+    await publish_petition()
+    campaign = await campaign_id(session_factory, "stop-the-arms-trade")
+    async with transaction(session_factory) as session:
+        [signature] = await add_signatures(session_factory, campaign, 1)
+        person = await session.scalar(select(Signature.person_id).where(Signature.id == signature))
+        gift = Donation(
+            campaign_id=campaign,
+            person_id=person,
+            frequency="monthly",
+            amount=1000,
+            currency="gbp",
+            status="active",
+            request_key="monthly",
+        )
+        session.add(gift)
+        await session.flush()
+        gift_id = gift.id
+
+    async def pay(month: int, refunded: int = 0) -> None:
+        async with transaction(session_factory) as session:
+            session.add(
+                DonationPayment(
+                    payment_intent_id=f"pi_{month}",
+                    donation_id=gift_id,
+                    amount=1000,
+                    currency="gbp",
+                    paid_at=datetime.now(UTC),  # as the webhook sets it
+                    refunded_amount=refunded,
+                )
+            )
+
+    async def figures() -> tuple[int, list[CurrencyFigures], int]:
+        window = metrics_window(NOW - timedelta(days=30), None, Bucket.DAY, "UTC")
+        async with transaction(session_factory) as session:
+            donations = await donation_figures(session, campaign)
+            began = (await funnel(session, None, window)).donations
+        return donations.donations, donations.currencies, began
+
+    await pay(1)
+    await run_pass()
+    assert await figures() == (1, [CurrencyFigures("gbp", 1, 1000, 0)], 1)
+    await pay(2, refunded=400)
+    await run_pass()
+    expected = (1, [CurrencyFigures("gbp", 2, 2000, 400)], 1)
+    assert await figures() == expected
+    async with transaction(session_factory) as session:
+        assert (await rebuild_rollups(session, lag=timedelta(0))).payments == 2
+    assert await figures() == expected
