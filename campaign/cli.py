@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -24,7 +25,7 @@ from campaign.db import create_engine, create_session_factory, transaction, utcn
 from campaign.demo import DEMO_RELEASE
 from campaign.errors import CampaignError, NotFound
 from campaign.extraction.extractor import default_extractor
-from campaign.metrics.rollup import RollupPass, rebuild_rollups, update_rollups
+from campaign.metrics.rollup import ROLLUP_LAG, RollupPass, rebuild_rollups, update_rollups
 from campaign.migrate import upgrade_database
 from campaign.releases.models import CallToActionRecord
 from campaign.releases.schemas import DraftRequest
@@ -433,35 +434,46 @@ app.add_typer(metrics_app, name="metrics")
 
 
 @metrics_app.command("update")
-def metrics_update() -> None:
+def metrics_update(
+    lag: Annotated[
+        float,
+        typer.Option(
+            help="leave rows younger than this many seconds for the next pass; lower it "
+            "only while nothing else writes (transactions still open would be missed)",
+            min=0,
+        ),
+    ] = ROLLUP_LAG.total_seconds(),
+) -> None:
     """Bring the rollups up to date: one incremental pass (the worker runs one every
     CAMPAIGN_METRICS_INTERVAL_SECONDS)."""
-    done = asyncio.run(_metrics_pass(rebuild=False))
+    done = asyncio.run(_metrics_pass(rebuild=False, lag=timedelta(seconds=lag)))
     if not done.ran:
         typer.echo("another pass is running; nothing done")
         return
-    typer.echo(
-        f"added {done.signatures} signature(s), {done.confirmations} confirmation(s), "
-        f"{done.page_views} page view(s)"
-    )
+    typer.echo(f"added {_pass_summary(done)}")
 
 
 @metrics_app.command("rebuild")
 def metrics_rebuild() -> None:
     """Empty the rollups and count everything again, in one transaction."""
-    done = asyncio.run(_metrics_pass(rebuild=True))
-    typer.echo(
-        f"counted {done.signatures} signature(s), {done.confirmations} confirmation(s), "
-        f"{done.page_views} page view(s)"
+    done = asyncio.run(_metrics_pass(rebuild=True, lag=ROLLUP_LAG))
+    typer.echo(f"counted {_pass_summary(done)}")
+
+
+def _pass_summary(done: RollupPass) -> str:
+    return (
+        f"{done.signatures} signature(s), {done.confirmations} confirmation(s), "
+        f"{done.page_views} page view(s), {done.emails} email(s) sent, "
+        f"{done.email_events} delivery event(s), {done.payments} payment(s)"
     )
 
 
-async def _metrics_pass(*, rebuild: bool) -> RollupPass:
+async def _metrics_pass(*, rebuild: bool, lag: timedelta) -> RollupPass:
     engine = create_engine(get_settings())
     try:
         async with transaction(create_session_factory(engine)) as session:
             if rebuild:
-                return await rebuild_rollups(session)
-            return await update_rollups(session)
+                return await rebuild_rollups(session, lag=lag)
+            return await update_rollups(session, lag=lag)
     finally:
         await engine.dispose()

@@ -1,34 +1,29 @@
-"""The numbers behind the staff dashboard, one function per table or chart. Signatures are
-small SQL aggregates over the rows themselves, so a confirmation shows on the next
-reload; page views exist only as the metrics rollups, so they come from there (as fresh
-as the last rollup pass). Either kind can be switched to the rollups per function."""
+"""The numbers behind the staff dashboard, one function per table or chart. They come
+from the metrics rollups (campaign/metrics), so a page costs the same at five signatures
+or five million; they are as fresh as the last rollup pass, which the pages say. The
+headline count of a campaign page is the public one (exact within a second or two)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Date, cast, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign
 from campaign.db import utcnow
-from campaign.donations.models import Donation, DonationPayment
-from campaign.metrics.queries import funnel as metrics_funnel
+from campaign.metrics import queries as metrics
 from campaign.metrics.schemas import Bucket, MetricsWindow, time_zone
 from campaign.releases.models import CallToActionRecord
-from campaign.signatures.models import Signature, SignatureStatus
 
-# Signatures that count towards a campaign: pending ones may still be confirmed.
-_COUNTED = (SignatureStatus.PENDING, SignatureStatus.CONFIRMED)
 # A chart of more days than this shows the most recent ones.
 MAX_DAYS_SHOWN = 90
 # Countries beyond the largest ones are added up as one bar.
 MAX_COUNTRIES_SHOWN = 10
 OTHER_COUNTRIES = "other"
-# Page views are summed from before the first campaign existed.
+# All time: from before the first campaign existed.
 _ALL_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 UTC_ZONE = time_zone("UTC")
 
@@ -50,55 +45,42 @@ class Funnel:
     donations: int
 
 
-@dataclass(frozen=True)
-class TextPart:
-    """A run of a release's text; `call` is the call to action whose sentence it is."""
-
-    text: str
-    call: CallToActionRecord | None = None
+async def rollups_as_of(session: AsyncSession) -> datetime | None:
+    return await metrics.rollups_as_of(session)
 
 
 async def campaigns_with_counts(session: AsyncSession, *, limit: int = 200) -> list[CampaignLine]:
-    confirmed = func.count().filter(Signature.status == SignatureStatus.CONFIRMED)
-    pending = func.count().filter(Signature.status == SignatureStatus.PENDING)
-    rows = await session.execute(
-        select(Campaign, confirmed, pending)
-        .outerjoin(Signature, Signature.campaign_id == Campaign.id)
-        .group_by(Campaign.id)
-        .order_by(Campaign.created_at.desc(), Campaign.id.desc())
-        .limit(limit)
+    found = list(
+        await session.scalars(
+            select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(limit)
+        )
     )
-    return [CampaignLine(campaign, int(c), int(p)) for campaign, c, p in rows]
+    totals = await metrics.signature_totals_by_campaign(session, [c.id for c in found])
+    return [
+        CampaignLine(campaign, totals[campaign.id].confirmed, totals[campaign.id].pending)
+        for campaign in found
+    ]
 
 
 async def signatures_per_day(session: AsyncSession, campaign_id: int) -> list[tuple[date, int]]:
-    """Counted signatures by the UTC day they were made, days without any included."""
-    day = _utc_day(session, Signature.created_at)
-    rows = await session.execute(
-        select(day, func.count())
-        .where(Signature.campaign_id == campaign_id, Signature.status.in_(_COUNTED))
-        .group_by(day)
-    )
-    counts = {_as_date(value): int(count) for value, count in rows}
+    """Signatures made per UTC day (whatever became of them), days without any included."""
+    end = utcnow()
+    window = MetricsWindow(end - timedelta(days=MAX_DAYS_SHOWN), end, Bucket.DAY, UTC_ZONE)
+    series = await metrics.signature_series(session, campaign_id, window)
+    counts = {point.start.date(): point.created for point in series if point.created}
     if not counts:
         return []
-    last = max(counts)
-    first = max(min(counts), last - timedelta(days=MAX_DAYS_SHOWN - 1))
-    days = (last - first).days + 1
+    first, last = min(counts), max(counts)
     return [
-        (first + timedelta(days=n), counts.get(first + timedelta(days=n), 0)) for n in range(days)
+        (first + timedelta(days=n), counts.get(first + timedelta(days=n), 0))
+        for n in range((last - first).days + 1)
     ]
 
 
 async def signatures_by_country(session: AsyncSession, campaign_id: int) -> list[tuple[str, int]]:
-    """Counted signatures per country, largest first; the tail summed as 'other'."""
-    rows = await session.execute(
-        select(Signature.country, func.count().label("signatures"))
-        .where(Signature.campaign_id == campaign_id, Signature.status.in_(_COUNTED))
-        .group_by(Signature.country)
-        .order_by(func.count().desc(), Signature.country)
-    )
-    countries = [(country, int(count)) for country, count in rows]
+    """Signatures made per country, largest first; the tail summed as 'other'."""
+    rows = await metrics.signatures_by_country(session, campaign_id, _all_time())
+    countries = [(row.key, row.created) for row in rows]
     if len(countries) <= MAX_COUNTRIES_SHOWN:
         return countries
     shown = countries[: MAX_COUNTRIES_SHOWN - 1]
@@ -107,24 +89,26 @@ async def signatures_by_country(session: AsyncSession, campaign_id: int) -> list
 
 
 async def signing_funnel(session: AsyncSession, campaign_id: int) -> Funnel:
-    in_campaign = Signature.campaign_id == campaign_id
-    counted = func.count().filter(Signature.status.in_(_COUNTED))
-    confirmed = func.count().filter(Signature.status == SignatureStatus.CONFIRMED)
-    signatures, confirmations = (
-        await session.execute(select(counted, confirmed).where(in_campaign))
-    ).one()
-    # A donation counts once money arrived for it, whatever happened after.
-    donations = await session.scalar(
-        select(func.count(func.distinct(Donation.id)))
-        .join(DonationPayment, DonationPayment.donation_id == Donation.id)
-        .where(Donation.campaign_id == campaign_id, DonationPayment.paid_at.is_not(None))
-    )
+    """All time: page views, signatures made, confirmations, donations begun."""
+    funnel = await metrics.funnel(session, campaign_id, _all_time())
     return Funnel(
-        page_views=await _page_views(session, campaign_id),
-        signatures=int(signatures),
-        confirmations=int(confirmations),
-        donations=int(donations or 0),
+        page_views=funnel.page_views or None,
+        signatures=funnel.signatures,
+        confirmations=funnel.confirmations,
+        donations=funnel.donations,
     )
+
+
+def _all_time() -> MetricsWindow:
+    return MetricsWindow(_ALL_TIME, utcnow() + timedelta(hours=1), Bucket.DAY, UTC_ZONE)
+
+
+@dataclass(frozen=True)
+class TextPart:
+    """A run of a release's text; `call` is the call to action whose sentence it is."""
+
+    text: str
+    call: CallToActionRecord | None = None
 
 
 def release_text_parts(text: str, calls: Sequence[CallToActionRecord]) -> list[TextPart]:
@@ -143,23 +127,3 @@ def release_text_parts(text: str, calls: Sequence[CallToActionRecord]) -> list[T
     if position < len(text):
         parts.append(TextPart(text[position:]))
     return parts
-
-
-async def _page_views(session: AsyncSession, campaign_id: int) -> int | None:
-    window = MetricsWindow(
-        start=_ALL_TIME, end=utcnow() + timedelta(hours=1), bucket=Bucket.DAY, zone=UTC_ZONE
-    )
-    views = (await metrics_funnel(session, campaign_id, window)).page_views
-    return views or None
-
-
-def _utc_day(session: AsyncSession, column: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        # Cast in UTC whatever the connection's time zone setting.
-        return cast(func.timezone("UTC", column), Date)
-    # SQLite stores UTC as text 'YYYY-MM-DD HH:MM:SS...'.
-    return func.date(column)
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))

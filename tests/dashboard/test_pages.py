@@ -16,6 +16,7 @@ from api.charts import bar_chart, column_chart
 from campaign.db import transaction
 from campaign.donations.models import Donation, DonationPayment
 from campaign.metrics.models import PageViewRollup
+from campaign.metrics.rollup import update_rollups
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
 from campaign.signatures.models import Signature
@@ -124,6 +125,7 @@ async def _sign(
                     email_updates=False,
                     channel="api",
                     created_at=made,
+                    confirmed_at=made if status == "confirmed" else None,
                 )
             )
 
@@ -157,7 +159,7 @@ async def test_the_campaign_page_draws_its_numbers(
             ("GB", "confirmed", day + timedelta(hours=1)),
             ("FR", "pending", day),
             ("GB", "pending", day + timedelta(days=2)),
-            ("DE", "fraudulent", day + timedelta(days=2)),  # never counted
+            ("DE", "fraudulent", day + timedelta(days=2)),  # made, but neither count
             ("DE", "confirmed", day + timedelta(days=2, hours=11, minutes=59)),
         ],
     )
@@ -192,6 +194,9 @@ async def test_the_campaign_page_draws_its_numbers(
             )
         )
 
+    async with transaction(session_factory) as session:
+        await update_rollups(session, lag=timedelta(0))
+
     home = await editor_session.get("/staff")
     row = re.search(r'<a href="/staff/campaigns/count-me">.*?</tr>', home.text, re.S)
     assert row
@@ -203,10 +208,10 @@ async def test_the_campaign_page_draws_its_numbers(
     assert re.search(r'id="pending-count">2<', page.text)
 
     per_day = _bars(_figure(page.text, "chart-per-day"))
-    assert per_day == {"2026-11-20": 3, "2026-11-21": 0, "2026-11-22": 2}
-    assert _bars(_figure(page.text, "chart-countries")) == {"GB": 3, "FR": 1, "DE": 1}
+    assert per_day == {"2026-11-20": 3, "2026-11-21": 0, "2026-11-22": 3}
+    assert _bars(_figure(page.text, "chart-countries")) == {"GB": 3, "DE": 2, "FR": 1}
     funnel = _figure(page.text, "chart-funnel")
-    assert _bars(funnel) == {"Signatures": 5, "Confirmations": 3, "Donations": 1}
+    assert _bars(funnel) == {"Signatures": 6, "Confirmations": 3, "Donations": 1}
     assert "not recorded" in funnel
 
 
@@ -228,6 +233,8 @@ async def test_the_funnel_starts_with_the_rolled_up_page_views(
                 )
             )
     await _sign(session_factory, campaign["id"], [("GB", "confirmed", hour)])
+    async with transaction(session_factory) as session:
+        await update_rollups(session, lag=timedelta(0))
     page = await editor_session.get("/staff/campaigns/seen-often")
     funnel = _figure(page.text, "chart-funnel")
     assert _bars(funnel) == {
@@ -266,6 +273,8 @@ async def test_countries_beyond_the_largest_are_one_other_bar(
     now = datetime.now(UTC)
     countries = ["GB", "GB", "FR", "DE", "ES", "IT", "NL", "BE", "PT", "IE", "AT", "PL", "SE"]
     await _sign(session_factory, campaign["id"], [(c, "pending", now) for c in countries])
+    async with transaction(session_factory) as session:
+        await update_rollups(session, lag=timedelta(0))
     async with session_factory() as session:
         rows = await signatures_by_country(session, campaign["id"])
     assert len(rows) == MAX_COUNTRIES_SHOWN
