@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -162,46 +163,36 @@ class RollupWatermark(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+def _partial_index(name: str, *columns: Any, where: str) -> Index:
+    """An index of the rows matching `where`, on both databases."""
+    return Index(name, *columns, postgresql_where=text(where), sqlite_where=text(where))
+
+
 # Indexes the metrics read on the signatures table. Both are partial, so signing a
 # pending signature (no confirmation time, a common status) never writes to them.
-Index(
-    "ix_signatures_confirmed_at",
-    Signature.confirmed_at,
-    postgresql_where=text("confirmed_at IS NOT NULL"),
-    sqlite_where=text("confirmed_at IS NOT NULL"),
+_partial_index(
+    "ix_signatures_confirmed_at", Signature.confirmed_at, where="confirmed_at IS NOT NULL"
 )
 # Covers what the status totals read of these rows, so they are counted from the index.
-Index(
+_partial_index(
     "ix_signatures_rare_status",
     Signature.campaign_id,
     Signature.status,
     Signature.id,
     Signature.confirmed_at,
-    postgresql_where=text("status IN ('fraudulent', 'invalidated')"),
-    sqlite_where=text("status IN ('fraudulent', 'invalidated')"),
+    where="status IN ('fraudulent', 'invalidated')",
 )
 # What a pass reads of emails and payments: the range since its last instant.
-Index(
-    "ix_outbox_messages_sent_at",
-    OutboxMessage.sent_at,
-    postgresql_where=text("sent_at IS NOT NULL"),
-    sqlite_where=text("sent_at IS NOT NULL"),
-)
-Index(
-    "ix_donation_payments_paid_at",
-    DonationPayment.paid_at,
-    postgresql_where=text("paid_at IS NOT NULL"),
-    sqlite_where=text("paid_at IS NOT NULL"),
-)
+_partial_index("ix_outbox_messages_sent_at", OutboxMessage.sent_at, where="sent_at IS NOT NULL")
+_partial_index("ix_donation_payments_paid_at", DonationPayment.paid_at, where="paid_at IS NOT NULL")
 # Refunds change without a timestamp and are rare: summed live from this index.
-Index(
+_partial_index(
     "ix_donation_payments_refunded",
     DonationPayment.donation_id,
     DonationPayment.currency,
     DonationPayment.paid_at,
     DonationPayment.refunded_amount,
-    postgresql_where=text("refunded_amount > 0"),
-    sqlite_where=text("refunded_amount > 0"),
+    where="refunded_amount > 0",
 )
 # Whether a payment is its donation's first.
 Index("ix_donation_payments_donation_id", DonationPayment.donation_id, DonationPayment.paid_at)
