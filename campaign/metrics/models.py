@@ -89,6 +89,39 @@ class PageViewRollup(Base):
     views: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# The breakdowns again per UTC day: a window reads its whole days from these and only its
+# ragged ends from the hourly rows, a twenty-fourth of the rows.
+
+
+class SignatureCountryDaily(Base):
+    __tablename__ = "signature_country_daily"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SignatureSourceDaily(Base):
+    __tablename__ = "signature_source_daily"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PageViewDaily(Base):
+    __tablename__ = "page_view_daily"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class SignatureTotal(Base):
     """Per campaign, all time: the sums of its hourly rows, kept beside them so that a
     list of campaigns reads one row each."""

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.donations.models import Donation, DonationPayment
@@ -24,11 +24,14 @@ from campaign.metrics.models import (
     ALL_CAMPAIGNS,
     DonationHourly,
     EmailTotal,
+    PageViewDaily,
     PageViewRollup,
     RareStatusCount,
     RollupWatermark,
+    SignatureCountryDaily,
     SignatureCountryRollup,
     SignatureHourly,
+    SignatureSourceDaily,
     SignatureSourceRollup,
     SignatureTotal,
 )
@@ -37,7 +40,6 @@ from campaign.outbox.models import DeliveryStatus, OutboxMessage, OutboxStatus
 from campaign.signatures.models import Signature, SignatureStatus
 from campaign.signatures.schemas import SignatureCounts
 from campaign.signatures.service import count_signatures
-
 
 
 @dataclass(frozen=True)
@@ -299,59 +301,83 @@ def local_bucket_start(hour: datetime, window: MetricsWindow) -> datetime:
 async def signatures_by_country(
     session: AsyncSession, campaign_id: int | None, window: MetricsWindow
 ) -> list[Breakdown]:
-    rows = await session.execute(_breakdown_query(SignatureCountryRollup, campaign_id, window))
-    return [Breakdown(key, int(created), int(confirmed)) for key, created, confirmed in rows]
+    rows = await _summed_by_key(
+        session, (SignatureCountryRollup, SignatureCountryDaily), "country", campaign_id, window
+    )
+    return _largest_first([Breakdown(key, created, confirmed) for key, created, confirmed in rows])
 
 
 async def signatures_by_source(
     session: AsyncSession, campaign_id: int | None, window: MetricsWindow
 ) -> list[Breakdown]:
     """Per source (UTM source, else referrer host, else "direct"), with page views."""
-    rows = (
-        await session.execute(_breakdown_query(SignatureSourceRollup, campaign_id, window))
-    ).all()
-    views = dict(
-        (
-            await session.execute(
-                select(PageViewRollup.source, func.sum(PageViewRollup.views))
-                .where(
-                    _of_rollup(PageViewRollup.campaign_id, campaign_id),
-                    *_in_window(PageViewRollup.hour, window),
-                )
-                .group_by(PageViewRollup.source)
-            )
-        ).all()
+    rows = await _summed_by_key(
+        session, (SignatureSourceRollup, SignatureSourceDaily), "source", campaign_id, window
     )
+    views = await _page_views_by_source(session, campaign_id, window)
     breakdown = [
-        Breakdown(key, int(created), int(confirmed), int(views.pop(key, 0)))
-        for key, created, confirmed in rows
+        Breakdown(key, created, confirmed, views.pop(key, 0)) for key, created, confirmed in rows
     ]
-    breakdown += [Breakdown(key, 0, 0, int(count)) for key, count in views.items()]
-    return sorted(breakdown, key=lambda row: (-row.created, -row.page_views, row.key))
+    breakdown += [Breakdown(key, 0, 0, count) for key, count in views.items()]
+    return _largest_first(breakdown)
 
 
-def _breakdown_query(model: Any, campaign_id: int | None, window: MetricsWindow) -> Any:
-    key = model.country if model is SignatureCountryRollup else model.source
-    created = func.sum(model.created)
-    return (
-        select(key, created, func.sum(model.confirmed))
-        .where(
-            _of_rollup(model.campaign_id, campaign_id),
-            *_in_window(model.hour, window),
-        )
-        .group_by(key)
-        .order_by(created.desc(), key)
+def _largest_first(rows: list[Breakdown]) -> list[Breakdown]:
+    return sorted(rows, key=lambda row: (-row.created, -row.page_views, row.key))
+
+
+async def _page_views_by_source(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> dict[str, int]:
+    rows = await _summed_by_key(
+        session, (PageViewRollup, PageViewDaily), "source", campaign_id, window, ("views",)
     )
+    return {key: views for key, views in rows}
+
+
+async def _summed_by_key(
+    session: AsyncSession,
+    models: tuple[Any, Any],
+    key: str,
+    campaign_id: int | None,
+    window: MetricsWindow,
+    sums: tuple[str, ...] = ("created", "confirmed"),
+) -> list[tuple[Any, ...]]:
+    """The sums per key over the window: its whole UTC days from the daily rollup, its
+    ragged ends from the hourly one (exactly the hours `_in_window` takes)."""
+    hourly, daily = models
+    days, hour_ranges = split_window(window)
+    parts = [
+        select(getattr(model, key).label("key"), *(getattr(model, name) for name in sums)).where(
+            _of_rollup(model.campaign_id, campaign_id), period >= start, period < end
+        )
+        for model, period, (start, end) in [
+            *([(daily, daily.day, days)] if days else []),
+            *((hourly, hourly.hour, hours) for hours in hour_ranges),
+        ]
+    ]
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    totals = select(rows.c.key, *(func.sum(rows.c[name]) for name in sums)).group_by(rows.c.key)
+    return [(row[0], *(int(value) for value in row[1:])) for row in await session.execute(totals)]
+
+
+def split_window(
+    window: MetricsWindow,
+) -> tuple[tuple[datetime, datetime] | None, list[tuple[datetime, datetime]]]:
+    """The window's whole UTC days, if any, and the hour ranges before and after them."""
+    first_hour = window.start.replace(minute=0, second=0, microsecond=0)
+    midnight = first_hour.replace(hour=0)
+    first_day = midnight if midnight == first_hour else midnight + timedelta(days=1)
+    last_day = window.end.replace(hour=0, minute=0, second=0, microsecond=0)
+    if first_day >= last_day:
+        return None, [(first_hour, window.end)]
+    edges = [(first_hour, first_day), (last_day, window.end)]
+    return (first_day, last_day), [(start, end) for start, end in edges if start < end]
 
 
 async def funnel(session: AsyncSession, campaign_id: int | None, window: MetricsWindow) -> Funnel:
     """Page views, then signatures, confirmations and new donations, in the window."""
-    views = await session.scalar(
-        select(func.coalesce(func.sum(PageViewRollup.views), 0)).where(
-            _of_rollup(PageViewRollup.campaign_id, campaign_id),
-            *_in_window(PageViewRollup.hour, window),
-        )
-    )
+    views = sum((await _page_views_by_source(session, campaign_id, window)).values())
     created, confirmed = (
         await session.execute(
             select(

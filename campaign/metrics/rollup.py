@@ -64,11 +64,14 @@ from campaign.metrics.models import (
     DonationHourly,
     EmailTotal,
     PageView,
+    PageViewDaily,
     PageViewRollup,
     RareStatusCount,
     RollupWatermark,
+    SignatureCountryDaily,
     SignatureCountryRollup,
     SignatureHourly,
+    SignatureSourceDaily,
     SignatureSourceRollup,
     SignatureTotal,
 )
@@ -79,9 +82,12 @@ ROLLUP_TABLES = (
     SignatureTotal,
     SignatureHourly,
     SignatureCountryRollup,
+    SignatureCountryDaily,
     SignatureSourceRollup,
+    SignatureSourceDaily,
     RareStatusCount,
     PageViewRollup,
+    PageViewDaily,
     EmailTotal,
     DonationHourly,
 )
@@ -194,31 +200,33 @@ async def _add_creations(session: AsyncSession, after: int, up_to: int) -> int:
     if up_to <= after:
         return 0
     in_range = (Signature.id > after, Signature.id <= up_to)
-    hour = hour_of(session, Signature.created_at)
-    return await _add_signature_facts(session, hour, in_range, "created")
+    return await _add_signature_facts(session, Signature.created_at, in_range, "created")
 
 
 async def _add_confirmations(session: AsyncSession, after: datetime | None, cut: datetime) -> int:
-    hour = hour_of(session, Signature.confirmed_at)
     return await _add_signature_facts(
-        session, hour, _since(Signature.confirmed_at, after, cut), "confirmed"
+        session, Signature.confirmed_at, _since(Signature.confirmed_at, after, cut), "confirmed"
     )
 
 
 async def _add_signature_facts(
-    session: AsyncSession, hour: Any, where: tuple[ColumnElement[bool], ...], counter: str
+    session: AsyncSession, at: Any, where: tuple[ColumnElement[bool], ...], counter: str
 ) -> int:
-    """Add one count (created or confirmed) of the signatures matching `where` into each
-    rollup, per campaign and across campaigns. Returns how many were counted."""
+    """Add one count (created or confirmed, at the time in column `at`) of the signatures
+    matching `where` into each rollup, per campaign and across campaigns. Returns how
+    many were counted."""
     counted = int(await session.scalar(select(func.count()).where(*where)) or 0)
     if not counted:
         return 0
     other = "confirmed" if counter == "created" else "created"
+    hour, day, source = hour_of(session, at), day_of(session, at), signature_source(session)
     grains: tuple[tuple[Any, tuple[Any, ...]], ...] = (
         (SignatureTotal, ()),
         (SignatureHourly, (hour,)),
         (SignatureCountryRollup, (hour, Signature.country)),
-        (SignatureSourceRollup, (hour, signature_source(session))),
+        (SignatureCountryDaily, (day, Signature.country)),
+        (SignatureSourceRollup, (hour, source)),
+        (SignatureSourceDaily, (day, source)),
     )
     for model, dimensions in grains:
         for campaign in (Signature.campaign_id, None):
@@ -253,15 +261,19 @@ async def _add_page_views(session: AsyncSession, after: int, up_to: int) -> int:
     )
     if not counted:
         return 0
-    hour = hour_of(session, PageView.created_at)
-    for campaign in (PageView.campaign_id, None):
-        views = (
-            select(_campaign_key(campaign), hour, PageView.source, func.count())
-            .where(PageView.id > after, PageView.id <= up_to)
-            .group_by(hour, PageView.source, *_grouped_by(campaign))
-        )
-        columns = ["campaign_id", "hour", "source", "views"]
-        await _upsert_adding(session, PageViewRollup, views, columns)
+    grains = (
+        (PageViewRollup, hour_of(session, PageView.created_at)),
+        (PageViewDaily, day_of(session, PageView.created_at)),
+    )
+    for model, period in grains:
+        for campaign in (PageView.campaign_id, None):
+            views = (
+                select(_campaign_key(campaign), period, PageView.source, func.count())
+                .where(PageView.id > after, PageView.id <= up_to)
+                .group_by(period, PageView.source, *_grouped_by(campaign))
+            )
+            columns = ["campaign_id", *_dimension_names(model), "views"]
+            await _upsert_adding(session, model, views, columns)
     return counted
 
 
@@ -392,6 +404,13 @@ def hour_of(session: AsyncSession, column: Any) -> Any:
         return func.date_trunc("hour", column, "UTC")
     # SQLite keeps UTC timestamps as text in this same layout.
     return func.strftime("%Y-%m-%d %H:00:00.000000", column)
+
+
+def day_of(session: AsyncSession, column: Any) -> Any:
+    """The UTC day a timestamp falls in (its midnight), computed by the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("day", column, "UTC")
+    return func.strftime("%Y-%m-%d 00:00:00.000000", column)
 
 
 def signature_source(session: AsyncSession) -> Any:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.charts import bar_chart, column_chart
 from campaign.db import transaction
 from campaign.donations.models import Donation, DonationPayment
-from campaign.metrics.models import PageViewRollup
+from campaign.metrics.models import PageView
 from campaign.metrics.rollup import update_rollups
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
@@ -224,13 +224,13 @@ async def test_the_funnel_starts_with_the_rolled_up_page_views(
     hour = datetime(2026, 11, 20, 12, tzinfo=UTC)
     async with transaction(session_factory) as session:
         for number, source in enumerate(["direct", "newsletter"]):
-            session.add(
-                PageViewRollup(
+            session.add_all(
+                PageView(
                     campaign_id=campaign["id"],
-                    hour=hour + timedelta(hours=number),
+                    created_at=hour + timedelta(hours=number, minutes=minute),
                     source=source,
-                    views=20,
                 )
+                for minute in range(20)
             )
     await _sign(session_factory, campaign["id"], [("GB", "confirmed", hour)])
     async with transaction(session_factory) as session:

@@ -340,3 +340,50 @@ async def _emails_letters_and_donations(factory: Factory, campaign: int) -> tupl
     await _add_events(factory, bounced, "processed", "bounce")
     await _add_events(factory, just_sent, "processed", "open", "open", "group_unsubscribe")
     return just_sent, just_sent
+
+
+async def test_breakdowns_count_exactly_the_hours_of_a_window_with_ragged_ends(
+    client: httpx.AsyncClient,
+    viewer: dict[str, str],
+    publish_petition: Publish,
+    session_factory: Factory,
+    run_pass: RunPass,
+) -> None:
+    """Whole days come from the daily rollups and the ends from the hourly ones; either
+    way a breakdown covers the same hours as the series."""
+    await publish_petition()
+    campaign = await campaign_id(session_factory, SLUG)
+    made = {
+        "2026-03-10T04:59": "FR",  # before the window
+        "2026-03-10T05:10": "GB",  # its first, partial day
+        "2026-03-10T23:59": "DE",
+        "2026-03-11T12:00": "GB",  # a whole day
+        "2026-03-12T06:59": "FR",  # its last, partial day
+        "2026-03-12T07:10": "GB",  # the hour the window ends in
+        "2026-03-12T08:00": "DE",  # after the window
+    }
+    for at, country in made.items():
+        await add_signatures(session_factory, campaign, at=utc(at), country=country)
+    await run_pass()
+
+    async def counted(start: str, end: str, tz: str) -> dict[str, int]:
+        params = {"from": start, "to": end, "tz": tz, "bucket": "hour"}
+        answer = (await client.get(METRICS, params=params, headers=viewer)).json()
+        by_country = {row["key"]: row["created"] for row in answer["by_country"]}
+        assert sum(by_country.values()) == sum(point["created"] for point in answer["series"])
+        assert sum(row["created"] for row in answer["by_source"]) == sum(by_country.values())
+        return by_country
+
+    assert await counted("2026-03-10T05:00", "2026-03-12T07:30", "UTC") == {
+        "GB": 3,
+        "FR": 1,
+        "DE": 1,
+    }
+    # The same instants in a zone half an hour off UTC.
+    assert await counted("2026-03-10T10:30", "2026-03-12T13:00", "Asia/Kolkata") == {
+        "GB": 3,
+        "FR": 1,
+        "DE": 1,
+    }
+    assert await counted("2026-03-11T10:00", "2026-03-11T13:00", "UTC") == {"GB": 1}
+    assert await counted("2026-03-09", "2026-03-14", "UTC") == {"GB": 3, "FR": 2, "DE": 2}
