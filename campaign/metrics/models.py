@@ -162,6 +162,18 @@ class EmailTotal(Base):
     unsubscribed: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class DonationTotal(Base):
+    """Per campaign and currency, all time: the sums of its hourly rows."""
+
+    __tablename__ = "donation_totals"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    donations: Mapped[int] = mapped_column(BigInteger, default=0)
+    payments: Mapped[int] = mapped_column(BigInteger, default=0)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class DonationHourly(Base):
     """Per campaign, UTC hour and currency: payments received in that hour, their sum
     in the minor unit, and the donations whose first payment that was."""

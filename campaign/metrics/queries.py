@@ -23,6 +23,7 @@ from campaign.letters.models import LetterDelivery, LetterDigest
 from campaign.metrics.models import (
     ALL_CAMPAIGNS,
     DonationHourly,
+    DonationTotal,
     EmailTotal,
     PageViewDaily,
     PageViewRollup,
@@ -435,14 +436,13 @@ async def donation_figures(session: AsyncSession, campaign_id: int | None) -> Do
     and the donations they belong to; refunds are of those payments."""
     rows = await session.execute(
         select(
-            DonationHourly.currency,
-            func.sum(DonationHourly.donations),
-            func.sum(DonationHourly.payments),
-            func.sum(DonationHourly.received),
+            DonationTotal.currency,
+            DonationTotal.donations,
+            DonationTotal.payments,
+            DonationTotal.received,
         )
-        .where(_of_rollup(DonationHourly.campaign_id, campaign_id))
-        .group_by(DonationHourly.currency)
-        .order_by(DonationHourly.currency)
+        .where(_of_rollup(DonationTotal.campaign_id, campaign_id))
+        .order_by(DonationTotal.currency)
     )
     received = {currency: (int(d), int(p), int(r)) for currency, d, p, r in rows}
     refunded = await _refunds(session, campaign_id)

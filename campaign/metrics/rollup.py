@@ -62,6 +62,7 @@ from campaign.metrics.models import (
     ALL_CAMPAIGNS,
     SOURCE_LENGTH,
     DonationHourly,
+    DonationTotal,
     EmailTotal,
     PageView,
     PageViewDaily,
@@ -89,6 +90,7 @@ ROLLUP_TABLES = (
     PageViewRollup,
     PageViewDaily,
     EmailTotal,
+    DonationTotal,
     DonationHourly,
 )
 RARE_STATUSES = (SignatureStatus.FRAUDULENT, SignatureStatus.INVALIDATED)
@@ -343,24 +345,25 @@ async def _add_payments(session: AsyncSession, after: datetime | None, cut: date
         earlier.paid_at.is_not(None),
         or_(earlier.paid_at < paid, and_(earlier.paid_at == paid, earlier.id < DonationPayment.id)),
     )
-    hour = hour_of(session, paid)
     currency = func.coalesce(DonationPayment.currency, Donation.currency)
-    for campaign in (Donation.campaign_id, None):
-        rows = (
-            select(
-                _campaign_key(campaign),
-                hour,
-                currency,
-                func.sum(case((paid_before, 0), else_=1)),
-                func.count(),
-                func.coalesce(func.sum(DonationPayment.amount), 0),
+    grains = ((DonationTotal, ()), (DonationHourly, (hour_of(session, paid),)))
+    for model, period in grains:
+        for campaign in (Donation.campaign_id, None):
+            rows = (
+                select(
+                    _campaign_key(campaign),
+                    *period,
+                    currency,
+                    func.sum(case((paid_before, 0), else_=1)),
+                    func.count(),
+                    func.coalesce(func.sum(DonationPayment.amount), 0),
+                )
+                .join(Donation, Donation.id == DonationPayment.donation_id)
+                .where(*where)
+                .group_by(*period, currency, *_grouped_by(campaign))
             )
-            .join(Donation, Donation.id == DonationPayment.donation_id)
-            .where(*where)
-            .group_by(hour, currency, *_grouped_by(campaign))
-        )
-        columns = ["campaign_id", "hour", "currency", "donations", "payments", "received"]
-        await _upsert_adding(session, DonationHourly, rows, columns)
+            columns = ["campaign_id", *_dimension_names(model), "donations", "payments", "received"]
+            await _upsert_adding(session, model, rows, columns)
     return counted
 
 

@@ -35,6 +35,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("campaign_id", "hour", "currency", name=op.f("pk_donation_hourly")),
     )
     op.create_table(
+        "donation_totals",
+        sa.Column("campaign_id", sa.BigInteger(), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("donations", sa.BigInteger(), nullable=False),
+        sa.Column("payments", sa.BigInteger(), nullable=False),
+        sa.Column("received", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("campaign_id", "currency", name=op.f("pk_donation_totals")),
+    )
+    op.create_table(
         "email_totals",
         sa.Column("campaign_id", sa.BigInteger(), nullable=False),
         sa.Column("sent", sa.BigInteger(), nullable=False),
@@ -171,4 +180,5 @@ def downgrade() -> None:
     op.drop_table("signature_totals")
     op.drop_table("signature_rare_status_counts")
     op.drop_table("email_totals")
+    op.drop_table("donation_totals")
     op.drop_table("donation_hourly")
