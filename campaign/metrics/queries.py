@@ -454,22 +454,32 @@ async def donation_figures(session: AsyncSession, campaign_id: int | None) -> Do
 
 
 async def _refunds(session: AsyncSession, campaign_id: int | None) -> dict[str, int]:
-    """Refunded amounts per currency, of the payments the rollups have counted."""
+    """Refunded amounts per currency, of the payments the rollups have counted (read from
+    the partial index of refunded payments; a campaign's through its donations' ids)."""
     mark = await session.scalar(select(RollupWatermark.paid_until))
     if mark is None:
         return {}
-    currency = func.coalesce(DonationPayment.currency, Donation.currency)
+    of_campaign = (
+        ()
+        if campaign_id is None
+        else (
+            DonationPayment.donation_id.in_(
+                select(Donation.id).where(Donation.campaign_id == campaign_id)
+            ),
+        )
+    )
     rows = await session.execute(
-        select(currency, func.sum(DonationPayment.refunded_amount))
-        .join(Donation, Donation.id == DonationPayment.donation_id)
+        select(DonationPayment.currency, func.sum(DonationPayment.refunded_amount))
         .where(
             DonationPayment.refunded_amount > 0,
             DonationPayment.paid_at <= mark,
-            *_of_campaign(Donation.campaign_id, campaign_id),
+            DonationPayment.donation_id.is_not(None),
+            DonationPayment.currency.is_not(None),
+            *of_campaign,
         )
-        .group_by(currency)
+        .group_by(DonationPayment.currency)
     )
-    return {currency: int(amount) for currency, amount in rows}
+    return {str(currency): int(amount) for currency, amount in rows}
 
 
 def _count_where(condition: ColumnElement[bool]) -> Any:

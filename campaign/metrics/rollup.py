@@ -335,7 +335,12 @@ async def _add_payments(session: AsyncSession, after: datetime | None, cut: date
     """Payments received (`paid_at` is set once), per hour and currency, and how many of
     them were their donation's first: the donations that began in that hour."""
     paid = DonationPayment.paid_at
-    where = (*_since(paid, after, cut), DonationPayment.donation_id.is_not(None))
+    # The webhook handlers set a payment's donation and currency when they set paid_at.
+    where = (
+        *_since(paid, after, cut),
+        DonationPayment.donation_id.is_not(None),
+        DonationPayment.currency.is_not(None),
+    )
     counted = int(await session.scalar(select(func.count()).where(*where)) or 0)
     if not counted:
         return 0
@@ -345,7 +350,7 @@ async def _add_payments(session: AsyncSession, after: datetime | None, cut: date
         earlier.paid_at.is_not(None),
         or_(earlier.paid_at < paid, and_(earlier.paid_at == paid, earlier.id < DonationPayment.id)),
     )
-    currency = func.coalesce(DonationPayment.currency, Donation.currency)
+    currency = DonationPayment.currency
     grains = ((DonationTotal, ()), (DonationHourly, (hour_of(session, paid),)))
     for model, period in grains:
         for campaign in (Donation.campaign_id, None):
