@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from campaign.config import Settings
 from campaign.db import transaction, utcnow
 from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus, Suppression
-from campaign.outbox.service import MAX_ATTEMPTS, enqueue_email
+from campaign.outbox.service import MAX_ATTEMPTS, enqueue_email, mark_sent
 from emails.backends.console import ConsoleBackend
 from emails.render import Batch, render_batches, render_message
 from emails.worker import OutboxWorker
@@ -112,6 +112,23 @@ async def test_a_message_claimed_by_a_dead_worker_is_retried_after_its_lease(
     # ...then sends it.
     assert await worker.send_due_messages() == 1
     assert len(read_emails(settings.email_file_dir)) == 1
+
+
+async def test_a_message_sent_twice_keeps_its_first_sending(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """A worker whose lease ran out while it sent may record the sending after another
+    worker has: the first record stands (the metrics count `sent_at` once)."""
+    await _enqueue_confirmation(session_factory)
+    assert await OutboxWorker(session_factory, settings).send_due_messages() == 1
+    [first] = await _messages(session_factory)
+    async with transaction(session_factory) as session:
+        await mark_sent(session, {first.id: "late-worker"})
+    [after] = await _messages(session_factory)
+    assert (after.sent_at, after.provider_message_id) == (
+        first.sent_at,
+        first.provider_message_id,
+    )
 
 
 @pytest.mark.parametrize("name", ["Ada\r\nBcc: victim@example.org", "Ada\nLovelace"])
