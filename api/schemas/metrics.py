@@ -86,6 +86,7 @@ class MetricsView(BaseModel):
     series: list[SeriesPointView]
     by_country: list[BreakdownView]
     by_source: list[BreakdownView]
+    by_utm_campaign: list[BreakdownView]
     funnel: FunnelView
 
     @classmethod
@@ -100,5 +101,8 @@ class MetricsView(BaseModel):
             series=[SeriesPointView.model_validate(asdict(point)) for point in metrics.series],
             by_country=[BreakdownView.model_validate(asdict(row)) for row in metrics.by_country],
             by_source=[BreakdownView.model_validate(asdict(row)) for row in metrics.by_source],
+            by_utm_campaign=[
+                BreakdownView.model_validate(asdict(row)) for row in metrics.by_utm_campaign
+            ],
             funnel=FunnelView.model_validate(asdict(metrics.funnel)),
         )

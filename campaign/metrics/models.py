@@ -24,6 +24,8 @@ from campaign.signatures.models import Signature
 
 # Longest source label kept: a UTM source or a referrer's host name.
 SOURCE_LENGTH = 200
+# The UTM campaign of a signature that came with none.
+NO_UTM_CAMPAIGN = "(none)"
 
 
 class PageView(Base):
@@ -80,6 +82,18 @@ class SignatureSourceRollup(Base):
     confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SignatureUtmCampaignRollup(Base):
+    """The same per UTM campaign (NO_UTM_CAMPAIGN when the signature had none)."""
+
+    __tablename__ = "signature_utm_campaign_rollups"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    utm_campaign: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class PageViewRollup(Base):
     __tablename__ = "page_view_rollups"
 
@@ -109,6 +123,16 @@ class SignatureSourceDaily(Base):
     campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SignatureUtmCampaignDaily(Base):
+    __tablename__ = "signature_utm_campaign_daily"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    utm_campaign: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
     created: Mapped[int] = mapped_column(Integer, default=0)
     confirmed: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -35,6 +35,8 @@ from campaign.metrics.models import (
     SignatureSourceDaily,
     SignatureSourceRollup,
     SignatureTotal,
+    SignatureUtmCampaignDaily,
+    SignatureUtmCampaignRollup,
 )
 from campaign.metrics.schemas import Bucket, MetricsWindow
 from campaign.outbox.models import DeliveryStatus, OutboxMessage, OutboxStatus
@@ -119,6 +121,7 @@ class Metrics:
     series: list[SeriesPoint]
     by_country: list[Breakdown]
     by_source: list[Breakdown]
+    by_utm_campaign: list[Breakdown]
     funnel: Funnel
     window: MetricsWindow = field(repr=False)
 
@@ -139,6 +142,7 @@ async def read_metrics(
         series=await signature_series(session, campaign_id, window),
         by_country=await signatures_by_country(session, campaign_id, window),
         by_source=await signatures_by_source(session, campaign_id, window),
+        by_utm_campaign=await signatures_by_utm_campaign(session, campaign_id, window),
         funnel=await funnel(session, campaign_id, window),
         window=window,
     )
@@ -321,6 +325,20 @@ async def signatures_by_source(
     ]
     breakdown += [Breakdown(key, 0, 0, count) for key, count in views.items()]
     return _largest_first(breakdown)
+
+
+async def signatures_by_utm_campaign(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> list[Breakdown]:
+    """Per UTM campaign (the `utm_campaign` a signature came with, or "(none)")."""
+    rows = await _summed_by_key(
+        session,
+        (SignatureUtmCampaignRollup, SignatureUtmCampaignDaily),
+        "utm_campaign",
+        campaign_id,
+        window,
+    )
+    return _largest_first([Breakdown(key, created, confirmed) for key, created, confirmed in rows])
 
 
 def _largest_first(rows: list[Breakdown]) -> list[Breakdown]:

@@ -60,6 +60,7 @@ from campaign.donations.models import Donation, DonationPayment
 from campaign.inbox.models import EmailEvent
 from campaign.metrics.models import (
     ALL_CAMPAIGNS,
+    NO_UTM_CAMPAIGN,
     SOURCE_LENGTH,
     DonationHourly,
     DonationTotal,
@@ -75,6 +76,8 @@ from campaign.metrics.models import (
     SignatureSourceDaily,
     SignatureSourceRollup,
     SignatureTotal,
+    SignatureUtmCampaignDaily,
+    SignatureUtmCampaignRollup,
 )
 from campaign.outbox.models import OutboxMessage
 from campaign.signatures.models import Signature, SignatureStatus
@@ -86,6 +89,8 @@ ROLLUP_TABLES = (
     SignatureCountryDaily,
     SignatureSourceRollup,
     SignatureSourceDaily,
+    SignatureUtmCampaignRollup,
+    SignatureUtmCampaignDaily,
     RareStatusCount,
     PageViewRollup,
     PageViewDaily,
@@ -222,6 +227,7 @@ async def _add_signature_facts(
         return 0
     other = "confirmed" if counter == "created" else "created"
     hour, day, source = hour_of(session, at), day_of(session, at), signature_source(session)
+    utm_campaign = func.coalesce(func.nullif(Signature.utm_campaign, ""), NO_UTM_CAMPAIGN)
     grains: tuple[tuple[Any, tuple[Any, ...]], ...] = (
         (SignatureTotal, ()),
         (SignatureHourly, (hour,)),
@@ -229,6 +235,8 @@ async def _add_signature_facts(
         (SignatureCountryDaily, (day, Signature.country)),
         (SignatureSourceRollup, (hour, source)),
         (SignatureSourceDaily, (day, source)),
+        (SignatureUtmCampaignRollup, (hour, utm_campaign)),
+        (SignatureUtmCampaignDaily, (day, utm_campaign)),
     )
     for model, dimensions in grains:
         for campaign in (Signature.campaign_id, None):

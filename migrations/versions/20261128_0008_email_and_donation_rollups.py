@@ -1,9 +1,9 @@
-"""Email and donation rollups, all-time signature totals, daily breakdowns, rare statuses
-per pass.
+"""Email and donation rollups, all-time signature totals, daily breakdowns, a breakdown by
+UTM campaign, rare statuses counted per pass.
 
-The new watermarks start empty, so the next pass counts every email and payment so far;
-the all-time signature totals and the daily breakdowns are filled here from the hourly
-rollups they sum.
+The rollups are derived data, and the new ones would need every signature read again:
+this empties them all and the watermark, so the next pass (or `campaign metrics
+rebuild`, which a large database should run straight after upgrading) counts everything.
 
 Revision ID: ebd4217b0984
 Revises: 08d475d86a5a
@@ -21,6 +21,23 @@ revision: str = "ebd4217b0984"
 down_revision: str | None = "08d475d86a5a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+
+SIGNATURE_COUNTS = ("created", "confirmed")
+NEW_BREAKDOWNS = (
+    ("signature_country_daily", "day", "country", SIGNATURE_COUNTS),
+    ("signature_source_daily", "day", "source", SIGNATURE_COUNTS),
+    ("signature_utm_campaign_rollups", "hour", "utm_campaign", SIGNATURE_COUNTS),
+    ("signature_utm_campaign_daily", "day", "utm_campaign", SIGNATURE_COUNTS),
+    ("page_view_daily", "day", "source", ("views",)),
+)
+OLD_ROLLUPS = (
+    "signature_hourly",
+    "signature_country_rollups",
+    "signature_source_rollups",
+    "page_view_rollups",
+    "metrics_watermarks",
+)
 
 
 def upgrade() -> None:
@@ -70,20 +87,17 @@ def upgrade() -> None:
         sa.Column("confirmed", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("campaign_id", name=op.f("pk_signature_totals")),
     )
-    for name, key, counts in (
-        ("signature_country", "country", ("created", "confirmed")),
-        ("signature_source", "source", ("created", "confirmed")),
-        ("page_view", "source", ("views",)),
-    ):
+    for table, period, key, counts in NEW_BREAKDOWNS:
         op.create_table(
-            f"{name}_daily",
+            table,
             sa.Column("campaign_id", sa.BigInteger(), nullable=False),
-            sa.Column("day", campaign.db.UTCDateTime(timezone=True), nullable=False),
+            sa.Column(period, campaign.db.UTCDateTime(timezone=True), nullable=False),
             sa.Column(key, sa.String(length=2 if key == "country" else 200), nullable=False),
             *(sa.Column(count, sa.Integer(), nullable=False) for count in counts),
-            sa.PrimaryKeyConstraint("campaign_id", "day", key, name=op.f(f"pk_{name}_daily")),
+            sa.PrimaryKeyConstraint("campaign_id", period, key, name=op.f(f"pk_{table}")),
         )
-    _fill_from_hourly_rollups()
+    for table in OLD_ROLLUPS:
+        op.execute(sa.table(table).delete())
     with op.batch_alter_table("donation_payments", schema=None) as batch_op:
         batch_op.create_index(
             "ix_donation_payments_donation_id", ["donation_id", "paid_at"], unique=False
@@ -124,31 +138,6 @@ def upgrade() -> None:
         )
 
 
-def _fill_from_hourly_rollups() -> None:
-    """The new all-time and daily rollups of what the hourly ones already hold."""
-    op.execute(
-        "INSERT INTO signature_totals (campaign_id, created, confirmed) "
-        "SELECT campaign_id, sum(created), sum(confirmed) FROM signature_hourly "
-        "GROUP BY campaign_id"
-    )
-    if op.get_bind().dialect.name == "postgresql":
-        day = "date_trunc('day', hour, 'UTC')"
-    else:
-        day = "strftime('%Y-%m-%d 00:00:00.000000', hour)"
-    for hourly, daily, key, counts in (
-        ("signature_country_rollups", "signature_country_daily", "country", "created, confirmed"),
-        ("signature_source_rollups", "signature_source_daily", "source", "created, confirmed"),
-        ("page_view_rollups", "page_view_daily", "source", "views"),
-    ):
-        sums = ", ".join(f"sum({count})" for count in counts.split(", "))
-        # Every name in it is one of the constants above.
-        op.execute(
-            f"INSERT INTO {daily} (campaign_id, day, {key}, {counts}) "  # noqa: S608
-            f"SELECT campaign_id, {day}, {key}, {sums} FROM {hourly} "
-            f"GROUP BY campaign_id, {day}, {key}"
-        )
-
-
 def downgrade() -> None:
     with op.batch_alter_table("outbox_messages", schema=None) as batch_op:
         batch_op.drop_index(
@@ -175,8 +164,8 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_donation_payments_donation_id")
 
-    for name in ("signature_country", "signature_source", "page_view"):
-        op.drop_table(f"{name}_daily")
+    for table, *_ in NEW_BREAKDOWNS:
+        op.drop_table(table)
     op.drop_table("signature_totals")
     op.drop_table("signature_rare_status_counts")
     op.drop_table("email_totals")

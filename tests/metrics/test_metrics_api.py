@@ -363,7 +363,9 @@ async def test_breakdowns_count_exactly_the_hours_of_a_window_with_ragged_ends(
         "2026-03-12T08:00": "DE",  # after the window
     }
     for at, country in made.items():
-        await add_signatures(session_factory, campaign, at=utc(at), country=country)
+        # An email campaign brought the British signers.
+        utm = {"utm_campaign": "spring-appeal"} if country == "GB" else {}
+        await add_signatures(session_factory, campaign, at=utc(at), country=country, **utm)
     await run_pass()
 
     async def counted(start: str, end: str, tz: str) -> dict[str, int]:
@@ -372,6 +374,15 @@ async def test_breakdowns_count_exactly_the_hours_of_a_window_with_ragged_ends(
         by_country = {row["key"]: row["created"] for row in answer["by_country"]}
         assert sum(by_country.values()) == sum(point["created"] for point in answer["series"])
         assert sum(row["created"] for row in answer["by_source"]) == sum(by_country.values())
+        by_utm = {row["key"]: row["created"] for row in answer["by_utm_campaign"]}
+        assert by_utm == {
+            key: count
+            for key, count in {
+                "spring-appeal": by_country.get("GB", 0),
+                "(none)": sum(by_country.values()) - by_country.get("GB", 0),
+            }.items()
+            if count
+        }
         return by_country
 
     assert await counted("2026-03-10T05:00", "2026-03-12T07:30", "UTC") == {
