@@ -328,6 +328,7 @@ async def measure_dashboard(url: URL, campaign_ids: list[int], rounds: int) -> d
         "series": lambda s, c: queries.signature_series(s, c, window),
         "by_country": lambda s, c: queries.signatures_by_country(s, c, window),
         "by_source": lambda s, c: queries.signatures_by_source(s, c, window),
+        "by_utm_campaign": lambda s, c: queries.signatures_by_utm_campaign(s, c, window),
         "funnel": lambda s, c: queries.funnel(s, c, window),
         "read_metrics (all of them)": lambda s, c: queries.read_metrics(s, c, window),
     }

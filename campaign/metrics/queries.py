@@ -154,7 +154,7 @@ async def rollups_as_of(session: AsyncSession) -> datetime | None:
 
 async def signature_totals(session: AsyncSession, campaign_id: int | None) -> SignatureTotals:
     """Counts by current status, as of the last pass (see rollup.py for the algebra)."""
-    key = ALL_CAMPAIGNS if campaign_id is None else campaign_id
+    key = _rollup_key(campaign_id)
     return (await signature_totals_by_campaign(session, [key]))[key]
 
 
