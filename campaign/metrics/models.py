@@ -46,19 +46,24 @@ class PageView(Base):
 ALL_CAMPAIGNS = 0
 
 
-class SignatureHourly(Base):
-    """Per campaign and UTC hour: signatures created in that hour and confirmations made
-    in that hour. Both only ever grow, so a pass adds to them."""
+class SignatureCounts:
+    """The counters of a signature rollup: signatures created in its period (hour or
+    day) and confirmations made in it. Both only ever grow, so a pass adds to them."""
+
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    confirmed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SignatureHourly(SignatureCounts, Base):
+    """Per campaign and UTC hour."""
 
     __tablename__ = "signature_hourly"
 
     campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SignatureCountryRollup(Base):
+class SignatureCountryRollup(SignatureCounts, Base):
     """The same per country (as the signer gave it)."""
 
     __tablename__ = "signature_country_rollups"
@@ -66,11 +71,9 @@ class SignatureCountryRollup(Base):
     campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SignatureSourceRollup(Base):
+class SignatureSourceRollup(SignatureCounts, Base):
     """The same per source: the UTM source, else the referrer's host, else "direct"."""
 
     __tablename__ = "signature_source_rollups"
@@ -78,11 +81,9 @@ class SignatureSourceRollup(Base):
     campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SignatureUtmCampaignRollup(Base):
+class SignatureUtmCampaignRollup(SignatureCounts, Base):
     """The same per UTM campaign (NO_UTM_CAMPAIGN when the signature had none)."""
 
     __tablename__ = "signature_utm_campaign_rollups"
@@ -90,8 +91,6 @@ class SignatureUtmCampaignRollup(Base):
     campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     utm_campaign: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PageViewRollup(Base):
@@ -107,34 +106,28 @@ class PageViewRollup(Base):
 # ragged ends from the hourly rows, a twenty-fourth of the rows.
 
 
-class SignatureCountryDaily(Base):
+class SignatureCountryDaily(SignatureCounts, Base):
     __tablename__ = "signature_country_daily"
 
     campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     country: Mapped[str] = mapped_column(String(2), primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SignatureSourceDaily(Base):
+class SignatureSourceDaily(SignatureCounts, Base):
     __tablename__ = "signature_source_daily"
 
     campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     source: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SignatureUtmCampaignDaily(Base):
+class SignatureUtmCampaignDaily(SignatureCounts, Base):
     __tablename__ = "signature_utm_campaign_daily"
 
     campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     utm_campaign: Mapped[str] = mapped_column(String(SOURCE_LENGTH), primary_key=True)
-    created: Mapped[int] = mapped_column(Integer, default=0)
-    confirmed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class PageViewDaily(Base):
