@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # Signing rate limit per client IP, in the `limits` notation ("20/hour;100/day").
     # Over the limit the answer is unchanged and the signature is stored as fraudulent.
     sign_rate_limit: str = "20/hour;100/day"
+    # Page views counted per client IP and campaign; beyond this a view is answered the
+    # same and not recorded, so a script cannot inflate the funnel.
+    view_rate_limit: str = "30/minute;300/day"
     # Rate-limit state is shared between processes in Redis when this is set.
     redis_url: str | None = None
 
@@ -92,7 +95,7 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("sign_rate_limit")
+    @field_validator("sign_rate_limit", "view_rate_limit")
     @classmethod
     def _parse_rate_limit(cls, value: str) -> str:
         parse_many(value)  # raises ValueError naming the bad part

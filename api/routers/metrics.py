@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from api.deps import CampaignToSign, SessionDep, StaffCampaign, Viewer
+from api.deps import CampaignToSign, ClientIp, SessionDep, StaffCampaign, Viewer
 from api.schemas.metrics import MetricsView
 from campaign.metrics.exports import (
     Export,
@@ -31,11 +31,15 @@ router = APIRouter()
 async def record_view(
     campaign: CampaignToSign,
     session: SessionDep,
+    request: Request,
+    ip: ClientIp,
     tracking: Annotated[Tracking | None, Body()] = None,
 ) -> Response:
-    """A page view, from the campaign page's beacon. Nothing about the visitor is kept.
-    Not rate limited: a flood inflates views, never signatures (see README)."""
-    await record_page_view(session, campaign.id, tracking or Tracking())
+    """A page view, from the campaign page's beacon. Nothing about the visitor is kept;
+    views beyond the per-IP limit are answered the same and not recorded."""
+    limit = request.app.state.view_rate_limit
+    if ip is None or await limit.hit("view", ip, str(campaign.id)):
+        await record_page_view(session, campaign.id, tracking or Tracking())
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

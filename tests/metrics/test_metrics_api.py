@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from api.app import create_app
+from campaign.config import Settings
 from campaign.db import transaction
 from campaign.donations.models import Donation, DonationPayment
 from campaign.inbox.models import EmailEvent
@@ -398,3 +400,27 @@ async def test_breakdowns_count_exactly_the_hours_of_a_window_with_ragged_ends(
     }
     assert await counted("2026-03-11T10:00", "2026-03-11T13:00", "UTC") == {"GB": 1}
     assert await counted("2026-03-09", "2026-03-14", "UTC") == {"GB": 3, "FR": 2, "DE": 2}
+
+
+async def test_views_beyond_the_per_ip_limit_are_answered_alike_and_not_counted(
+    settings: Settings,
+    viewer: dict[str, str],
+    publish_petition: Publish,
+    run_pass: RunPass,
+) -> None:
+    await publish_petition()
+    application = create_app(settings.model_copy(update={"view_rate_limit": "2/minute"}))
+    async with application.router.lifespan_context(application):
+        for ip, views in (("198.51.100.7", 4), ("198.51.100.8", 1)):
+            transport = httpx.ASGITransport(app=application, client=(ip, 50000))
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://campaign.test"
+            ) as visitor:
+                for _ in range(views):
+                    answer = await visitor.post(f"/api/v1/campaigns/{SLUG}/views")
+                    assert (answer.status_code, answer.content) == (204, b"")
+        await run_pass()
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://campaign.test") as staff:
+            funnel = (await staff.get(METRICS, headers=viewer)).json()["funnel"]
+    assert funnel["page_views"] == 3
