@@ -314,10 +314,12 @@ async def _add_emails_sent(session: AsyncSession, after: datetime | None, cut: d
 
 async def _add_email_events(session: AsyncSession, after: int, up_to: int) -> int:
     """Messages with their first event of each kind among the events new since the last
-    pass: a message opened five times, or reported twice, is one opened message."""
+    pass: a message opened five times, or reported twice, is one opened message. Returns
+    how many events were new (ids have gaps: a repeated event skips one)."""
     if up_to <= after:
         return 0
     new = (EmailEvent.id > after, EmailEvent.id <= up_to)
+    counted = int(await session.scalar(select(func.count()).where(*new)) or 0)
     message = EmailEvent.outbox_message_id
     for figure, events in EMAIL_EVENT_FIGURES.items():
         earlier = aliased(EmailEvent)
@@ -336,7 +338,7 @@ async def _add_email_events(session: AsyncSession, after: int, up_to: int) -> in
         everything = select(_campaign_key(None), messages).where(*where)
         for rows in (per_campaign, everything):
             await _upsert_adding(session, EmailTotal, rows, ["campaign_id", figure])
-    return up_to - after
+    return counted
 
 
 async def _add_payments(session: AsyncSession, after: datetime | None, cut: datetime) -> int:
