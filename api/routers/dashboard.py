@@ -23,6 +23,7 @@ from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignState
 from campaign.errors import CampaignError, Forbidden
 from campaign.letters import service as letters
+from campaign.metrics.queries import rollups_as_of
 from campaign.releases import service as releases
 from campaign.staff import dashboard
 from campaign.staff.models import Role
@@ -112,7 +113,7 @@ async def logout(request: Request, session: SessionDep, active: StaffForm) -> Re
 @router.get("")
 async def home(request: Request, session: SessionDep, active: StaffLogin) -> HTMLResponse:
     lines = await dashboard.campaigns_with_counts(session)
-    as_of = await dashboard.rollups_as_of(session)
+    as_of = await rollups_as_of(session)
     return _page(request, "staff/home.html", active=active, lines=lines, as_of=as_of)
 
 
@@ -187,7 +188,7 @@ async def _campaign_page(
         campaign=campaign,
         # The public count: exact within its cache's second or two, and cheap.
         counts=await public_counts(request).get(session, campaign.id),
-        as_of=await dashboard.rollups_as_of(session),
+        as_of=await rollups_as_of(session),
         funnel=funnel,
         error=error.detail if error else None,
         may_edit=Role(active.user.role).allows(Role.EDITOR),

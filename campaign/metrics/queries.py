@@ -365,7 +365,7 @@ async def _summed_by_key(
     """The sums per key over the window: its whole UTC days from the daily rollup, its
     ragged ends from the hourly one (exactly the hours `_in_window` takes)."""
     hourly, daily = models
-    days, hour_ranges = split_window(window)
+    days, hour_ranges = _split_window(window)
     parts = [
         select(getattr(model, key).label("key"), *(getattr(model, name) for name in sums)).where(
             _of_rollup(model.campaign_id, campaign_id), period >= start, period < end
@@ -380,7 +380,7 @@ async def _summed_by_key(
     return [(row[0], *(int(value) for value in row[1:])) for row in await session.execute(totals)]
 
 
-def split_window(
+def _split_window(
     window: MetricsWindow,
 ) -> tuple[tuple[datetime, datetime] | None, list[tuple[datetime, datetime]]]:
     """The window's whole UTC days, if any, and the hour ranges before and after them."""

@@ -45,10 +45,6 @@ class Funnel:
     donations: int
 
 
-async def rollups_as_of(session: AsyncSession) -> datetime | None:
-    return await metrics.rollups_as_of(session)
-
-
 async def campaigns_with_counts(session: AsyncSession, *, limit: int = 200) -> list[CampaignLine]:
     found = list(
         await session.scalars(
