@@ -4,13 +4,14 @@ and where in the text it is said."""
 from __future__ import annotations
 
 from campaign.extraction.extractor import Extractor, RuleExtractor, default_extractor
-from campaign.extraction.models import CallToAction, Strength
+from campaign.extraction.models import CallToAction, Strength, Verdict
 
 __all__ = [
     "CallToAction",
     "Extractor",
     "RuleExtractor",
     "Strength",
+    "Verdict",
     "extract_calls_to_action",
 ]
 

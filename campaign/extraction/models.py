@@ -17,6 +17,14 @@ class Strength(StrEnum):
     OTHER = "other"  # "we need X to", "the key is for X to", endorsements
 
 
+class Verdict(StrEnum):
+    """How sure the extractor is that a unit is a call to action. Staff review both:
+    a missed call costs a campaign, a wrong one costs a click."""
+
+    PROPOSED = "proposed"  # confident: listed as a call to review
+    POSSIBLE = "possible"  # uncertain: listed apart, for staff to accept or ignore
+
+
 @dataclass(frozen=True)
 class CallToAction:
     # The unit as it stands in the text: text[start:end] == sentence.
@@ -33,3 +41,5 @@ class CallToAction:
     reason: str = ""
     # Antecedents of pronoun targets ("They" -> "states"), where they could be resolved.
     resolved_targets: list[str] = field(default_factory=list)
+    # Whether the unit is put to staff as a call ("proposed") or listed apart ("possible").
+    status: Verdict = Verdict.PROPOSED
