@@ -8,10 +8,11 @@ model, or a hosted language model an organisation configures) can stand in for i
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
-from campaign.extraction.models import CallToAction
+from campaign.extraction.models import CallToAction, Strength, Verdict
 from campaign.extraction.names import (
     described_name,
     initials_of,
@@ -21,7 +22,13 @@ from campaign.extraction.names import (
     speaks,
     speaks_directly,
 )
-from campaign.extraction.rules import PERSONAL_PRONOUNS, Finding, Publisher, find_call_to_action
+from campaign.extraction.rules import (
+    PERSONAL_PRONOUNS,
+    Finding,
+    Publisher,
+    confidence_verdict,
+    find_call_to_action,
+)
 from campaign.extraction.segment import Block, split_blocks, trim_quotes
 
 if TYPE_CHECKING:
@@ -70,8 +77,10 @@ class RuleExtractor:
         docs = list(self.nlp.pipe(text[b.start : b.end] for b in blocks))
         publisher = _find_publisher(text, docs, organisation)
         found: list[CallToAction] = []
-        lead_in: CallToAction | None = None
+        lead_in: LeadIn | None = None
         for block, doc in zip(blocks, docs, strict=True):
+            if block.kind != "item" and lead_in is not None and not lead_in.spans_paragraphs:
+                lead_in = None
             for sentence in _units_of(block, doc):
                 start, end = trim_quotes(
                     text, block.start + sentence.start_char, block.start + sentence.end_char
@@ -79,18 +88,24 @@ class RuleExtractor:
                 if end - start < 3:
                     continue
                 finding = find_call_to_action(sentence, publisher)
+                in_list = lead_in is not None and (block.kind == "item" or lead_in.spans_paragraphs)
+                if in_list and lead_in is not None and _is_list_demand(sentence, finding):
+                    found.append(_inherit_lead_in(text, start, end, sentence, finding, lead_in))
+                    continue
                 if finding is None:
-                    if block.kind == "item" and lead_in is not None:
-                        found.append(_inherit_lead_in(text, start, end, lead_in))
+                    if _opens_demand_list(sentence, block.kind):
+                        lead_in = LeadIn([], Strength.OTHER, 0.7, block.kind == "headline")
                     continue
                 call = _call_to_action(text, start, end, finding, found)
+                if call is None:
+                    continue
                 found.append(call)
                 publisher.addressed.update(t.lemma_.lower() for t in finding.targets)
-                lead_in = (
-                    call
-                    if text[start:end].rstrip().endswith(":")
-                    else (lead_in if block.kind == "item" else None)
-                )
+                if text[start:end].rstrip().endswith(":"):
+                    lead_in = LeadIn(call.targets, call.strength, call.confidence, False)
+                    lead_in.resolved = call.resolved_targets
+                elif block.kind != "item":
+                    lead_in = None
         return found
 
 
@@ -102,8 +117,14 @@ def _units_of(block: Block, doc: Doc) -> list[Span]:
 
 def _call_to_action(
     text: str, start: int, end: int, finding: Finding, earlier: list[CallToAction]
-) -> CallToAction:
-    targets = [phrase for head in finding.targets for phrase in _addressee_phrases(head)]
+) -> CallToAction | None:
+    status = confidence_verdict(finding.confidence)
+    if status is None:
+        return None
+    if finding.target_texts is not None:
+        targets = list(finding.target_texts)
+    else:
+        targets = [phrase for head in finding.targets for phrase in _addressee_phrases(head)]
     resolved = (
         _antecedents(finding, earlier)
         if any(t.lower() in PERSONAL_PRONOUNS for t in targets)
@@ -116,9 +137,10 @@ def _call_to_action(
         targets=targets,
         action=_joined(finding.action_tokens),
         strength=finding.strength,
-        confidence=finding.confidence,
+        confidence=round(finding.confidence, 3),
         reason=finding.reason,
         resolved_targets=resolved,
+        status=status,
     )
 
 
@@ -134,18 +156,99 @@ def _antecedents(finding: Finding, earlier: list[CallToAction]) -> list[str]:
     return []
 
 
-def _inherit_lead_in(text: str, start: int, end: int, lead_in: CallToAction) -> CallToAction:
-    # A bulleted demand after "calling on lawmakers to:" is addressed to the lead-in's targets.
+@dataclass
+class LeadIn:
+    """What the items of a list of demands inherit: "calling on lawmakers to:" gives
+    its addressee and strength to each item below it."""
+
+    targets: list[str]
+    strength: Strength
+    confidence: float
+    # A heading ("Our demands") opens a list whose items may be paragraphs.
+    spans_paragraphs: bool
+    resolved: list[str] = field(default_factory=list)
+
+
+# Words that make a heading or a line ending in ":" open a list of demands.
+_DEMAND_WORDS = {
+    "demand", "recommendation", "recommend", "call", "ask", "urge", "step", "measure",
+    "action", "priority", "need", "must", "should", "want", "following", "proposal",
+    "solution", "commitment", "request", "appeal",
+}  # fmt: skip
+
+
+def _opens_demand_list(sentence: Span, kind: str) -> bool:
+    """ "Our demands", "We recommend that the government:", "Key recommendations:"."""
+    ends_with_colon = sentence.text.rstrip().endswith(":")
+    if not ends_with_colon and kind != "headline":
+        return False
+    if kind == "headline" and not ends_with_colon and len(sentence) > 8:
+        return False
+    return any(t.lemma_.lower() in _DEMAND_WORDS for t in sentence)
+
+
+def _is_list_demand(sentence: Span, finding: Finding | None) -> bool:
+    """An item under a demand lead-in: a demand of its own, an imperative ("fund
+    adaptation in full"), a heading and a colon ("Food security: fund ..."), or a
+    noun phrase ("Binding targets for ...")."""
+    if finding is not None:
+        return True
+    words = [t for t in sentence if not t.is_punct and not t.is_space]
+    if not words:
+        return False
+    colon = next((t.i for t in sentence if t.text == ":"), None)
+    if colon is not None and colon - sentence.start <= 6:
+        words = [t for t in words if t.i > colon] or words
+    first = words[0]
+    if first.tag_ == "VB" or (first.pos_ == "VERB" and first.i == first.sent.start):
+        return True
+    finite = any(t.pos_ in {"VERB", "AUX"} and t.tag_ in {"VBD", "VBZ", "VBP"} for t in words)
+    return not finite
+
+
+def _inherit_lead_in(
+    text: str, start: int, end: int, sentence: Span, finding: Finding | None, lead_in: LeadIn
+) -> CallToAction:
+    """A bulleted demand after "calling on lawmakers to:" is addressed to the lead-in's
+    targets, unless it names its own."""
+    own_targets = (
+        [p for head in finding.targets for p in _addressee_phrases(head)] if finding else []
+    )
+    if finding is not None and finding.target_texts:
+        own_targets = list(finding.target_texts)
+    if own_targets:
+        return CallToAction(
+            sentence=text[start:end],
+            start=start,
+            end=end,
+            targets=own_targets,
+            action=_joined(finding.action_tokens) if finding else "",
+            strength=finding.strength if finding else lead_in.strength,
+            confidence=round(max(finding.confidence if finding else 0, lead_in.confidence), 3),
+            reason=finding.reason if finding else "item-after-lead-in",
+            status=Verdict.PROPOSED,
+        )
+    confidence = round(lead_in.confidence, 3)
     return CallToAction(
         sentence=text[start:end],
         start=start,
         end=end,
         targets=list(lead_in.targets),
-        action=text[start:end].rstrip(" ;.,"),
+        action=_item_action(text[start:end]),
         strength=lead_in.strength,
-        confidence=round(lead_in.confidence * 0.9, 2),
+        confidence=confidence,
         reason="item-after-lead-in",
+        resolved_targets=list(lead_in.resolved),
+        status=confidence_verdict(confidence) or Verdict.POSSIBLE,
     )
+
+
+def _item_action(item: str) -> str:
+    # "Food security: fund school meals" demands "fund school meals".
+    heading, colon, rest = item.partition(":")
+    if colon and rest.strip() and len(heading.split()) <= 6:
+        item = rest
+    return item.strip().rstrip(" ;.,")
 
 
 def _addressee_phrases(head: Token) -> list[str]:

@@ -13,12 +13,14 @@ releases, only for the grammar of demands.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from spacy.tokens import Span, Token
 
-from campaign.extraction.models import Strength
-from campaign.extraction.names import is_proper_noun, looks_like_person_name
+from campaign.extraction.models import Strength, Verdict
+from campaign.extraction.names import initials_of, is_proper_noun, looks_like_person_name
 
 # Performative verbs and the strength each gives. The performative decides over a modal.
 PERFORMATIVES = {
@@ -26,6 +28,13 @@ PERFORMATIVES = {
     "ask": Strength.CALL,
     "appeal": Strength.CALL,
     "urge": Strength.URGE,
+    "demand": Strength.DEMAND,
+}
+# The same calls made as nouns: "We repeat our call on X to ...", "its appeal to X".
+PERFORMATIVE_NOUNS = {
+    "call": Strength.CALL,
+    "appeal": Strength.CALL,
+    "plea": Strength.CALL,
     "demand": Strength.DEMAND,
 }
 DEONTIC_MODALS = {"must": Strength.MUST, "should": Strength.SHOULD, "ought": Strength.SHOULD}
@@ -50,15 +59,57 @@ AGENT_NOUNS = {
     "lender", "shareholder", "importer", "exporter", "trader", "firm", "university", "school",
     "hospital", "federation", "league", "coalition", "alliance", "organisation",
     "organization", "ally", "partner", "signatory", "actor", "people", "citizen",
+    "assembly", "commission", "committee", "congressman", "congresswoman", "judiciary",
+    "policymaker", "decision-maker", "funder", "financier",
+    "buyer", "broker", "contractor", "directorate",
+    "junta", "authorities", "monarchy", "king", "queen", "crown",
+    "premier", "commander", "general", "warden", "sheriff", "inspector",
+    "ombudsman", "auditor", "trustee", "deputy", "bloc", "caucus", "opposition", "diplomat",
+    "embassy", "consulate",
+    "prison", "tribunal", "watchdog",
+    "conglomerate", "multinational", "giant", "maker", "miner",
+    "pension", "asset", "manager", "creditor", "g7", "g20", "eu",
 }  # fmt: skip
 # Heads of callers whose demands the organisation only reports.
 THIRD_PARTY_CALLERS = {
     "court", "judge", "panel", "report", "resolution", "assembly", "committee", "commission",
     "community", "protester", "rapporteur", "tribunal", "study", "petition", "letter",
     "ruling", "order", "statement", "expert", "scientist", "resident", "family",
+    "minister", "ministry", "government", "president", "official", "spokesperson",
+    "spokesman", "spokeswoman", "secretary", "secretary-general", "agency", "council",
+    "mayor", "governor", "senator", "lawmaker", "company", "un", "who", "unicef", "unhcr",
+    "parliament", "congress", "authority", "regulator", "analyst", "economist", "doctor",
+    "activist", "campaigner", "lawyer", "union", "bank", "imf",
+}  # fmt: skip
+# How the publisher refers to itself in the third person: "the NGO urges ...", "the
+# rights group called on ...". Only with "the" or "our" before them.
+SELF_REFERENCES = {
+    "ngo", "organisation", "organization", "group", "coalition", "charity", "alliance",
+    "network", "campaign", "movement", "federation", "foundation", "association",
+    "watchdog", "consortium", "collective", "initiative", "institute", "trust", "society",
+    "centre", "center", "union",
 }  # fmt: skip
 PREDICTIVE_MODALS = {"will", "would", "may", "might", "could", "can", "shall"}
 CONDITIONAL_MARKERS = {"if", "unless", "whether", "when", "once", "until", "while"}
+# Verbs whose subject is a state of affairs that is asked to stop: "Impunity must end".
+CESSATION_VERBS = {"end", "stop", "cease", "halt", "finish"}
+# Verbs that set a requirement on a thing rather than ask for an action.
+STATIVE_VERBS = {"be", "remain", "become", "seem", "serve", "stay", "appear", "look", "feel"}
+# Words that make "It is X for Y to VP", "The X is for Y to VP" a demand.
+EVALUATIVE_WORDS = {
+    "essential", "vital", "crucial", "imperative", "critical", "important", "urgent",
+    "necessary", "paramount", "key", "priority", "needed", "required", "incumbent",
+    "time", "high", "only", "fundamental", "indispensable", "right",
+}  # fmt: skip
+# Verbs that introduce the publisher's own argument for a demand: "This shows why X must".
+ARGUING_VERBS = {
+    "show", "prove", "demonstrate", "underline", "underscore", "highlight", "mean",
+    "explain", "illustrate", "confirm", "make", "be", "remind", "reinforce",
+}  # fmt: skip
+BELIEF_VERBS = {"believe", "think", "insist", "stress", "argue", "feel", "say", "maintain"}
+# Confidence at or above which a unit is proposed as a call; below FLOOR it is dropped.
+CONFIDENT = 0.6
+FLOOR = 0.3
 
 
 @dataclass
@@ -68,6 +119,9 @@ class Finding:
     action_tokens: list[Token] = field(default_factory=list)
     confidence: float = 0.0
     reason: str = ""
+    # Addressees read off the surface where the parse is unreliable ("The key is for
+    # donors to ..."): used instead of the phrases of `targets` when given.
+    target_texts: list[str] | None = None
 
 
 @dataclass
@@ -99,27 +153,60 @@ class Publisher:
         words = {w for name in self.names for w in name.split()} - {"of", "the", "for", "and"}
         return any(c.dep_ in {"amod", "compound"} and c.lower_ in words for c in subject.children)
 
+    def is_abbreviated_as(self, subject: Token) -> bool:
+        """ "NRC" for the Norwegian Refugee Council: an all-capitals word spelling the
+        initials of one of its names."""
+        word = subject.text.strip(".’'").lower()
+        return (
+            subject.text.isupper()
+            and 2 <= len(word) <= 8
+            and any(word in initials_of(name) for name in self.names)
+        )
+
+
+def confidence_verdict(confidence: float) -> Verdict | None:
+    """Proposed, possible, or (below the floor) not worth a reviewer's look."""
+    if confidence >= CONFIDENT:
+        return Verdict.PROPOSED
+    if confidence >= FLOOR:
+        return Verdict.POSSIBLE
+    return None
+
 
 def find_call_to_action(sentence: Span, publisher: Publisher) -> Finding | None:
+    """The most confident reading of the unit as a call to action, if any. A rule
+    found earlier in RULES wins a tie: the performative decides over a modal."""
     if sentence.text.rstrip(" ”\"'’").endswith("?"):
         return None
-    for rule in (_performative, _deontic_modal):
-        for token in sentence:
-            finding = rule(token, publisher)
-            if finding is not None:
-                return finding
-    return _we_need_someone_to(sentence)
+    best: Finding | None = None
+    for rule in RULES:
+        for finding in rule(sentence, publisher):
+            if best is None or finding.confidence > best.confidence:
+                best = finding
+    if best is None or best.confidence < FLOOR:
+        return None
+    return best
 
 
 # --- performative calls: "X calls on Y to", "urges Y to", "demands that Y" ------------
 
 
+def _performatives(sentence: Span, publisher: Publisher) -> Iterator[Finding]:
+    for token in sentence:
+        finding = _performative(token, publisher)
+        if finding is not None:
+            yield finding
+
+
 def _performative(token: Token, publisher: Publisher) -> Finding | None:
     strength = PERFORMATIVES.get(token.lemma_.lower())
-    if strength is None or token.pos_ != "VERB" or not _caller_is_publisher(token, publisher):
+    if strength is None or token.pos_ != "VERB":
         return None
     if _in_subordinate_clause(token) and token.dep_ not in {"xcomp", "advcl", "conj"}:
         return None
+    if _is_passive(token):
+        return _passive_performative(token, strength, publisher)
+    caller = _caller_confidence(token, publisher)
     targets: list[Token] = []
     action: list[Token] = []
     # "calls for a moratorium on licences": an "on" after "for" belongs to the call's
@@ -137,7 +224,7 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
             targets = [t for t in child.children if t.dep_ == "pobj"]
         elif child.dep_ == "prep" and child.lower_ == "for":
             # "calls for an end to ...": a call with no addressee.
-            action = [t for t in child.subtree]
+            action = _called_for(child)
         elif child.dep_ in {"dobj", "dative"} and token.lemma_.lower() in {"urge", "ask"}:
             targets = [child]
         elif child.dep_ == "dobj" and token.lemma_.lower() in {"demand", "call"}:
@@ -151,7 +238,34 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
     lead_in = token.sent.text.rstrip().endswith(":")
     if not action and not (lead_in and targets):
         return None
-    return Finding(strength, targets, action, 0.9, f"performative:{token.lemma_.lower()}")
+    return Finding(strength, targets, action, 0.9 * caller, f"performative:{token.lemma_.lower()}")
+
+
+def _called_for(preposition: Token) -> list[Token]:
+    """What "calls for" asks for. The parser may leave the last noun of a headline
+    outside the phrase ("calling for an end to river dumping"): the run of words that
+    follows it, up to punctuation or a verb, is taken too."""
+    tokens = list(preposition.subtree)
+    sentence = preposition.sent
+    following = sentence.doc[tokens[-1].i + 1 : sentence.end]
+    rest = [t for t in following if not t.is_punct]
+    if rest and len(rest) == len(following) and not any(t.pos_ in {"VERB", "AUX"} for t in rest):
+        tokens += rest
+    return tokens
+
+
+def _passive_performative(token: Token, strength: Strength, publisher: Publisher) -> Finding | None:
+    """ "Leaders were asked to commit to these steps:", "States are urged to ...": the
+    addressee is the subject; the caller is the agent, when one is named."""
+    subject = next((c for c in token.children if c.dep_ == "nsubjpass"), None)
+    verb = _complement_verb(token)
+    if subject is None or verb is None or subject.lower_ in FIRST_PERSON:
+        return None
+    agent = _passive_agent(token)
+    caller = 0.7 if agent is None else _speaker_confidence(agent, publisher)
+    action = _verb_phrase(verb, exclude=[subject])
+    reason = f"performative:{token.lemma_}-passive"
+    return Finding(strength, [subject], action, 0.9 * caller, reason)
 
 
 def _complement_verb(token: Token) -> Token | None:
@@ -167,29 +281,115 @@ def _complement_verb(token: Token) -> Token | None:
     return None
 
 
-def _caller_is_publisher(token: Token, publisher: Publisher) -> bool:
+def _caller_confidence(token: Token, publisher: Publisher) -> float:
+    """How sure we are that the publisher, or someone speaking for it, makes the call
+    that `token` (a verb of calling) expresses."""
     subject = _subject_of(token)
     if subject is None:
         # A participle ("..., urging him to") takes the caller of the verb it hangs on.
-        if token.dep_ in {"advcl", "xcomp", "conj", "acl"} and token.head.i != token.i:
-            return _caller_is_publisher(token.head, publisher)
-        return token.dep_ == "ROOT"  # a headline: "Calls on states to ..."
-    if subject.lower_ in FIRST_PERSON | PERSONAL_PRONOUNS - {"it"}:
+        if token.dep_ == "acl" and token.head.dep_ == "ROOT" and token.head.pos_ != "VERB":
+            return 0.95  # a title: "Statement by X calling for ..."
+        if token.dep_ in {"advcl", "xcomp", "conj", "acl", "pcomp"} and token.head.i != token.i:
+            return _caller_confidence(token.head, publisher)
+        return 0.95 if token.dep_ == "ROOT" else 0.4  # a headline: "Calls on states to ..."
+    confidence = _speaker_confidence(subject, publisher)
+    if confidence < CONFIDENT and token.dep_ == "conj":
+        # "X believes the offer is insufficient and urges Y to": the parser may hang the
+        # second verb on the embedded clause; the caller is then the main clause's subject.
+        for ancestor in token.head.ancestors:
+            outer = _subject_of(ancestor)
+            if outer is not None:
+                return max(confidence, 0.95 * _speaker_confidence(outer, publisher))
+    return confidence
+
+
+def _speaker_confidence(subject: Token, publisher: Publisher) -> float:
+    """How sure we are that `subject` is the publisher or speaks for it."""
+    word = subject.lower_
+    if subject.text != "US" and word in FIRST_PERSON | {"our", "my", "they", "he", "she"}:
         # In a release, "they are calling on" and "she urged" are its own people.
-        return True
-    if subject.lemma_.lower() in THIRD_PARTY_CALLERS:
-        return False
+        return 1.0
     phrase = _phrase_text(subject)
     if publisher.includes(phrase) or publisher.is_called_by_short_name(subject):
-        return True
-    if publisher.is_described(subject):
-        return True
-    # With no publisher to compare with, a person named as the caller is taken to be its
-    # spokesperson.
-    return not publisher.names and looks_like_person_name(subject)
+        return 1.0
+    if publisher.is_described(subject) or publisher.is_abbreviated_as(subject):
+        return 1.0
+    if _refers_to_itself(subject):
+        return 0.95
+    if subject.lemma_.lower() in THIRD_PARTY_CALLERS or word == "it":
+        return 0.2
+    if looks_like_person_name(subject):
+        # With no publisher to compare with, a person named as the caller is taken to be
+        # its spokesperson.
+        return 0.5 if publisher.names else 0.9
+    return 0.5 if subject.pos_ == "PROPN" else 0.35
+
+
+def _refers_to_itself(subject: Token) -> bool:
+    """ "The NGO", "the rights group", "our coalition": how a release names its
+    publisher in the third person."""
+    if subject.pos_ != "NOUN" and subject.lower_ != "ngo":
+        return False
+    determiners = [c for c in subject.children if c.dep_ in {"det", "poss"}]
+    return (
+        subject.lemma_.lower() in SELF_REFERENCES
+        and len(determiners) == 1
+        and determiners[0].lower_ in {"the", "our"}
+        and not any(c.dep_ in {"prep", "relcl", "acl", "nummod"} for c in subject.children)
+    )
+
+
+# --- calls made as nouns: "We repeat our call on X to VP" -------------------------------
+
+
+def _performative_nouns(sentence: Span, publisher: Publisher) -> Iterator[Finding]:
+    for noun in sentence:
+        strength = PERFORMATIVE_NOUNS.get(noun.lemma_.lower())
+        if strength is None or noun.pos_ != "NOUN":
+            continue
+        targets = [
+            t
+            for c in noun.children
+            if c.dep_ == "prep" and c.lower_ in {"on", "upon", "to"}
+            for t in c.children
+            if t.dep_ == "pobj"
+        ]
+        if not targets:
+            continue
+        verb = _to_infinitive_after(targets[0])
+        if verb is None:
+            continue
+        owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+        if owner is not None:
+            caller = _speaker_confidence(owner, publisher)
+        elif noun.head.pos_ == "VERB" and _subject_of(noun.head) is not None:
+            caller = 0.6 * _caller_confidence(noun.head, publisher)  # "echoes calls on X"
+        else:
+            caller = 0.5
+        action = _verb_phrase(verb, exclude=targets)
+        yield Finding(strength, targets, action, 0.85 * caller, f"performative-noun:{noun.lemma_}")
+
+
+def _to_infinitive_after(token: Token) -> Token | None:
+    """The first verb after `token` in its sentence that is introduced by "to"."""
+    for candidate in token.doc[token.i + 1 : token.sent.end]:
+        if candidate.pos_ == "VERB" and any(
+            c.dep_ == "aux" and c.lower_ == "to" for c in candidate.children
+        ):
+            return candidate
+        if candidate.is_punct and candidate.text in {".", ";", ":"}:
+            return None
+    return None
 
 
 # --- deontic modals: "X must / should / needs to / has to VP" --------------------------
+
+
+def _deontic_modals(sentence: Span, publisher: Publisher) -> Iterator[Finding]:
+    for token in sentence:
+        finding = _deontic_modal(token, publisher)
+        if finding is not None:
+            yield finding
 
 
 def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
@@ -202,25 +402,35 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
     subject = _subject_of(verb)
     if token.tag_ == "MD" and subject is not None and token.i < subject.i:
         return None  # "Should they fail to ...": an inverted conditional, not a demand
-    if not _is_main_clause(clause, publisher):
+    clause_confidence = _clause_confidence(clause, publisher)
+    if clause_confidence == 0.0:
         return None
-    passive = any(c.dep_ == "auxpass" for c in verb.children) or (
-        subject is not None and subject.dep_ == "nsubjpass"
-    )
-    if passive:
+    if _is_passive(verb):
         agent = _passive_agent(verb)
         if verb.tag_ != "VBN":
             return None
         targets = [agent] if agent is not None else []
         action = _verb_phrase(verb, exclude=[subject] if subject is not None else [])
-        confidence = 0.75 if agent is not None else 0.6
-        return Finding(strength, targets, action, confidence, "modal:passive")
-    if subject is None or not _is_agent(subject, publisher):
+        confidence = 0.75 if agent is not None else 0.65
+        return Finding(strength, targets, action, confidence * clause_confidence, "modal:passive")
+    if subject is None:
         return None
-    if verb.lemma_ == "be" and not any(c.dep_ in {"attr"} for c in verb.children):
-        return None  # "X must be substantial": a requirement on a thing
+    actor = _actor_confidence(subject, publisher)
+    if actor == 0.0:
+        return None
+    if verb.lemma_ in STATIVE_VERBS and actor < CONFIDENT:
+        return None  # "Genocide must not be the means ...", "Any deal needs to be ambitious"
+    if verb.lemma_ in STATIVE_VERBS and not any(c.dep_ == "attr" for c in verb.children):
+        # "X must be substantial": a requirement on a thing; "Leaders must be bold" is
+        # at most a possible call.
+        actor = 0.4
+    if actor < CONFIDENT and verb.lemma_ in CESSATION_VERBS and subject.pos_ == "NOUN":
+        # "Impunity must end": a call with nobody named.
+        action = _verb_phrase(verb, exclude=[])
+        return Finding(strength, [], action, 0.7 * clause_confidence, "modal:cessation")
     action = _verb_phrase(verb, exclude=[subject])
-    return Finding(strength, [subject], action, 0.85, f"modal:{strength.value}")
+    reason = f"modal:{strength.value}" if actor >= CONFIDENT else f"modal:{strength.value}?"
+    return Finding(strength, [subject], action, 0.85 * actor * clause_confidence, reason)
 
 
 def _modal_trigger(token: Token) -> tuple[Token, Token, Strength] | None:
@@ -259,26 +469,35 @@ def _is_counterfactual_or_epistemic(verb: Token) -> bool:
     return any(a.lemma_ == "have" for a in auxiliaries) and verb.tag_ == "VBN"
 
 
-def _is_main_clause(verb: Token, publisher: Publisher) -> bool:
+def _is_passive(verb: Token) -> bool:
+    # By the verb's own words: a subject shared with an earlier passive verb ("The EU is
+    # set to agree ..., but must make sure ...") does not make this one passive.
+    return any(c.dep_ in {"auxpass", "nsubjpass"} for c in verb.children)
+
+
+def _clause_confidence(verb: Token, publisher: Publisher) -> float:
+    """1.0 when the clause is the publisher's own assertion, less when it is an argument
+    it makes ("This shows why X must ..."), 0.0 when someone else says it or it is not
+    asserted at all (a condition, a relative clause)."""
     if _reported_by_someone_else(verb, publisher):
-        return False
+        return 0.0
     node = verb
     while node.dep_ == "conj":
         node = node.head
     if node.dep_ == "ROOT":
-        return True
-    if node.dep_ in {"ccomp", "parataxis"}:
-        speaker = _subject_of(node.head)
-        if node.head.lemma_.lower() in SPEECH_VERBS:
-            return (
-                speaker is None
-                or speaker.lower_ in FIRST_PERSON
-                or publisher.includes(_phrase_text(speaker))
-            )
-        return node.head.lemma_.lower() in {"believe", "think", "insist", "stress"} and (
-            speaker is not None and speaker.lower_ in FIRST_PERSON
-        )
-    return False
+        return 1.0
+    head = node.head
+    speaker = _subject_of(head)
+    own_speaker = speaker is None or _speaker_confidence(speaker, publisher) >= 0.95
+    if node.dep_ in {"ccomp", "parataxis"} and head.lemma_.lower() in SPEECH_VERBS | BELIEF_VERBS:
+        return 1.0 if own_speaker else 0.0
+    if node.dep_ in {"ccomp", "advcl"} and head.lemma_.lower() in ARGUING_VERBS:
+        # "This shows why ...", "That is why ...", "It is clear that ...".
+        why = any(c.lower_ in {"why", "that", "how"} for c in node.children)
+        arguing = speaker is not None and speaker.lower_ in {"this", "that", "it", "which", "what"}
+        if why and (arguing or own_speaker):
+            return 0.9
+    return 0.0
 
 
 def _reported_by_someone_else(verb: Token, publisher: Publisher) -> bool:
@@ -287,30 +506,34 @@ def _reported_by_someone_else(verb: Token, publisher: Publisher) -> bool:
     for ancestor in verb.ancestors:
         if ancestor.lemma_.lower() in SPEECH_VERBS | {"state", "claim", "insist"}:
             speaker = _subject_of(ancestor)
-            if speaker is not None and not (
-                speaker.lower_ in FIRST_PERSON or publisher.includes(_phrase_text(speaker))
-            ):
+            if speaker is not None and _speaker_confidence(speaker, publisher) < 0.95:
                 return True
     return False
 
 
-def _is_agent(subject: Token, publisher: Publisher) -> bool:
+def _actor_confidence(subject: Token, publisher: Publisher) -> float:
+    """How sure we are that the subject of a modal is an actor who can be asked to act."""
     word = subject.lower_
+    if subject.text == "US" or (word == "us" and subject.pos_ == "PROPN"):
+        return 1.0  # the United States, not "us"
     if word in FIRST_PERSON:
-        return False  # "we must": the organisation's own commitment, or nobody in particular
+        return 0.0  # "we must": the organisation's own commitment, or nobody in particular
     if word in PERSONAL_PRONOUNS - {"it"}:
-        return True
+        return 1.0
     if word == "it":
         # "Should Israel wish to ..., it must not": "it" stands for an actor named before,
         # in the same sentence or as the subject of the one before ("Greystone needs to
         # ... . It should ...").
-        return any(is_proper_noun(t) for t in subject.sent if t.i < subject.i) or (
-            _previous_subject_is_agent(subject.sent, publisher)
-        )
+        named = any(is_proper_noun(t) for t in subject.sent if t.i < subject.i)
+        return 1.0 if named or _previous_subject_is_agent(subject.sent, publisher) else 0.0
     if subject.pos_ == "PROPN":
-        return True
+        return 1.0
     lemma = subject.lemma_.lower()
-    return lemma in AGENT_NOUNS or lemma in publisher.addressed
+    if lemma in AGENT_NOUNS or lemma in publisher.addressed:
+        return 1.0
+    if subject.pos_ == "NOUN" and re.search(r"(?:er|or|ist|ian|ant|ent|ee)s?$", word):
+        return 0.55  # "funders", "negotiators", "economists": most likely people
+    return 0.4 if subject.pos_ in {"NOUN", "PROPN"} else 0.0
 
 
 def _previous_subject_is_agent(sentence: Span, publisher: Publisher) -> bool:
@@ -318,7 +541,11 @@ def _previous_subject_is_agent(sentence: Span, publisher: Publisher) -> bool:
         return False
     previous = sentence.doc[sentence.start - 1].sent
     subject = _subject_of(previous.root)
-    return subject is not None and subject.lower_ != "it" and _is_agent(subject, publisher)
+    return (
+        subject is not None
+        and subject.lower_ != "it"
+        and _actor_confidence(subject, publisher) >= CONFIDENT
+    )
 
 
 def _passive_agent(verb: Token) -> Token | None:
@@ -330,23 +557,163 @@ def _passive_agent(verb: Token) -> Token | None:
     return None
 
 
-# --- "we need X to VP" ------------------------------------------------------------------
+# --- evaluative frames: "It is vital for X to VP", "The key now is for X to VP" ---------
 
 
-def _we_need_someone_to(sentence: Span) -> Finding | None:
+def _evaluative_frames(sentence: Span, publisher: Publisher) -> Iterator[Finding]:
+    yield from _evaluative_for_to(sentence, publisher)
+    yield from _evaluative_that(sentence, publisher)
+
+
+def _evaluative_for_to(sentence: Span, publisher: Publisher) -> Iterator[Finding]:
+    """ "It is essential for X to VP", "What is needed now is for X to VP", "It is up to
+    X to VP". Read off the words, since the parser often misreads these frames."""
+    tokens = list(sentence)
+    for k, token in enumerate(tokens):
+        up_to = token.lower_ == "to" and k > 0 and tokens[k - 1].lower_ == "up"
+        if token.lower_ != "for" and not up_to:
+            continue
+        before = tokens[:k]
+        if not any(t.lemma_ == "be" for t in before[-6:]):
+            continue
+        if not up_to and not any(t.lower_ in EVALUATIVE_WORDS for t in before[-6:]):
+            continue
+        window = range(k + 1, min(k + 12, len(tokens)))
+        to = next((j for j in window if tokens[j].lower_ == "to"), None)
+        if to is None or to == k + 1:
+            continue
+        addressee = tokens[k + 1 : to]
+        verb = _first_verb(tokens[to + 1 :])
+        if verb is None or any(t.is_punct and t.text not in {"-", "’", "'"} for t in addressee):
+            continue
+        if any(t.pos_ in {"VERB", "AUX"} for t in addressee):
+            continue
+        if _reported_by_someone_else(tokens[k].head, publisher):
+            continue
+        head = addressee[-1]
+        actor = _actor_confidence(head, publisher) if head.pos_ != "DET" else 0.4
+        words = sentence.doc[verb.i : sentence.end]
+        action = [t for t in words if not (t.is_punct and t.i == sentence.end - 1)]
+        text = sentence.doc[addressee[0].i : addressee[-1].i + 1].text
+        yield Finding(
+            Strength.OTHER,
+            [head],
+            action,
+            0.8 * max(actor, 0.5),
+            "frame:for-to",
+            target_texts=_split_coordination(text),
+        )
+
+
+def _evaluative_that(sentence: Span, publisher: Publisher) -> Iterator[Finding]:
+    """ "It is vital that the commission withdraws the proposal"."""
+    for adjective in sentence:
+        if adjective.lower_ not in EVALUATIVE_WORDS or adjective.head.lemma_ != "be":
+            continue
+        be = adjective.head
+        clauses = [c for c in [*be.children, *adjective.children] if c.dep_ == "ccomp"]
+        for verb in clauses:
+            if not any(c.dep_ == "mark" and c.lower_ == "that" for c in verb.children):
+                continue
+            subject = _subject_of(verb)
+            if subject is None or _actor_confidence(subject, publisher) == 0.0:
+                continue
+            if _clause_confidence(be, publisher) == 0.0:
+                continue
+            modal = next(
+                (c for c in verb.children if c.tag_ == "MD" and c.lemma_ in DEONTIC_MODALS),
+                None,
+            )
+            strength = DEONTIC_MODALS[modal.lemma_] if modal is not None else Strength.OTHER
+            action = _verb_phrase(verb, exclude=[subject])
+            actor = _actor_confidence(subject, publisher)
+            yield Finding(strength, [subject], action, 0.8 * max(actor, 0.5), "frame:that")
+
+
+def _first_verb(tokens: list[Token]) -> Token | None:
+    """The verb that "to" introduces, past adverbs ("to fully and rapidly fund")."""
+    for token in tokens[:6]:
+        if token.tag_ == "VB":
+            return token
+        if token.pos_ not in {"ADV", "CCONJ", "PUNCT", "PART"}:
+            return None
+    return None
+
+
+def _split_coordination(text: str) -> list[str]:
+    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+", text)
+    return [p.strip() for p in parts if p.strip()]
+
+
+# --- the organisation's wants: "We need X to VP", "We want to see X VP" ------------------
+
+
+def _organisation_wants(sentence: Span, publisher: Publisher) -> Iterator[Finding]:
     for token in sentence:
-        if token.lemma_ != "need" or token.pos_ != "VERB":
+        if token.lemma_ not in {"need", "want", "expect", "like"} or token.pos_ != "VERB":
             continue
         subject = _subject_of(token)
-        if subject is None or subject.lower_ not in FIRST_PERSON:
+        if subject is None or _speaker_confidence(subject, publisher) < 0.95:
             continue
-        for child in token.children:
-            if child.dep_ in {"ccomp", "xcomp"}:
-                addressee = _subject_of(child)
-                if addressee is not None and _is_agent(addressee, Publisher()):
-                    action = _verb_phrase(child, exclude=[addressee])
-                    return Finding(Strength.OTHER, [addressee], action, 0.6, "need-someone-to")
+        if subject.lower_ not in FIRST_PERSON and token.lemma_ == "need":
+            continue  # "The NGO needs to ..." is a modal; "Oxfam needs donors" is rare
+        if _clause_confidence(token, publisher) == 0.0:
+            continue
+        finding = _wanted_action(token, publisher) or _wanted_from(token, publisher)
+        if finding is not None:
+            yield finding
+
+
+def _wanted_action(want: Token, publisher: Publisher) -> Finding | None:
+    """ "We need X to VP", "We want X to VP", "We want to see X VP"."""
+    for child in want.children:
+        if child.dep_ not in {"ccomp", "xcomp"}:
+            continue
+        clause = child
+        if child.lemma_ == "see":
+            clause = next((c for c in child.children if c.dep_ in {"ccomp", "xcomp"}), child)
+            if clause is child:
+                continue
+        addressee = _subject_of(clause) if clause is not child or child.dep_ == "ccomp" else None
+        if addressee is None:
+            addressee = next((c for c in child.children if c.dep_ == "nsubj"), None)
+        if addressee is None or addressee.i < want.i:
+            continue
+        actor = _actor_confidence(addressee, publisher)
+        if actor == 0.0:
+            continue
+        action = _verb_phrase(clause, exclude=[addressee])
+        return Finding(Strength.OTHER, [addressee], action, 0.85 * actor, f"want:{want.lemma_}")
     return None
+
+
+def _wanted_from(want: Token, publisher: Publisher) -> Finding | None:
+    """ "We need urgent action from the Home Office"."""
+    for obj in want.children:
+        if obj.dep_ != "dobj":
+            continue
+        for preposition in obj.children:
+            if preposition.dep_ != "prep" or preposition.lower_ != "from":
+                continue
+            source = next((c for c in preposition.children if c.dep_ == "pobj"), None)
+            if source is None or _actor_confidence(source, publisher) < CONFIDENT:
+                continue
+            action = [
+                t
+                for t in obj.subtree
+                if t.i < preposition.i or t.i > max(s.i for s in preposition.subtree)
+            ]
+            return Finding(Strength.OTHER, [source], action, 0.75, "want:from")
+    return None
+
+
+RULES: tuple[Callable[[Span, Publisher], Iterator[Finding]], ...] = (
+    _performatives,
+    _performative_nouns,
+    _deontic_modals,
+    _evaluative_frames,
+    _organisation_wants,
+)
 
 
 # --- shared helpers -----------------------------------------------------------------------
