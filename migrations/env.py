@@ -39,14 +39,39 @@ def run_migrations_offline() -> None:
 
 
 def _run_with_connection(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _set_sqlite_foreign_keys(connection, on=False)
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
         compare_type=True,
     )
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            _ensure_sqlite_references_hold(connection)
+
+
+def _set_sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Batch mode rebuilds a SQLite table by copying it and dropping the original, and
+    with enforcement on, dropping a table that rows still point to (its own rows, for
+    a self-reference) fails. SQLite's own advice for rebuilding a table is to turn
+    enforcement off first; the pragma is ignored inside a transaction, so this goes to
+    the driver before anything begins one."""
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    finally:
+        cursor.close()
+
+
+def _ensure_sqlite_references_hold(connection: Connection) -> None:
+    # What enforcement would have refused, refused before the commit instead.
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
 
 
 async def run_migrations_online() -> None:

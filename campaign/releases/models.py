@@ -30,10 +30,15 @@ class ReleaseFormat(StrEnum):
 
 
 class CallStatus(StrEnum):
-    PROPOSED = "proposed"  # found by the extractor, not yet reviewed
+    PROPOSED = "proposed"  # found by the extractor (or added by staff), not yet reviewed
+    POSSIBLE = "possible"  # the extractor was unsure: listed apart, reviewed the same way
     ACCEPTED = "accepted"  # turned into a draft campaign
     REJECTED = "rejected"  # staff said it is not a call to action
     MERGED = "merged"  # folded into another call (merged_into_id)
+
+
+# Calls still under review: staff may edit, reject or promote them; the others are decided.
+OPEN_FOR_REVIEW = frozenset({CallStatus.PROPOSED, CallStatus.POSSIBLE})
 
 
 class Release(Base):
@@ -60,7 +65,9 @@ class Release(Base):
 class CallToActionRecord(Base):
     __tablename__ = "calls_to_action"
     __table_args__ = (
-        CheckConstraint("status IN ('proposed', 'accepted', 'rejected', 'merged')", name="status"),
+        CheckConstraint(
+            "status IN ('proposed', 'possible', 'accepted', 'rejected', 'merged')", name="status"
+        ),
         CheckConstraint(
             "strength IN ('must', 'should', 'call', 'urge', 'demand', 'other')", name="strength"
         ),
