@@ -22,12 +22,15 @@ from campaign.extraction.names import (
     speaks,
     speaks_directly,
 )
+from campaign.extraction.quotes import attribution_of, is_quoted, quoted_spans
 from campaign.extraction.rules import (
+    OTHER_VOICES,
     PERSONAL_PRONOUNS,
     Finding,
     Publisher,
     confidence_verdict,
     find_call_to_action,
+    speaker_confidence,
 )
 from campaign.extraction.segment import Block, split_blocks, trim_quotes
 
@@ -78,9 +81,13 @@ class RuleExtractor:
         publisher = _find_publisher(text, docs, organisation)
         found: list[CallToAction] = []
         lead_in: LeadIn | None = None
+        voices = Voices()
         for block, doc in zip(blocks, docs, strict=True):
             if block.kind != "item" and lead_in is not None and not lead_in.spans_paragraphs:
                 lead_in = None
+            quoted = quoted_spans(doc.text)
+            owner = voices.owner_of(doc, quoted, publisher)
+            voices.note_back_matter(doc.text, block.kind)
             for sentence in _units_of(block, doc):
                 start, end = trim_quotes(
                     text, block.start + sentence.start_char, block.start + sentence.end_char
@@ -88,6 +95,8 @@ class RuleExtractor:
                 if end - start < 3:
                     continue
                 finding = find_call_to_action(sentence, publisher)
+                if finding is not None:
+                    finding.confidence *= voices.weight(sentence, quoted, owner)
                 in_list = lead_in is not None and (block.kind == "item" or lead_in.spans_paragraphs)
                 if in_list and lead_in is not None and _is_list_demand(sentence, finding):
                     found.append(_inherit_lead_in(text, start, end, sentence, finding, lead_in))
@@ -107,6 +116,62 @@ class RuleExtractor:
                 elif block.kind != "item":
                     lead_in = None
         return found
+
+
+# Headings after which a release stops speaking in its own voice: what follows is
+# background for journalists, not demands.
+_BACK_MATTER = re.compile(
+    r"^\W*(?:notes?\s+(?:to|for)\s+editors?|editors?[’']?s?\s+notes?|about\s+\S+|"
+    r"background(?:\s+information)?|ends|end|media\s+contacts?|for\s+more\s+information|"
+    r"contacts?|press\s+contacts?)\W*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Voices:
+    """Whose words each paragraph holds, followed through the release: a quotation
+    attributed to a minister is the minister's, "he added" is whoever spoke last, and
+    nothing after "Notes to editors" is a demand of the release."""
+
+    # Whether the last named speaker spoke for the publisher (None: nobody named yet).
+    last_owner: bool | None = None
+    # Whether the previous paragraph ended inside a quotation that may go on.
+    open_quote: bool = False
+    back_matter: bool = False
+
+    def owner_of(
+        self, doc: Doc, quoted: list[tuple[int, int]], publisher: Publisher
+    ) -> bool | None:
+        """True when the paragraph's quotations are the publisher's own, False when
+        they are someone else's, None when it cannot tell."""
+        attribution = attribution_of(doc, quoted)
+        owner: bool | None = None
+        if attribution.named:
+            confidence = max(speaker_confidence(s, publisher) for s in attribution.named)
+            # Only a clear case either way: an unknown name may be a spokesperson.
+            owner = True if confidence >= 0.95 else (False if confidence <= 0.2 else None)
+        elif attribution.pronouns:
+            owner = self.last_owner
+        elif quoted and doc.text.lstrip()[:1] in '“"«' and self.open_quote:
+            owner = self.last_owner  # a quotation that goes on from the paragraph before
+        else:
+            owner = None
+        if owner is not None:
+            self.last_owner = owner
+        publisher.last_speaker_is_own = self.last_owner is not False
+        self.open_quote = bool(quoted) and quoted[-1][1] >= len(doc.text.rstrip()) - 1
+        return owner
+
+    def note_back_matter(self, block_text: str, kind: str) -> None:
+        if kind == "headline" and _BACK_MATTER.match(block_text.strip()):
+            self.back_matter = True
+
+    def weight(self, sentence: Span, quoted: list[tuple[int, int]], owner: bool | None) -> float:
+        weight = 0.6 if self.back_matter else 1.0
+        if owner is False and is_quoted(sentence, quoted):
+            weight *= 0.4  # someone else's demand, quoted: at most a possible call
+        return weight
 
 
 def _units_of(block: Block, doc: Doc) -> list[Span]:
@@ -295,6 +360,7 @@ def _find_publisher(text: str, docs: list[Doc], organisation: str | None) -> Pub
         if speaker is not None:
             publisher.names.add(speaker)
     publisher.spokespeople.update(_spokespeople(docs, names_per_doc, publisher))
+    publisher.others.update(_people_of_other_bodies(names_per_doc, publisher))
     return publisher
 
 
@@ -328,6 +394,28 @@ def _names_of_people(names_per_doc: list[list[Span]]) -> set[str]:
         if len(phrase) > 1 and phrase[-1].lower_ in single:
             people.update({name_key(phrase), phrase[-1].lower_})
     return people
+
+
+def _people_of_other_bodies(names_per_doc: list[list[Span]], publisher: Publisher) -> set[str]:
+    """Surnames of people whose title or description makes them someone else's voice:
+    "Interior Minister Karl Hansen", "Ana Silva, a climate scientist at the university".
+    A later "said Hansen" is then the minister speaking."""
+    found: set[str] = set()
+    for phrases in names_per_doc:
+        for phrase in phrases:
+            if len(phrase) < 2 or publisher.includes(name_key(phrase)):
+                continue
+            titles = [t for t in phrase if t.lemma_.lower() in OTHER_VOICES]
+            descriptions = [c for c in phrase.root.children if c.dep_ == "appos"]
+            described = [
+                d
+                for d in descriptions
+                if d.lemma_.lower() in OTHER_VOICES
+                and not publisher.includes(" ".join(t.text for t in d.subtree))
+            ]
+            if titles or described:
+                found.add(phrase[-1].lower_)
+    return found
 
 
 def _spokespeople(

@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from spacy.tokens import Span, Token
 
 from campaign.extraction.models import Strength, Verdict
-from campaign.extraction.names import initials_of, is_proper_noun, looks_like_person_name
+from campaign.extraction.names import (
+    LINKING_WORDS,
+    initials_of,
+    is_proper_noun,
+    looks_like_person_name,
+)
 
 # Performative verbs and the strength each gives. The performative decides over a modal.
 PERFORMATIVES = {
@@ -81,6 +86,12 @@ THIRD_PARTY_CALLERS = {
     "parliament", "congress", "authority", "regulator", "analyst", "economist", "doctor",
     "activist", "campaigner", "lawyer", "union", "bank", "imf",
 }  # fmt: skip
+# Titles and descriptions of people who speak for someone other than the publisher.
+OTHER_VOICES = THIRD_PARTY_CALLERS | {
+    "secretary", "ambassador", "commissioner", "chancellor", "premier", "professor",
+    "researcher", "chief", "ceo", "chairman", "chairwoman", "representative", "envoy",
+    "general", "prosecutor", "director-general", "mp", "mep", "councillor", "deputy",
+}  # fmt: skip
 # How the publisher refers to itself in the third person: "the NGO urges ...", "the
 # rights group called on ...". Only with "the" or "our" before them.
 SELF_REFERENCES = {
@@ -105,6 +116,12 @@ EVALUATIVE_WORDS = {
 ARGUING_VERBS = {
     "show", "prove", "demonstrate", "underline", "underscore", "highlight", "mean",
     "explain", "illustrate", "confirm", "make", "be", "remind", "reinforce",
+}  # fmt: skip
+# Verbs above a clause that make it somebody's reported view or recommendation.
+REPORTING_VERBS = SPEECH_VERBS | {
+    "state", "claim", "insist", "recommend", "suggest", "propose", "conclude", "find",
+    "believe", "think", "argue", "urge", "demand", "ask", "call", "order", "rule", "decide",
+    "want", "expect", "hope", "stress", "maintain", "announce", "report", "warn",
 }  # fmt: skip
 BELIEF_VERBS = {"believe", "think", "insist", "stress", "argue", "feel", "say", "maintain"}
 # Confidence at or above which a unit is proposed as a call; below FLOOR it is dropped.
@@ -133,6 +150,11 @@ class Publisher:
     # Head words of the actors its calls have addressed so far ("airport" after "urges
     # the airport to ..."): a later "The airport should ..." names an actor too.
     addressed: set[str] = field(default_factory=set)
+    # Whether the last person the release quoted by name spoke for it: "he added" and
+    # "she urged" are theirs.
+    last_speaker_is_own: bool = True
+    # Surnames of people the release names as other bodies' voices ("Minister Hansen").
+    others: set[str] = field(default_factory=set)
 
     def includes(self, phrase: str) -> bool:
         phrase = phrase.lower()
@@ -175,17 +197,36 @@ def confidence_verdict(confidence: float) -> Verdict | None:
 
 def find_call_to_action(sentence: Span, publisher: Publisher) -> Finding | None:
     """The most confident reading of the unit as a call to action, if any. A rule
-    found earlier in RULES wins a tie: the performative decides over a modal."""
+    found earlier in RULES wins a tie: the performative decides over a modal. A unit
+    with several demands stays one, addressed to everyone its demands name."""
     if sentence.text.rstrip(" ”\"'’").endswith("?"):
         return None
+    findings = [finding for rule in RULES for finding in rule(sentence, publisher)]
     best: Finding | None = None
-    for rule in RULES:
-        for finding in rule(sentence, publisher):
-            if best is None or finding.confidence > best.confidence:
-                best = finding
+    for finding in findings:
+        if best is None or finding.confidence > best.confidence:
+            best = finding
     if best is None or best.confidence < FLOOR:
         return None
+    if best.target_texts is None:
+        others = [f for f in findings if f is not best and f.confidence >= CONFIDENT]
+        best.targets = _all_addressees(best, others)
     return best
+
+
+def _all_addressees(best: Finding, others: list[Finding]) -> list[Token]:
+    """The addressees of the best reading, then those that other demands in the same
+    unit name ("It must stop ..., and the department has to publish ...")."""
+    seen = {t.i for head in best.targets for t in head.subtree}
+    targets = list(best.targets)
+    for other in others:
+        if other.target_texts is not None:
+            continue
+        for head in other.targets:
+            if head.i not in seen:
+                targets.append(head)
+                seen.update(t.i for t in head.subtree)
+    return sorted(targets, key=lambda t: t.i)
 
 
 # --- performative calls: "X calls on Y to", "urges Y to", "demands that Y" ------------
@@ -239,6 +280,27 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
     if not action and not (lead_in and targets):
         return None
     return Finding(strength, targets, action, 0.9 * caller, f"performative:{token.lemma_.lower()}")
+
+
+def _misparsed_performatives(sentence: Span, publisher: Publisher) -> Iterator[Finding]:
+    """ "Open Cells Project demands end to detention": headlines drop the article the
+    parser needs, and it reads the verb as a plural noun. A name, then "demands",
+    "urges", "calls for" or "calls on", is read as the call it is."""
+    for token in sentence:
+        strength = PERFORMATIVES.get(token.lemma_.lower())
+        if strength is None or token.pos_ == "VERB" or token.tag_ not in {"NNS", "VBZ", "NNPS"}:
+            continue
+        name = [t for t in sentence if t.i < token.i]
+        if not name or not all(is_proper_noun(t) or t.lower_ in LINKING_WORDS for t in name):
+            continue
+        caller = 1.0 if publisher.includes(" ".join(t.text for t in name)) else 0.5
+        rest = [t for t in sentence if t.i > token.i and not t.is_punct]
+        if rest and rest[0].lower_ in {"on", "upon", "for"}:
+            rest = rest[1:]
+        if not rest:
+            continue
+        reason = f"performative:{token.lemma_.lower()}-headline"
+        yield Finding(strength, [], rest, 0.85 * caller, reason)
 
 
 def _called_for(preposition: Token) -> list[Token]:
@@ -306,9 +368,11 @@ def _caller_confidence(token: Token, publisher: Publisher) -> float:
 def _speaker_confidence(subject: Token, publisher: Publisher) -> float:
     """How sure we are that `subject` is the publisher or speaks for it."""
     word = subject.lower_
-    if subject.text != "US" and word in FIRST_PERSON | {"our", "my", "they", "he", "she"}:
-        # In a release, "they are calling on" and "she urged" are its own people.
+    if subject.text != "US" and word in FIRST_PERSON | {"our", "my", "they"}:
+        # In a release, "we call on" and "they are calling on" are its own people.
         return 1.0
+    if word in {"he", "she"}:
+        return 1.0 if publisher.last_speaker_is_own else 0.2
     phrase = _phrase_text(subject)
     if publisher.includes(phrase) or publisher.is_called_by_short_name(subject):
         return 1.0
@@ -316,13 +380,41 @@ def _speaker_confidence(subject: Token, publisher: Publisher) -> float:
         return 1.0
     if _refers_to_itself(subject):
         return 0.95
+    description = _description_of(subject, publisher)
+    if description is not None:
+        return description
     if subject.lemma_.lower() in THIRD_PARTY_CALLERS or word == "it":
         return 0.2
+    if subject.pos_ == "PROPN" and word in publisher.others:
+        return 0.2  # "said Hansen", the minister named earlier
     if looks_like_person_name(subject):
         # With no publisher to compare with, a person named as the caller is taken to be
         # its spokesperson.
         return 0.5 if publisher.names else 0.9
     return 0.5 if subject.pos_ == "PROPN" else 0.35
+
+
+def speaker_confidence(subject: Token, publisher: Publisher) -> float:
+    return _speaker_confidence(subject, publisher)
+
+
+def _description_of(subject: Token, publisher: Publisher) -> float | None:
+    """What an apposition says of a speaker: "Jo Bell, director of Rivers Alliance"
+    (its own), "Ana Silva, a climate scientist at the university" (someone else)."""
+    for child in subject.children:
+        if child.dep_ != "appos":
+            continue
+        words = " ".join(t.text for t in child.subtree)
+        owned = any(t.lower_ in {"its", "our"} or _refers_to_itself(t) for t in child.subtree)
+        if (
+            publisher.includes(words)
+            or owned
+            or any(publisher.is_abbreviated_as(t) for t in child.subtree)
+        ):
+            return 1.0
+        if child.lemma_.lower() in THIRD_PARTY_CALLERS:
+            return 0.2
+    return None
 
 
 def _refers_to_itself(subject: Token) -> bool:
@@ -486,6 +578,10 @@ def _clause_confidence(verb: Token, publisher: Publisher) -> float:
         node = node.head
     if node.dep_ == "ROOT":
         return 1.0
+    if _hangs_on_a_verbless_root(node):
+        # "Operators that caused the spill must be held ...": the parser made the
+        # subject the root and hung the main clause under its relative clause.
+        return 0.7
     head = node.head
     speaker = _subject_of(head)
     own_speaker = speaker is None or _speaker_confidence(speaker, publisher) >= 0.95
@@ -500,11 +596,34 @@ def _clause_confidence(verb: Token, publisher: Publisher) -> float:
     return 0.0
 
 
+def _attributed_elsewhere(sentence: Span, publisher: Publisher) -> bool:
+    """ "According to the UN agency, governments must ...": someone else's view."""
+    for token in sentence:
+        if token.lower_ == "according":
+            for to in token.children:
+                for source in to.children:
+                    if source.dep_ == "pobj" and _speaker_confidence(source, publisher) < 0.95:
+                        return True
+    return False
+
+
+def _hangs_on_a_verbless_root(clause: Token) -> bool:
+    root = clause.sent.root
+    return (
+        root.pos_ in {"NOUN", "PROPN"}
+        and clause.dep_ == "ccomp"
+        and clause.head.dep_ == "relcl"
+        and clause.head.head.i == root.i
+    )
+
+
 def _reported_by_someone_else(verb: Token, publisher: Publisher) -> bool:
     """Whether a verb of saying above this clause has a speaker other than the publisher
     ("... notes that President X is stating that Israel should ...")."""
+    if _attributed_elsewhere(verb.sent, publisher):
+        return True
     for ancestor in verb.ancestors:
-        if ancestor.lemma_.lower() in SPEECH_VERBS | {"state", "claim", "insist"}:
+        if ancestor.lemma_.lower() in REPORTING_VERBS:
             speaker = _subject_of(ancestor)
             if speaker is not None and _speaker_confidence(speaker, publisher) < 0.95:
                 return True
@@ -524,7 +643,11 @@ def _actor_confidence(subject: Token, publisher: Publisher) -> float:
         # "Should Israel wish to ..., it must not": "it" stands for an actor named before,
         # in the same sentence or as the subject of the one before ("Greystone needs to
         # ... . It should ...").
-        named = any(is_proper_noun(t) for t in subject.sent if t.i < subject.i)
+        named = any(
+            is_proper_noun(t) or (t.pos_ == "NOUN" and t.lemma_.lower() in AGENT_NOUNS)
+            for t in subject.sent
+            if t.i < subject.i
+        )
         return 1.0 if named or _previous_subject_is_agent(subject.sent, publisher) else 0.0
     if subject.pos_ == "PROPN":
         return 1.0
@@ -709,6 +832,7 @@ def _wanted_from(want: Token, publisher: Publisher) -> Finding | None:
 
 RULES: tuple[Callable[[Span, Publisher], Iterator[Finding]], ...] = (
     _performatives,
+    _misparsed_performatives,
     _performative_nouns,
     _deontic_modals,
     _evaluative_frames,
