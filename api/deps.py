@@ -16,6 +16,8 @@ from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import get_campaign, get_public_campaign
 from campaign.config import Settings
 from campaign.errors import Forbidden, Unauthorized
+from campaign.extraction import Extractor
+from campaign.extraction.extractor import default_extractor
 from campaign.metrics.counts import SignatureCountCache
 from campaign.staff.models import ApiToken, Role
 from campaign.staff.service import authenticate_token, token_role
@@ -160,6 +162,15 @@ async def _campaign_to_sign(slug: str, request: Request, session: SessionDep) ->
 StaffCampaign = Annotated[Campaign, Depends(_staff_campaign)]
 PublicCampaign = Annotated[Campaign, Depends(_public_campaign)]
 CampaignToSign = Annotated[SignableCampaign, Depends(_campaign_to_sign)]
+
+
+async def release_extractor() -> Extractor:
+    """What reads calls to action in releases: the rule extractor, loaded once per
+    process. A dependency, so another backend behind the interface can stand in."""
+    return default_extractor()
+
+
+ReleaseExtractor = Annotated[Extractor, Depends(release_extractor)]
 
 
 def public_counts(request: Request) -> SignatureCountCache:

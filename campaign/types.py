@@ -86,3 +86,23 @@ OfficialTitle = Annotated[str, StringConstraints(min_length=1, max_length=300), 
 DivisionIdText = Annotated[str, StringConstraints(max_length=300), *_LINE]
 Referrer = Annotated[str, StringConstraints(max_length=500), *_LINE]
 SourceText = Annotated[str, StringConstraints(min_length=1, max_length=500), *_LINE]
+
+
+def _as_stored(value: object) -> object:
+    # A passage is looked up in a release's text exactly as stored: line breaks as the
+    # release has them (a browser posts a textarea's as CRLF), and no Unicode
+    # normalisation, which could change characters the text holds unnormalised.
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return value
+
+
+# A passage of a release, to be found in its text.
+Passage = Annotated[
+    str,
+    BeforeValidator(_as_stored),
+    StringConstraints(min_length=1, max_length=50_000),
+    AfterValidator(_reject_control_characters),
+]
+# A character offset into a release's text (which is at most 500,000 characters).
+TextOffset = Annotated[int, Field(ge=0, le=1_000_000)]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
-from api.deps import Editor, SessionDep, Viewer
+from api.deps import Editor, ReleaseExtractor, SessionDep, Viewer
 from api.schemas.campaigns import StaffCampaignView
 from api.schemas.releases import (
     CallView,
@@ -16,24 +16,35 @@ from api.schemas.releases import (
     ReleaseView,
 )
 from api.uploads import read_upload, release_submission_from_form
-from campaign.extraction.extractor import default_extractor
+from campaign.extraction import Extractor
 from campaign.releases import service
-from campaign.releases.schemas import CallMerge, CallUpdate, DraftRequest, ReleaseSubmission
+from campaign.releases.models import CallStatus
+from campaign.releases.schemas import (
+    CallMerge,
+    CallSelection,
+    CallUpdate,
+    DraftRequest,
+    ReleaseSubmission,
+)
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff: releases"])
 
 
 @router.post("/releases", status_code=status.HTTP_201_CREATED)
 async def submit_release(
-    data: ReleaseSubmission, session: SessionDep, _staff: Editor, response: Response
+    data: ReleaseSubmission,
+    session: SessionDep,
+    _staff: Editor,
+    extractor: ReleaseExtractor,
+    response: Response,
 ) -> IngestedRelease:
-    return await _ingest(session, data, response)
+    return await _ingest(session, data, extractor, response)
 
 
 async def _ingest(
-    session: SessionDep, data: ReleaseSubmission, response: Response
+    session: SessionDep, data: ReleaseSubmission, extractor: Extractor, response: Response
 ) -> IngestedRelease:
-    release, created = await service.ingest_release(session, data, default_extractor())
+    release, created = await service.ingest_release(session, data, extractor)
     if not created:
         response.status_code = status.HTTP_200_OK  # seen before: nothing new was stored
     calls = await service.calls_of(session, release.id)
@@ -48,6 +59,7 @@ async def _ingest(
 async def upload_release(
     session: SessionDep,
     _staff: Editor,
+    extractor: ReleaseExtractor,
     response: Response,
     file: Annotated[UploadFile, File(description="The release: .txt, .md or .html")],
     title: Annotated[str | None, Form()] = None,
@@ -68,7 +80,7 @@ async def upload_release(
         language=language,
         source_url=source_url,
     )
-    return await _ingest(session, data, response)
+    return await _ingest(session, data, extractor, response)
 
 
 @router.get("/releases")
@@ -88,9 +100,30 @@ async def read_release(release_id: int, session: SessionDep, _staff: Viewer) -> 
 
 
 @router.get("/releases/{release_id}/calls")
-async def list_calls(release_id: int, session: SessionDep, _staff: Viewer) -> list[CallView]:
+async def list_calls(
+    release_id: int,
+    session: SessionDep,
+    _staff: Viewer,
+    status: Annotated[CallStatus | None, Query(description="Only the calls in this status")] = None,
+) -> list[CallView]:
     release = await service.get_release(session, release_id)
-    return [CallView.model_validate(c) for c in await service.calls_of(session, release.id)]
+    calls = await service.calls_of(session, release.id, status=status)
+    return [CallView.model_validate(c) for c in calls]
+
+
+@router.post("/releases/{release_id}/calls", status_code=status.HTTP_201_CREATED)
+async def add_call(
+    release_id: int,
+    data: CallSelection,
+    session: SessionDep,
+    _staff: Editor,
+    extractor: ReleaseExtractor,
+) -> CallView:
+    """A call staff found themselves: `start` and `end` into the release's text, or the
+    exact `sentence`; `targets`, `action` and `strength` left out are read from it."""
+    release = await service.get_release(session, release_id)
+    call = await service.add_call(session, release, data, extractor)
+    return CallView.model_validate(call)
 
 
 @router.patch("/calls/{call_id}")
@@ -105,6 +138,12 @@ async def update_call(
 async def reject_call(call_id: int, session: SessionDep, _staff: Editor) -> CallView:
     call = await service.get_call(session, call_id)
     return CallView.model_validate(await service.reject_call(session, call))
+
+
+@router.post("/calls/{call_id}/promote")
+async def promote_call(call_id: int, session: SessionDep, _staff: Editor) -> CallView:
+    call = await service.get_call(session, call_id)
+    return CallView.model_validate(await service.promote_call(session, call))
 
 
 @router.post("/calls/merge")

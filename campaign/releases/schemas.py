@@ -10,7 +10,16 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from campaign.campaigns.models import CampaignKind
 from campaign.extraction.models import Strength
 from campaign.releases.models import ReleaseFormat
-from campaign.types import ActionText, LanguageTag, ReleaseContent, Slug, TargetName, Title
+from campaign.types import (
+    ActionText,
+    LanguageTag,
+    Passage,
+    ReleaseContent,
+    Slug,
+    TargetName,
+    TextOffset,
+    Title,
+)
 
 
 class ReleaseSubmission(BaseModel):
@@ -28,6 +37,21 @@ class ReleaseSubmission(BaseModel):
 class CallUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    targets: Annotated[list[TargetName], Field(max_length=20)] | None = None
+    action: ActionText | None = None
+    strength: Strength | None = None
+
+
+class CallSelection(BaseModel):
+    """A call staff add themselves: a passage of the release, by its offsets into the
+    text (start and end) or as its exact wording (sentence), and what it asks of whom.
+    What is left out, the extractor reads from the passage."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: TextOffset | None = None
+    end: TextOffset | None = None
+    sentence: Passage | None = None
     targets: Annotated[list[TargetName], Field(max_length=20)] | None = None
     action: ActionText | None = None
     strength: Strength | None = None

@@ -15,12 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.campaigns.schemas import CampaignCreate
 from campaign.campaigns.service import create_campaign, suggest_slug
-from campaign.errors import InvalidInput, InvalidState, NotFound
+from campaign.errors import Conflict, InvalidInput, InvalidState, NotFound
 from campaign.extraction import Extractor
-from campaign.extraction.models import CallToAction, Strength
+from campaign.extraction.models import CallToAction, Strength, Verdict
 from campaign.releases.drafting import draft_for
-from campaign.releases.models import CallStatus, CallToActionRecord, Release
-from campaign.releases.schemas import CallMerge, CallUpdate, DraftRequest, ReleaseSubmission
+from campaign.releases.models import OPEN_FOR_REVIEW, CallStatus, CallToActionRecord, Release
+from campaign.releases.passages import Span, repeats, span_at, span_of
+from campaign.releases.schemas import (
+    CallMerge,
+    CallSelection,
+    CallUpdate,
+    DraftRequest,
+    ReleaseSubmission,
+)
 from campaign.releases.text import content_hash, text_of
 
 # When calls are merged, the strongest wording stands for the merged one.
@@ -94,9 +101,14 @@ def _record(release_id: int, call: CallToAction) -> CallToActionRecord:
         strength=call.strength.value,
         confidence=round(call.confidence, 3),
         reason=call.reason,
-        status=CallStatus.PROPOSED,
+        status=_status_found(call),
         edited=False,
     )
+
+
+def _status_found(call: CallToAction) -> CallStatus:
+    # Whatever the extractor does not mark as uncertain is put to staff as a call.
+    return CallStatus.POSSIBLE if call.status == Verdict.POSSIBLE else CallStatus.PROPOSED
 
 
 async def _release_by_hash(session: AsyncSession, digest: str) -> Release | None:
@@ -118,12 +130,13 @@ async def list_releases(session: AsyncSession, *, limit: int, offset: int) -> Se
     return result.scalars().all()
 
 
-async def calls_of(session: AsyncSession, release_id: int) -> Sequence[CallToActionRecord]:
-    result = await session.execute(
-        select(CallToActionRecord)
-        .where(CallToActionRecord.release_id == release_id)
-        .order_by(CallToActionRecord.start, CallToActionRecord.id)
-    )
+async def calls_of(
+    session: AsyncSession, release_id: int, *, status: CallStatus | None = None
+) -> Sequence[CallToActionRecord]:
+    query = select(CallToActionRecord).where(CallToActionRecord.release_id == release_id)
+    if status is not None:
+        query = query.where(CallToActionRecord.status == status)
+    result = await session.execute(query.order_by(CallToActionRecord.start, CallToActionRecord.id))
     return result.scalars().all()
 
 
@@ -157,6 +170,84 @@ async def reject_call(session: AsyncSession, call: CallToActionRecord) -> CallTo
     call.status = CallStatus.REJECTED
     await session.flush()
     return call
+
+
+async def promote_call(session: AsyncSession, call: CallToActionRecord) -> CallToActionRecord:
+    """Staff say a call the extractor was unsure of is one: it joins the proposed calls."""
+    if call.status != CallStatus.POSSIBLE:
+        raise InvalidState(
+            f"only a possible call can be promoted; this one is {call.status}", field="status"
+        )
+    call.status = CallStatus.PROPOSED
+    await session.flush()
+    return call
+
+
+# A call staff add has no extractor's doubt about it.
+_STAFF_CONFIDENCE = 1.0
+
+
+async def add_call(
+    session: AsyncSession, release: Release, data: CallSelection, extractor: Extractor
+) -> CallToActionRecord:
+    """A call staff found that the extractor missed, from a passage of the release. What
+    staff say of it stands; what they leave out is what the extractor reads in the
+    passage alone, or nothing."""
+    span = _span_chosen(release.text, data)
+    await _ensure_no_open_call_repeated(session, release.id, span)
+    sentence = release.text[span.start : span.end]
+    read = await _read_by_extractor(extractor, sentence, release, data)
+    call = CallToActionRecord(
+        release_id=release.id,
+        sentence=sentence,
+        start=span.start,
+        end=span.end,
+        targets=list(data.targets) if data.targets is not None else list(read.targets),
+        resolved_targets=[] if data.targets is not None else list(read.resolved_targets),
+        action=data.action if data.action is not None else read.action,
+        strength=(data.strength or read.strength).value,
+        confidence=_STAFF_CONFIDENCE,
+        reason="staff",
+        status=CallStatus.PROPOSED,
+        edited=True,
+    )
+    session.add(call)
+    await session.flush()
+    return call
+
+
+def _span_chosen(text: str, data: CallSelection) -> Span:
+    if data.sentence is not None:
+        if data.start is not None or data.end is not None:
+            raise InvalidInput("send either start and end, or the sentence", field="sentence")
+        return span_of(text, data.sentence)
+    if data.start is None:
+        raise InvalidInput("send start and end, or the sentence", field="start")
+    if data.end is None:
+        raise InvalidInput("send end with start", field="end")
+    return span_at(text, data.start, data.end)
+
+
+async def _ensure_no_open_call_repeated(session: AsyncSession, release_id: int, span: Span) -> None:
+    for call in await calls_of(session, release_id):
+        if call.status in OPEN_FOR_REVIEW and repeats(span, Span(call.start, call.end)):
+            raise Conflict(
+                f"most of this passage is call {call.id}, still under review: "
+                "edit or merge that one instead",
+                field="start",
+            )
+
+
+async def _read_by_extractor(
+    extractor: Extractor, sentence: str, release: Release, data: CallSelection
+) -> CallToAction:
+    """The extractor's reading of the passage, or a blank one; not asked when staff
+    gave everything it could tell."""
+    blank = CallToAction(sentence=sentence, start=0, end=len(sentence))
+    if data.targets is not None and data.action is not None and data.strength is not None:
+        return blank
+    found = await asyncio.to_thread(_extract_serially, extractor, sentence, release.organisation)
+    return found[0] if found else blank
 
 
 async def merge_calls(session: AsyncSession, data: CallMerge) -> CallToActionRecord:
@@ -232,7 +323,7 @@ async def _calls_for_use(
 
 
 def _ensure_open_for_review(call: CallToActionRecord) -> None:
-    if call.status != CallStatus.PROPOSED:
+    if call.status not in OPEN_FOR_REVIEW:
         raise InvalidState(f"this call is {call.status} and can no longer change", field="status")
 
 
