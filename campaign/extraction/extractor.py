@@ -24,6 +24,8 @@ from campaign.extraction.names import (
 )
 from campaign.extraction.quotes import attribution_of, is_quoted, quoted_spans
 from campaign.extraction.rules import (
+    AGENT_NOUNS,
+    DEONTIC_MODALS,
     OTHER_VOICES,
     PERSONAL_PRONOUNS,
     Finding,
@@ -83,7 +85,7 @@ class RuleExtractor:
         lead_in: LeadIn | None = None
         voices = Voices()
         for block, doc in zip(blocks, docs, strict=True):
-            if block.kind != "item" and lead_in is not None and not lead_in.spans_paragraphs:
+            if lead_in is not None and not lead_in.continues_into(block):
                 lead_in = None
             quoted = quoted_spans(doc.text)
             owner = voices.owner_of(doc, quoted, publisher)
@@ -97,13 +99,17 @@ class RuleExtractor:
                 finding = find_call_to_action(sentence, publisher)
                 if finding is not None:
                     finding.confidence *= voices.weight(sentence, quoted, owner)
-                in_list = lead_in is not None and (block.kind == "item" or lead_in.spans_paragraphs)
-                if in_list and lead_in is not None and _is_list_demand(sentence, finding):
-                    found.append(_inherit_lead_in(text, start, end, sentence, finding, lead_in))
-                    continue
+                if lead_in is not None:
+                    if _is_list_demand(sentence, finding):
+                        found.append(_inherit_lead_in(text, start, end, sentence, finding, lead_in))
+                        continue
+                    lead_in = None  # the list has ended: this is running text again
                 if finding is None:
-                    if _opens_demand_list(sentence, block.kind):
-                        lead_in = LeadIn([], Strength.OTHER, 0.7, block.kind == "headline")
+                    opened = _opens_demand_list(sentence, block.kind)
+                    if opened is not None:
+                        lead_in, is_call = opened
+                        if is_call:
+                            found.append(_lead_in_call(text, start, end, lead_in))
                     continue
                 call = _call_to_action(text, start, end, finding, found)
                 if call is None:
@@ -121,8 +127,8 @@ class RuleExtractor:
 # Headings after which a release stops speaking in its own voice: what follows is
 # background for journalists, not demands.
 _BACK_MATTER = re.compile(
-    r"^\W*(?:notes?\s+(?:to|for)\s+editors?|editors?[’']?s?\s+notes?|about\s+\S+|"
-    r"background(?:\s+information)?|ends|end|media\s+contacts?|for\s+more\s+information|"
+    r"^\W*(?:notes?\s+(?:to|for)\s+editors?|editors?[’']?s?\s+notes?|about\s+\S+.*|"
+    r"ends|end|media\s+contacts?|for\s+more\s+information|signatories|"
     r"contacts?|press\s+contacts?)\W*$",
     re.IGNORECASE,
 )
@@ -211,9 +217,19 @@ def _call_to_action(
 
 def _antecedents(finding: Finding, earlier: list[CallToAction]) -> list[str]:
     """What a pronoun target stands for: an actor named earlier in the same sentence
-    ("Should Israel wish ..., it must"), else the previous call's addressees."""
+    ("Should Israel wish ..., it must"; "The council promised ... but it must"), else
+    the previous call's addressees."""
     pronoun = next(t for t in finding.targets if t.lower_ in PERSONAL_PRONOUNS)
     before = [p for p in proper_noun_phrases(pronoun.sent) if p.end <= pronoun.i]
+    actors = [
+        t
+        for t in pronoun.sent
+        if t.i < pronoun.i
+        and t.dep_ in {"nsubj", "nsubjpass", "dobj", "pobj"}
+        and (t.pos_ == "PROPN" or t.lemma_.lower() in AGENT_NOUNS)
+    ]
+    if actors and (not before or actors[-1].i >= before[-1].end - 1):
+        return [_phrase(actors[-1])]
     if before:
         return [before[-1].text]
     if earlier:
@@ -233,6 +249,13 @@ class LeadIn:
     spans_paragraphs: bool
     resolved: list[str] = field(default_factory=list)
 
+    def continues_into(self, block: Block) -> bool:
+        """Items go on under their lead-in; short paragraphs do under a heading; a new
+        heading ends the list."""
+        if block.kind == "item":
+            return True
+        return self.spans_paragraphs and block.kind == "paragraph" and block.end - block.start < 400
+
 
 # Words that make a heading or a line ending in ":" open a list of demands.
 _DEMAND_WORDS = {
@@ -242,14 +265,66 @@ _DEMAND_WORDS = {
 }  # fmt: skip
 
 
-def _opens_demand_list(sentence: Span, kind: str) -> bool:
-    """ "Our demands", "We recommend that the government:", "Key recommendations:"."""
+def _opens_demand_list(sentence: Span, kind: str) -> tuple[LeadIn, bool] | None:
+    """A lead-in that opens a list of demands, and whether it is a call itself:
+    "Before the vote, senators must:" and "Our demands to the Ministry of Health:" are
+    (they name who must act); "Our recommendations" and "Key steps:" only open a list."""
     ends_with_colon = sentence.text.rstrip().endswith(":")
     if not ends_with_colon and kind != "headline":
-        return False
+        return None
     if kind == "headline" and not ends_with_colon and len(sentence) > 8:
-        return False
-    return any(t.lemma_.lower() in _DEMAND_WORDS for t in sentence)
+        return None
+    spans_paragraphs = kind == "headline"
+    for token in sentence:
+        strength = DEONTIC_MODALS.get(token.lemma_.lower()) if token.tag_ == "MD" else None
+        subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+        if strength is not None and subject is not None and subject.lower_ not in {"we", "i"}:
+            return LeadIn(_addressee_phrases(subject), strength, 0.8, spans_paragraphs), True
+    nominal = _nominal_demand(sentence)
+    if nominal is not None:
+        strength, addressee = nominal
+        return LeadIn(_addressee_phrases(addressee), strength, 0.75, spans_paragraphs), True
+    if not any(t.lemma_.lower() in _DEMAND_WORDS for t in sentence):
+        return None
+    # "Rivers Alliance recommends that the ministry:": the actor before the colon.
+    words = [t for t in sentence if not t.is_punct]
+    last = words[-1] if words and ends_with_colon else None
+    named = last is not None and (last.pos_ == "PROPN" or last.lemma_.lower() in AGENT_NOUNS)
+    targets = _addressee_phrases(last) if named and last is not None else []
+    return LeadIn(targets, Strength.OTHER, 0.7, spans_paragraphs), False
+
+
+_NOMINAL_DEMANDS = {"demand": Strength.DEMAND, "call": Strength.CALL, "appeal": Strength.CALL}
+
+
+def _nominal_demand(sentence: Span) -> tuple[Strength, Token] | None:
+    """ "The Alliance's demands for the Council:", "Our calls to the G20:"."""
+    for noun in sentence:
+        strength = _NOMINAL_DEMANDS.get(noun.lemma_.lower())
+        if strength is None or noun.pos_ != "NOUN":
+            continue
+        for preposition in noun.children:
+            if preposition.dep_ == "prep" and preposition.lower_ in {"for", "to", "on"}:
+                addressee = next((c for c in preposition.children if c.dep_ == "pobj"), None)
+                if addressee is not None and (
+                    addressee.pos_ == "PROPN" or addressee.lemma_.lower() in AGENT_NOUNS
+                ):
+                    return strength, addressee
+    return None
+
+
+def _lead_in_call(text: str, start: int, end: int, lead_in: LeadIn) -> CallToAction:
+    return CallToAction(
+        sentence=text[start:end],
+        start=start,
+        end=end,
+        targets=list(lead_in.targets),
+        action="",
+        strength=lead_in.strength,
+        confidence=lead_in.confidence,
+        reason="lead-in",
+        status=confidence_verdict(lead_in.confidence) or Verdict.POSSIBLE,
+    )
 
 
 def _is_list_demand(sentence: Span, finding: Finding | None) -> bool:
@@ -265,10 +340,13 @@ def _is_list_demand(sentence: Span, finding: Finding | None) -> bool:
     if colon is not None and colon - sentence.start <= 6:
         words = [t for t in words if t.i > colon] or words
     first = words[0]
-    if first.tag_ == "VB" or (first.pos_ == "VERB" and first.i == first.sent.start):
+    if first.tag_ == "VB":
         return True
-    finite = any(t.pos_ in {"VERB", "AUX"} and t.tag_ in {"VBD", "VBZ", "VBP"} for t in words)
-    return not finite
+    # Running text states who did what: a subject with a verb of its own. An imperative
+    # or a noun phrase has none, whatever the tagger made of its first word.
+    return not any(
+        t.dep_ in {"nsubj", "nsubjpass", "expl"} and t.head.pos_ in {"VERB", "AUX"} for t in words
+    )
 
 
 def _inherit_lead_in(
@@ -282,6 +360,7 @@ def _inherit_lead_in(
     if finding is not None and finding.target_texts:
         own_targets = list(finding.target_texts)
     if own_targets:
+        confidence = round(max(finding.confidence if finding else 0, lead_in.confidence), 3)
         return CallToAction(
             sentence=text[start:end],
             start=start,
@@ -289,16 +368,17 @@ def _inherit_lead_in(
             targets=own_targets,
             action=_joined(finding.action_tokens) if finding else "",
             strength=finding.strength if finding else lead_in.strength,
-            confidence=round(max(finding.confidence if finding else 0, lead_in.confidence), 3),
+            confidence=confidence,
             reason=finding.reason if finding else "item-after-lead-in",
-            status=Verdict.PROPOSED,
+            status=confidence_verdict(confidence) or Verdict.POSSIBLE,
         )
     confidence = round(lead_in.confidence, 3)
+    named = _item_addressee(sentence)
     return CallToAction(
         sentence=text[start:end],
         start=start,
         end=end,
-        targets=list(lead_in.targets),
+        targets=named or list(lead_in.targets),
         action=_item_action(text[start:end]),
         strength=lead_in.strength,
         confidence=confidence,
@@ -306,6 +386,19 @@ def _inherit_lead_in(
         resolved_targets=list(lead_in.resolved),
         status=confidence_verdict(confidence) or Verdict.POSSIBLE,
     )
+
+
+def _item_addressee(sentence: Span) -> list[str]:
+    """ "Regional authorities: restore floodplains by 2030": an item headed by an
+    actor is addressed to it."""
+    colon = next((t for t in sentence if t.text == ":"), None)
+    if colon is None or colon.i - sentence.start > 6:
+        return []
+    heading = sentence.doc[sentence.start : colon.i]
+    head = heading.root
+    if head.pos_ == "PROPN" or head.lemma_.lower() in AGENT_NOUNS:
+        return [heading.text.strip()]
+    return []
 
 
 def _item_action(item: str) -> str:
@@ -325,11 +418,25 @@ def _addressee_phrases(head: Token) -> list[str]:
 
 
 def _phrase(head: Token) -> str:
-    cut = {"conj", "cc", "punct", "appos", "relcl", "acl", "advmod", "preconj", "prep"}
+    cut = {
+        "conj",
+        "cc",
+        "punct",
+        "appos",
+        "relcl",
+        "acl",
+        "advmod",
+        "preconj",
+        "prep",
+        "mark",
+        "neg",
+    }
     tokens = [head]
     for child in head.children:
         if child.dep_ in cut and not (
-            child.dep_ == "prep" and child.i > head.i and child.lower_ in {"in", "of", "from", "at"}
+            child.dep_ == "prep"
+            and child.i > head.i
+            and child.lower_ in {"in", "of", "from", "at", "to"}
         ):
             continue
         tokens.extend(child.subtree)
@@ -470,14 +577,17 @@ def _names_matching_source(text: str, names: list[Span]) -> set[str]:
     match = _SOURCE_HOST.match(text)
     if match is None:
         return set()
-    host = match.group(1).lower().split("-")[0]  # aclu-sdic.org: the ACLU
-    found = {name_key(p) for p in names if _matches_host(name_key(p), host)}
+    # aclu-sdic.org: the ACLU; red-salud-comun.org: Red Salud Común.
+    whole = match.group(1).lower()
+    hosts = {whole.split("-")[0], whole.replace("-", "")}
+    found = {name_key(p) for p in names for host in hosts if _matches_host(name_key(p), host)}
     for run in _CAPITALISED_RUN.finditer(text, match.end()):
         words = [word.strip(".’'") for word in run.group().split()]
         found.update(
             " ".join(words[i:j]).lower()
             for i in range(len(words))
             for j in range(i + 2, len(words) + 1)
+            for host in hosts
             if words[j - 1][:1].isupper() and _spells_host(words[i:j], host)
         )
     return found

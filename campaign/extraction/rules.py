@@ -32,8 +32,17 @@ PERFORMATIVES = {
     "call": Strength.CALL,
     "ask": Strength.CALL,
     "appeal": Strength.CALL,
+    "request": Strength.CALL,
     "urge": Strength.URGE,
     "demand": Strength.DEMAND,
+    # Softer ways of asking, with no strength of their own.
+    "recommend": Strength.OTHER,
+    "encourage": Strength.OTHER,
+    "invite": Strength.OTHER,
+    "implore": Strength.OTHER,
+    "exhort": Strength.OTHER,
+    "press": Strength.OTHER,
+    "challenge": Strength.OTHER,
 }
 # The same calls made as nouns: "We repeat our call on X to ...", "its appeal to X".
 PERFORMATIVE_NOUNS = {
@@ -98,7 +107,7 @@ SELF_REFERENCES = {
     "ngo", "organisation", "organization", "group", "coalition", "charity", "alliance",
     "network", "campaign", "movement", "federation", "foundation", "association",
     "watchdog", "consortium", "collective", "initiative", "institute", "trust", "society",
-    "centre", "center", "union",
+    "centre", "center", "union", "signatory", "undersigned", "agency",
 }  # fmt: skip
 PREDICTIVE_MODALS = {"will", "would", "may", "might", "could", "can", "shall"}
 CONDITIONAL_MARKERS = {"if", "unless", "whether", "when", "once", "until", "while"}
@@ -106,11 +115,15 @@ CONDITIONAL_MARKERS = {"if", "unless", "whether", "when", "once", "until", "whil
 CESSATION_VERBS = {"end", "stop", "cease", "halt", "finish"}
 # Verbs that set a requirement on a thing rather than ask for an action.
 STATIVE_VERBS = {"be", "remain", "become", "seem", "serve", "stay", "appear", "look", "feel"}
+# Verbs after a modal that say what will happen to someone, not what they must do:
+# "Governments that ignore it should expect to be named".
+EXPECTATION_VERBS = {"expect", "face", "risk", "anticipate", "fear"}
 # Words that make "It is X for Y to VP", "The X is for Y to VP" a demand.
 EVALUATIVE_WORDS = {
     "essential", "vital", "crucial", "imperative", "critical", "important", "urgent",
     "necessary", "paramount", "key", "priority", "needed", "required", "incumbent",
-    "time", "high", "only", "fundamental", "indispensable", "right",
+    "time", "high", "only", "fundamental", "indispensable", "right", "need", "onus",
+    "responsibility", "duty", "obligation", "burden",
 }  # fmt: skip
 # Verbs that introduce the publisher's own argument for a demand: "This shows why X must".
 ARGUING_VERBS = {
@@ -266,7 +279,7 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
         elif child.dep_ == "prep" and child.lower_ == "for":
             # "calls for an end to ...": a call with no addressee.
             action = _called_for(child)
-        elif child.dep_ in {"dobj", "dative"} and token.lemma_.lower() in {"urge", "ask"}:
+        elif child.dep_ in {"dobj", "dative"} and token.lemma_.lower() not in {"demand", "call"}:
             targets = [child]
         elif child.dep_ == "dobj" and token.lemma_.lower() in {"demand", "call"}:
             action = list(child.subtree)
@@ -291,9 +304,17 @@ def _misparsed_performatives(sentence: Span, publisher: Publisher) -> Iterator[F
         if strength is None or token.pos_ == "VERB" or token.tag_ not in {"NNS", "VBZ", "NNPS"}:
             continue
         name = [t for t in sentence if t.i < token.i]
-        if not name or not all(is_proper_noun(t) or t.lower_ in LINKING_WORDS for t in name):
+        colon = next((k for k, t in enumerate(name) if t.text in {":", "–", "—"}), None)
+        if colon is not None and colon < len(name) - 1:
+            name = name[colon + 1 :]  # "Valdería: NGO demands controls on ..."
+        if not name or not all(
+            is_proper_noun(t) or t.lower_ in LINKING_WORDS or t.lemma_.lower() in SELF_REFERENCES
+            for t in name
+        ):
             continue
-        caller = 1.0 if publisher.includes(" ".join(t.text for t in name)) else 0.5
+        words = " ".join(t.text for t in name)
+        own = publisher.includes(words) or name[-1].lemma_.lower() in SELF_REFERENCES
+        caller = 1.0 if own else 0.5
         rest = [t for t in sentence if t.i > token.i and not t.is_punct]
         if rest and rest[0].lower_ in {"on", "upon", "for"}:
             rest = rest[1:]
@@ -335,6 +356,12 @@ def _complement_verb(token: Token) -> Token | None:
         if child.dep_ in {"xcomp", "ccomp"} and child.pos_ in {"VERB", "AUX"}:
             return child
     for child in token.children:
+        # "call on the governments of X and Y to end ...": parsed as a purpose clause.
+        if child.dep_ == "advcl" and any(
+            g.lower_ == "to" and g.dep_ == "aux" for g in child.children
+        ):
+            return child
+    for child in token.children:
         if child.dep_ == "prep":
             for grandchild in child.children:
                 for verb in grandchild.children:
@@ -351,7 +378,9 @@ def _caller_confidence(token: Token, publisher: Publisher) -> float:
         # A participle ("..., urging him to") takes the caller of the verb it hangs on.
         if token.dep_ == "acl" and token.head.dep_ == "ROOT" and token.head.pos_ != "VERB":
             return 0.95  # a title: "Statement by X calling for ..."
-        if token.dep_ in {"advcl", "xcomp", "conj", "acl", "pcomp"} and token.head.i != token.i:
+        if token.dep_ == "pcomp" and token.head.head.i != token.head.i:
+            return _caller_confidence(token.head.head, publisher)  # "joined ... in urging"
+        if token.dep_ in {"advcl", "xcomp", "conj", "acl"} and token.head.i != token.i:
             return _caller_confidence(token.head, publisher)
         return 0.95 if token.dep_ == "ROOT" else 0.4  # a headline: "Calls on states to ..."
     confidence = _speaker_confidence(subject, publisher)
@@ -385,6 +414,11 @@ def _speaker_confidence(subject: Token, publisher: Publisher) -> float:
         return description
     if subject.lemma_.lower() in THIRD_PARTY_CALLERS or word == "it":
         return 0.2
+    titles = [c for c in subject.children if c.dep_ == "compound"]
+    if subject.lemma_.lower() in OTHER_VOICES or any(
+        t.lemma_.lower() in OTHER_VOICES for t in titles
+    ):
+        return 0.2  # "Home Office minister Richard Penhallow", "the UN High Representative"
     if subject.pos_ == "PROPN" and word in publisher.others:
         return 0.2  # "said Hansen", the minister named earlier
     if looks_like_person_name(subject):
@@ -420,15 +454,19 @@ def _description_of(subject: Token, publisher: Publisher) -> float | None:
 def _refers_to_itself(subject: Token) -> bool:
     """ "The NGO", "the rights group", "our coalition": how a release names its
     publisher in the third person."""
-    if subject.pos_ != "NOUN" and subject.lower_ != "ngo":
+    if subject.pos_ not in {"NOUN", "PROPN"} or subject.lemma_.lower() not in SELF_REFERENCES:
+        return False
+    if any(c.dep_ in {"prep", "relcl", "acl", "nummod", "appos"} for c in subject.children):
         return False
     determiners = [c for c in subject.children if c.dep_ in {"det", "poss"}]
-    return (
-        subject.lemma_.lower() in SELF_REFERENCES
-        and len(determiners) == 1
-        and determiners[0].lower_ in {"the", "our"}
-        and not any(c.dep_ in {"prep", "relcl", "acl", "nummod"} for c in subject.children)
-    )
+    modifiers = [c for c in subject.children if c.dep_ in {"amod", "compound"}]
+    if len(modifiers) > 1:
+        return False  # "the regional medical association" is somebody in particular
+    if not determiners:
+        # A headline drops the article: "Charity urges MPs to ...", "Rights group demands".
+        first = min([subject, *modifiers], key=lambda t: t.i)
+        return first.i == subject.sent.start or subject.doc[first.i - 1].text in {":", "–", "—"}
+    return len(determiners) == 1 and determiners[0].lower_ in {"the", "our"}
 
 
 # --- calls made as nouns: "We repeat our call on X to VP" -------------------------------
@@ -489,7 +527,7 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
     if trigger is None:
         return None
     verb, clause, strength = trigger
-    if _is_counterfactual_or_epistemic(verb):
+    if _is_counterfactual_or_epistemic(verb) or verb.lemma_ in EXPECTATION_VERBS:
         return None
     subject = _subject_of(verb)
     if token.tag_ == "MD" and subject is not None and token.i < subject.i:
@@ -588,9 +626,12 @@ def _clause_confidence(verb: Token, publisher: Publisher) -> float:
     if node.dep_ in {"ccomp", "parataxis"} and head.lemma_.lower() in SPEECH_VERBS | BELIEF_VERBS:
         return 1.0 if own_speaker else 0.0
     if node.dep_ in {"ccomp", "advcl"} and head.lemma_.lower() in ARGUING_VERBS:
-        # "This shows why ...", "That is why ...", "It is clear that ...".
-        why = any(c.lower_ in {"why", "that", "how"} for c in node.children)
-        arguing = speaker is not None and speaker.lower_ in {"this", "that", "it", "which", "what"}
+        # "This shows why ...", "The findings show why ...", "That is why ...".
+        why = any(t.lower_ in {"why", "that", "how"} for t in node.subtree if head.i < t.i < node.i)
+        arguing = speaker is not None and (
+            speaker.lower_ in {"this", "that", "it", "which", "what"}
+            or (speaker.pos_ == "NOUN" and speaker.lemma_.lower() not in OTHER_VOICES)
+        )
         if why and (arguing or own_speaker):
             return 0.9
     return 0.0
@@ -693,8 +734,9 @@ def _evaluative_for_to(sentence: Span, publisher: Publisher) -> Iterator[Finding
     X to VP". Read off the words, since the parser often misreads these frames."""
     tokens = list(sentence)
     for k, token in enumerate(tokens):
+        # "It is up to X to VP", "The onus is on X to VP".
         up_to = token.lower_ == "to" and k > 0 and tokens[k - 1].lower_ == "up"
-        if token.lower_ != "for" and not up_to:
+        if token.lower_ not in {"for", "on"} and not up_to:
             continue
         before = tokens[:k]
         if not any(t.lemma_ == "be" for t in before[-6:]):
@@ -907,8 +949,16 @@ def _verb_phrase(verb: Token, exclude: list[Token]) -> list[Token]:
     ]
     negation = [c.i for c in verb.children if c.dep_ == "neg" and c.i < verb.i]
     first = min([verb.i, *negation])
-    tokens = [t for t in tokens if t.i >= first]
-    while tokens and tokens[-1].is_punct:
+    # A coordinated clause with a subject of its own is another demand ("..., and
+    # donors should step up"): the action stops before it.
+    own_clauses = [
+        min(t.i for t in c.subtree)
+        for c in verb.children
+        if c.dep_ == "conj" and any(g.dep_ in {"nsubj", "nsubjpass"} for g in c.children)
+    ]
+    last = min(own_clauses, default=len(verb.doc))
+    tokens = [t for t in tokens if first <= t.i < last]
+    while tokens and (tokens[-1].is_punct or tokens[-1].dep_ == "cc"):
         tokens.pop()
     return tokens
 
