@@ -8,6 +8,7 @@ model, or a hosted language model an organisation configures) can stand in for i
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
@@ -100,10 +101,14 @@ class RuleExtractor:
                 if finding is not None:
                     finding.confidence *= voices.weight(sentence, quoted, owner)
                 if lead_in is not None:
-                    if _is_list_demand(sentence, finding):
+                    if _is_list_demand(sentence, finding) and not (
+                        finding is not None and text[start:end].rstrip().endswith(":")
+                    ):
                         found.append(_inherit_lead_in(text, start, end, sentence, finding, lead_in))
                         continue
-                    lead_in = None  # the list has ended: this is running text again
+                    # The list has ended: this is running text again, or a lead-in of
+                    # its own under a heading ("Our demands" ... "States were asked to:").
+                    lead_in = None
                 if finding is None:
                     opened = _opens_demand_list(sentence, block.kind)
                     if opened is not None:
@@ -196,6 +201,11 @@ def _call_to_action(
         targets = list(finding.target_texts)
     else:
         targets = [phrase for head in finding.targets for phrase in _addressee_phrases(head)]
+    targets = list(dict.fromkeys(targets))
+    if sum(t.lower() in PERSONAL_PRONOUNS for t in targets) > 1:
+        # "They must tell ..., and they must bring ...": one addressee, named twice.
+        first = next(t for t in targets if t.lower() in PERSONAL_PRONOUNS)
+        targets = [t for t in targets if t.lower() not in PERSONAL_PRONOUNS or t == first]
     resolved = (
         _antecedents(finding, earlier)
         if any(t.lower() in PERSONAL_PRONOUNS for t in targets)
@@ -246,7 +256,7 @@ class LeadIn:
     strength: Strength
     confidence: float
     # A heading ("Our demands") opens a list whose items may be paragraphs.
-    spans_paragraphs: bool
+    from_heading: bool
     resolved: list[str] = field(default_factory=list)
 
     def continues_into(self, block: Block) -> bool:
@@ -254,7 +264,7 @@ class LeadIn:
         heading ends the list."""
         if block.kind == "item":
             return True
-        return self.spans_paragraphs and block.kind == "paragraph" and block.end - block.start < 400
+        return block.kind == "paragraph" and block.end - block.start < 400
 
 
 # Words that make a heading or a line ending in ":" open a list of demands.
@@ -274,16 +284,16 @@ def _opens_demand_list(sentence: Span, kind: str) -> tuple[LeadIn, bool] | None:
         return None
     if kind == "headline" and not ends_with_colon and len(sentence) > 8:
         return None
-    spans_paragraphs = kind == "headline"
+    from_heading = kind == "headline"
     for token in sentence:
         strength = DEONTIC_MODALS.get(token.lemma_.lower()) if token.tag_ == "MD" else None
         subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
         if strength is not None and subject is not None and subject.lower_ not in {"we", "i"}:
-            return LeadIn(_addressee_phrases(subject), strength, 0.8, spans_paragraphs), True
+            return LeadIn(_addressee_phrases(subject), strength, 0.8, from_heading), True
     nominal = _nominal_demand(sentence)
     if nominal is not None:
         strength, addressee = nominal
-        return LeadIn(_addressee_phrases(addressee), strength, 0.75, spans_paragraphs), True
+        return LeadIn(_addressee_phrases(addressee), strength, 0.75, from_heading), True
     if not any(t.lemma_.lower() in _DEMAND_WORDS for t in sentence):
         return None
     # "Rivers Alliance recommends that the ministry:": the actor before the colon.
@@ -291,7 +301,7 @@ def _opens_demand_list(sentence: Span, kind: str) -> tuple[LeadIn, bool] | None:
     last = words[-1] if words and ends_with_colon else None
     named = last is not None and (last.pos_ == "PROPN" or last.lemma_.lower() in AGENT_NOUNS)
     targets = _addressee_phrases(last) if named and last is not None else []
-    return LeadIn(targets, Strength.OTHER, 0.7, spans_paragraphs), False
+    return LeadIn(targets, Strength.OTHER, 0.7, from_heading), False
 
 
 _NOMINAL_DEMANDS = {"demand": Strength.DEMAND, "call": Strength.CALL, "appeal": Strength.CALL}
@@ -344,8 +354,9 @@ def _is_list_demand(sentence: Span, finding: Finding | None) -> bool:
         return True
     # Running text states who did what: a subject with a verb of its own. An imperative
     # or a noun phrase has none, whatever the tagger made of its first word.
+    main_verbs = {sentence.root.i} | {c.i for c in sentence.root.conjuncts}
     return not any(
-        t.dep_ in {"nsubj", "nsubjpass", "expl"} and t.head.pos_ in {"VERB", "AUX"} for t in words
+        t.dep_ in {"nsubj", "nsubjpass", "expl"} and t.head.i in main_verbs for t in words
     )
 
 
@@ -441,6 +452,10 @@ def _phrase(head: Token) -> str:
             continue
         tokens.extend(child.subtree)
     tokens.sort(key=lambda t: t.i)
+    doc = head.doc
+    while tokens and tokens[0].i >= 2 and doc[tokens[0].i - 1].text == "-":
+        # "co-legislators": the parser may hang the first half elsewhere.
+        tokens[:0] = [doc[tokens[0].i - 2], doc[tokens[0].i - 1]]
     while tokens and (tokens[0].lower_ in _LEADING_WORDS_TO_DROP or tokens[0].is_punct):
         tokens.pop(0)
     return _joined(tokens) or head.text
@@ -593,13 +608,18 @@ def _names_matching_source(text: str, names: list[Span]) -> set[str]:
     return found
 
 
+def _without_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _spells_host(words: list[str], host: str) -> bool:
     """Whether the words, or their initials, spell the host exactly."""
-    name = " ".join(words).lower()
+    name = _without_accents(" ".join(words).lower())
     return host == "".join(re.findall(r"[a-z]+", name)) or host in initials_of(name)
 
 
 def _matches_host(name: str, host: str) -> bool:
+    name = _without_accents(name)
     joined = "".join(re.findall(r"[a-z]+", name))
     return host in initials_of(name) | {joined} or (len(host) > 4 and host in joined)
 

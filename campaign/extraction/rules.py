@@ -97,6 +97,7 @@ THIRD_PARTY_CALLERS = {
 }  # fmt: skip
 # Titles and descriptions of people who speak for someone other than the publisher.
 OTHER_VOICES = THIRD_PARTY_CALLERS | {
+    "commander", "admiral", "officer", "head", "police", "army", "military",
     "secretary", "ambassador", "commissioner", "chancellor", "premier", "professor",
     "researcher", "chief", "ceo", "chairman", "chairwoman", "representative", "envoy",
     "general", "prosecutor", "director-general", "mp", "mep", "councillor", "deputy",
@@ -110,7 +111,10 @@ SELF_REFERENCES = {
     "centre", "center", "union", "signatory", "undersigned", "agency",
 }  # fmt: skip
 PREDICTIVE_MODALS = {"will", "would", "may", "might", "could", "can", "shall"}
-CONDITIONAL_MARKERS = {"if", "unless", "whether", "when", "once", "until", "while"}
+CONDITIONAL_MARKERS = {
+    "if", "unless", "whether", "when", "once", "until", "while", "before", "after",
+    "because", "since", "although", "though", "as",
+}  # fmt: skip
 # Verbs whose subject is a state of affairs that is asked to stop: "Impunity must end".
 CESSATION_VERBS = {"end", "stop", "cease", "halt", "finish"}
 # Verbs that set a requirement on a thing rather than ask for an action.
@@ -292,7 +296,9 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
     lead_in = token.sent.text.rstrip().endswith(":")
     if not action and not (lead_in and targets):
         return None
-    return Finding(strength, targets, action, 0.9 * caller, f"performative:{token.lemma_.lower()}")
+    # The softer verbs ("encourage", "press") do not decide over a modal beside them.
+    base = 0.9 if strength != Strength.OTHER else 0.8
+    return Finding(strength, targets, action, base * caller, f"performative:{token.lemma_.lower()}")
 
 
 def _misparsed_performatives(sentence: Span, publisher: Publisher) -> Iterator[Finding]:
@@ -409,6 +415,10 @@ def _speaker_confidence(subject: Token, publisher: Publisher) -> float:
         return 1.0
     if _refers_to_itself(subject):
         return 0.95
+    owner = next((c for c in subject.children if c.dep_ == "poss"), None)
+    own_document = owner is not None and _speaker_confidence(owner, publisher) >= 0.95
+    if own_document and subject.pos_ == "NOUN":
+        return 0.95  # "HRC's alternative plan asks the Home Office to ..."
     description = _description_of(subject, publisher)
     if description is not None:
         return description
