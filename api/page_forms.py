@@ -10,6 +10,7 @@ from fastapi import Request
 from pydantic import ValidationError
 
 from campaign.errors import CampaignError
+from campaign.letters.templating import from_words
 from campaign.signatures.schemas import Tracking
 
 # Where a visitor came from: the page's utm_* parameters and the Referer it was asked
@@ -112,12 +113,13 @@ def letter_fields(form: dict[str, str]) -> dict[str, Any]:
         "country": form.get("country", ""),
         "postcode": blank_is_none(form.get("postcode")),
         "locality": blank_is_none(form.get("locality")),
-        "body": form.get("body", ""),
+        # The page shows placeholders in words ("[official's name]"): back to placeholders.
+        "body": from_words(form.get("body", "")),
         "consent": consent_choice(form),
     }
     # A fixed subject is not in the form; sending none keeps the campaign's.
     if "subject" in form:
-        fields["subject"] = form["subject"]
+        fields["subject"] = from_words(form["subject"])
     return fields
 
 

@@ -412,7 +412,7 @@ async def _prepare_demo() -> _DemoRun:
                 assert petition is not None
             else:
                 draft = DraftRequest(call_ids=[chosen.id], kind=CampaignKind.PETITION)
-                petition, _accepted = await draft_campaign(session, release, draft)
+                petition = (await draft_campaign(session, release, draft)).campaign
             if petition.state == CampaignState.DRAFT:
                 await publish_campaign(session, petition)
             _token, secret = await create_token(session, name="demo", role=Role.ADMIN)

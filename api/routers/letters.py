@@ -35,7 +35,7 @@ from api.schemas.letters import (
 from campaign.campaigns.models import CampaignKind, CampaignState
 from campaign.errors import CampaignError, NotFound
 from campaign.letters import service
-from campaign.letters.queries import deliveries_of, letter_totals
+from campaign.letters.queries import deliveries_of, letter_totals, sent_copy
 from campaign.letters.schemas import LetterInput, LetterSetupInput
 from campaign.letters.service import WritingContext
 from campaign.types import CountryCode, Postcode
@@ -116,7 +116,9 @@ async def confirm_letter_from_email_link(
 async def read_own_letter(token: str, session: SessionDep) -> OwnLetterView:
     letter = await service.letter_by_view_token(session, token)
     deliveries = await deliveries_of(session, [letter.id])
-    return OwnLetterView.of(letter, deliveries.get(letter.id, []))
+    return OwnLetterView.of(
+        letter, deliveries.get(letter.id, []), await sent_copy(session, letter.id)
+    )
 
 
 @router.get("/letters/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -128,7 +130,9 @@ async def own_letter_page(token: str, request: Request, session: SessionDep) -> 
             request, "confirmation_failed.html", {"detail": error.detail}, status_code=error.status
         )
     deliveries = await deliveries_of(session, [letter.id])
-    view = OwnLetterView.of(letter, deliveries.get(letter.id, []))
+    view = OwnLetterView.of(
+        letter, deliveries.get(letter.id, []), await sent_copy(session, letter.id)
+    )
     return templates.TemplateResponse(request, "own_letter.html", {"letter": view})
 
 

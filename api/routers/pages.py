@@ -49,6 +49,7 @@ from campaign.letters import service as letters
 from campaign.letters.models import LetterSetup, TargetRuleKind
 from campaign.letters.schemas import LetterInput
 from campaign.letters.service import WritingContext
+from campaign.letters.templating import in_words
 from campaign.signatures.flows import sign_petition
 from campaign.signatures.models import SignatureChannel
 from campaign.signatures.schemas import SignatureInput, SigningContext
@@ -314,13 +315,16 @@ async def _letter_page(
     if lookup.errors and status == 200:
         status = 422
     consent = await get_consent_text(session, campaign.consent_text_id)
-    values = {"subject": setup.subject_template, "body": setup.body_template, **form.values}
+    # The letter as the activist reads it: placeholders in words, back when it is sent.
+    subject = in_words(setup.subject_template)
+    values = {"subject": subject, "body": in_words(setup.body_template), **form.values}
     context = {
         "lang": campaign.language,
         "campaign": campaign,
-        "body_html": render_markdown(campaign.body_markdown),
+        "body_html": render_markdown(in_words(campaign.body_markdown)),
         "open": campaign.state == CampaignState.PUBLISHED,
         "setup": setup,
+        "fixed_subject": subject,
         "postcode_needed": setup.target_kind == TargetRuleKind.DIVISION,
         "lookup": lookup,
         "officials": officials,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
 from api.deps import Editor, ReleaseExtractor, SessionDep, Viewer
 from api.schemas.campaigns import StaffCampaignView
+from api.schemas.letters import LetterSetupView
 from api.schemas.releases import (
     CallView,
     DraftedCampaign,
@@ -156,8 +157,11 @@ async def draft_campaign(
     release_id: int, data: DraftRequest, session: SessionDep, _staff: Editor
 ) -> DraftedCampaign:
     release = await service.get_release(session, release_id)
-    campaign, calls = await service.draft_campaign(session, release, data)
+    drafted = await service.draft_campaign(session, release, data)
+    letter = drafted.letter
     return DraftedCampaign(
-        campaign=StaffCampaignView.of(campaign),
-        calls_to_action=[CallView.model_validate(c) for c in calls],
+        campaign=StaffCampaignView.of(drafted.campaign),
+        calls_to_action=[CallView.model_validate(c) for c in drafted.calls],
+        letter=LetterSetupView.of(letter.setup) if letter else None,
+        officials_found=letter.officials if letter else None,
     )

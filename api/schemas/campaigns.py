@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, computed_field
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.rendering import render_markdown
 from campaign.consents.models import ConsentText
+from campaign.letters.templating import in_words
 from campaign.signatures.schemas import SignatureCounts
 
 
@@ -57,8 +58,9 @@ class PublicCampaignView(BaseModel):
             kind=campaign.kind,
             slug=campaign.slug,
             title=campaign.title,
-            summary=campaign.summary,
-            body_html=render_markdown(campaign.body_markdown),
+            # Never a letter's raw placeholders, whatever staff put in the text.
+            summary=in_words(campaign.summary),
+            body_html=render_markdown(in_words(campaign.body_markdown)),
             target=campaign.target,
             signature_goal=campaign.signature_goal,
             language=campaign.language,

@@ -9,7 +9,7 @@ from typing import Any, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from campaign.letters.models import Letter, LetterSetup
-from campaign.letters.queries import DeliveryView, LetterTotals
+from campaign.letters.queries import DeliveryView, LetterTotals, SentCopy
 from campaign.targets.models import Official
 
 
@@ -74,21 +74,26 @@ class DeliveryStatus(BaseModel):
 
 
 class OwnLetterView(BaseModel):
-    """An activist's letter, seen through their private link."""
+    """An activist's letter, seen through their private link: as it was sent, filled in
+    for the official named in `sent_to` (each official's copy is addressed to them)."""
 
     status: str
     subject: str
     body: str
+    sent_to: str | None
     created_at: datetime
     confirmed_at: datetime | None
     deliveries: list[DeliveryStatus]
 
     @classmethod
-    def of(cls, letter: Letter, deliveries: list[DeliveryView]) -> OwnLetterView:
+    def of(
+        cls, letter: Letter, deliveries: list[DeliveryView], copy: SentCopy | None
+    ) -> OwnLetterView:
         return cls(
             status=letter.status,
-            subject=letter.subject,
-            body=letter.body,
+            subject=copy.subject if copy else letter.subject,
+            body=copy.body if copy else letter.body,
+            sent_to=copy.official_name if copy else None,
             created_at=letter.created_at,
             confirmed_at=letter.confirmed_at,
             deliveries=[DeliveryStatus.of(d) for d in deliveries],

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict
 
 from api.schemas.campaigns import StaffCampaignView
+from api.schemas.letters import LetterSetupView
 
 
 class CallView(BaseModel):
@@ -63,3 +64,8 @@ class IngestedRelease(BaseModel):
 class DraftedCampaign(BaseModel):
     campaign: StaffCampaignView
     calls_to_action: list[CallView]
+    # A letter campaign's setup, drafted with it: targets proposed for staff to confirm.
+    letter: LetterSetupView | None = None
+    # How many officials in the directory the proposed targets find today (0: none yet,
+    # the rule names who to add or staff choose another).
+    officials_found: int | None = None

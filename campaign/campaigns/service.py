@@ -128,14 +128,50 @@ async def suggest_slug(session: AsyncSession, title: str) -> str:
     return f"{base}-{number}"
 
 
+_SLUG_LIMIT = 60
+# Where a title's phrases meet ("States: Act now, to end the genocide"): a shortened
+# slug ends at one of these rather than wherever the length ran out.
+_PHRASE_BREAK = re.compile(r"[,;:()–—]|\s-\s")
+# Words a slug must not end on: they promise more ("...-bring-about-a").
+_DANGLING_WORDS = frozenset(
+    {"a", "an", "the", "to", "and", "or", "but", "of", "for", "in", "on", "at", "by", "with"}
+    | {"from", "into", "about", "that", "which", "its", "their", "his", "her", "your", "our"}
+)
+
+
 def _slugify(title: str) -> str:
+    """Whole words only (a slug is read by people too), at most _SLUG_LIMIT characters;
+    a title too long for that is cut where a phrase ends, else before a word that would
+    leave it dangling."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = ""
-    for word in re.findall(r"[a-z0-9]+", ascii_title.lower()):
-        if len(slug) + len(word) + 1 > 60:
-            break  # whole words only: a slug is read by people too
-        slug = f"{slug}-{word}" if slug else word
+    phrases = [_words(phrase) for phrase in _PHRASE_BREAK.split(ascii_title)]
+    words = [word for phrase in phrases for word in phrase]
+    if len("-".join(words)) > _SLUG_LIMIT:
+        words = _shortened(phrases)
+    slug = "-".join(words)
     return slug if len(slug) >= 3 else "campaign"
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _shortened(phrases: list[list[str]]) -> list[str]:
+    kept: list[str] = []
+    whole: list[str] = []  # the words of the phrases kept whole
+    for phrase in phrases:
+        for word in phrase:
+            if len("-".join([*kept, word])) > _SLUG_LIMIT:
+                return _without_dangling(whole if len(whole) >= 3 else kept)
+            kept.append(word)
+        whole = list(kept)
+    return _without_dangling(kept)
+
+
+def _without_dangling(words: list[str]) -> list[str]:
+    while len(words) > 1 and words[-1] in _DANGLING_WORDS:
+        words = words[:-1]
+    return words
 
 
 async def _ensure_slug_free(session: AsyncSession, slug: str) -> None:

@@ -52,8 +52,10 @@ async def dispatch_letter(
         .order_by(LetterDelivery.id)
     )
     officials = []
+    copies = []
     for delivery, official in rows:
         officials.append(official)
+        copies.append(delivery)
         slot = await _slot_for(session, setup, official.id, now)
         if slot is None:
             delivery.state = DeliveryState.IN_DIGEST
@@ -82,8 +84,10 @@ async def dispatch_letter(
         context={
             "given_name": letter.given_name,
             "campaign_title": campaign.title,
-            "subject": letter.subject,
-            "body": letter.body,
+            # The letter as it was sent (to the first official, when there are several),
+            # not the template with its placeholders.
+            "subject": copies[0].subject if copies else letter.subject,
+            "body": copies[0].body if copies else letter.body,
             "officials": [f"{o.name}, {o.title}" for o in officials],
             "view_token": _new_view_token(letter),
         },

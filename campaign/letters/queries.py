@@ -68,6 +68,30 @@ async def deliveries_of(
     return views
 
 
+@dataclass(frozen=True)
+class SentCopy:
+    """A letter as one official got it, placeholders filled in."""
+
+    official_name: str
+    subject: str
+    body: str
+
+
+async def sent_copy(session: AsyncSession, letter_id: int) -> SentCopy | None:
+    """The letter as it went to its first official: what the activist is shown as
+    theirs. Every letter has one once written (deliveries are made with it)."""
+    row = (
+        await session.execute(
+            select(Official.name, LetterDelivery.subject, LetterDelivery.body)
+            .join(Official, Official.id == LetterDelivery.official_id)
+            .where(LetterDelivery.letter_id == letter_id)
+            .order_by(LetterDelivery.id)
+            .limit(1)
+        )
+    ).one_or_none()
+    return None if row is None else SentCopy(*row)
+
+
 def email_progress(outbox_status: str | None, delivery_status: str | None) -> str | None:
     """One word for where an email is: queued (with us), failed (we gave up), sent (to the
     provider), then what the provider reported: delivered, deferred, bounced, dropped."""

@@ -24,6 +24,43 @@ def fill(text: str, values: dict[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
 
 
+# How the placeholders read on the public letter form, where the activist edits the
+# letter: in words anyone understands, turned back into placeholders when the form is
+# sent, so the letter is filled in for each official all the same.
+_IN_WORDS = {
+    "official_name": "[official's name]",
+    "official_title": "[official's title]",
+    "activist_name": "[your name]",
+    "activist_locality": "[your town]",
+}
+_WORDS = re.compile(
+    "|".join(
+        re.escape(words).replace("\\ ", r"\s+").replace("'", "['’]") for words in _IN_WORDS.values()
+    ),
+    re.IGNORECASE,
+)
+_PLACEHOLDER_OF_WORDS = {" ".join(words.split()): name for name, words in _IN_WORDS.items()}
+
+
+def in_words(text: str) -> str:
+    """The placeholders a reader sees: "Dear [official's name]," for "Dear
+    {{official_name}},"; unknown ones are left as they are."""
+    return _PLACEHOLDER.sub(lambda m: _IN_WORDS.get(m.group(1), m.group(0)), text)
+
+
+def from_words(text: str) -> str:
+    """Back from what `in_words` shows to the placeholders, whatever the case and spacing
+    the activist left them in."""
+    return _WORDS.sub(
+        lambda m: "{{" + _PLACEHOLDER_OF_WORDS[_as_written(m.group(0))] + "}}",
+        text,
+    )
+
+
+def _as_written(words: str) -> str:
+    return " ".join(words.lower().replace("’", "'").split())
+
+
 def one_line(text: str) -> str:
     """Subjects go into a header: any run of whitespace, line breaks included, is a space."""
     return " ".join(text.split())

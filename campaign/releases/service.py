@@ -4,9 +4,9 @@ them into draft campaigns. Nothing here publishes anything."""
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,8 +17,16 @@ from campaign.campaigns.schemas import CampaignCreate
 from campaign.campaigns.service import create_campaign, suggest_slug
 from campaign.errors import Conflict, InvalidInput, InvalidState, NotFound
 from campaign.extraction import Extractor
+from campaign.extraction.extractor import load_pipeline
 from campaign.extraction.models import CallToAction, Strength, Verdict
-from campaign.releases.drafting import draft_for
+from campaign.letters.service import DraftedLetter, set_up_drafted_letter
+from campaign.releases.drafting import (
+    Draft,
+    addressees_of,
+    draft_for,
+    same_addressee,
+    unique_addressees,
+)
 from campaign.releases.models import OPEN_FOR_REVIEW, CallStatus, CallToActionRecord, Release
 from campaign.releases.passages import Span, repeats, span_at, span_of
 from campaign.releases.schemas import (
@@ -28,7 +36,7 @@ from campaign.releases.schemas import (
     DraftRequest,
     ReleaseSubmission,
 )
-from campaign.releases.text import content_hash, text_of
+from campaign.releases.text import content_hash, headline_of, text_of
 
 # When calls are merged, the strongest wording stands for the merged one.
 _STRENGTH_ORDER = [
@@ -55,7 +63,8 @@ async def ingest_release(
     calls = await asyncio.to_thread(_extract_serially, extractor, text, data.organisation)
     release = Release(
         content_hash=digest,
-        title=data.title,
+        # Staff need not retype what the release says at its top.
+        title=data.title or headline_of(text),
         organisation=data.organisation,
         published_on=data.published_on,
         language=data.language,
@@ -252,15 +261,16 @@ async def _read_by_extractor(
 
 async def merge_calls(session: AsyncSession, data: CallMerge) -> CallToActionRecord:
     """Fold several calls of one release into the first: its span covers them all,
-    its targets are all of theirs, its action joins theirs."""
+    its targets are all of theirs (a pronoun as what it stands for, so "They" meaning
+    Governments and "Governments" are one), its action joins theirs."""
     calls = await _calls_for_use(session, data.call_ids, field="call_ids")
     kept, *others = sorted(calls, key=lambda c: (c.start, c.id))
     release = await get_release(session, kept.release_id)
     kept.start = min(c.start for c in calls)
     kept.end = max(c.end for c in calls)
     kept.sentence = release.text[kept.start : kept.end]
-    kept.targets = _unique([t for c in calls for t in c.targets])
-    kept.resolved_targets = _unique([t for c in calls for t in c.resolved_targets])
+    kept.targets = unique_addressees([t for c in calls for t in addressees_of(c)])
+    kept.resolved_targets = []  # the pronouns are resolved into the targets above
     kept.action = "; ".join(_unique([c.action for c in calls if c.action]))
     kept.strength = max((Strength(c.strength) for c in calls), key=_STRENGTH_ORDER.index).value
     kept.confidence = min(c.confidence for c in calls)
@@ -272,17 +282,28 @@ async def merge_calls(session: AsyncSession, data: CallMerge) -> CallToActionRec
     return kept
 
 
+@dataclass(frozen=True)
+class DraftedCampaign:
+    campaign: Campaign
+    calls: list[CallToActionRecord]
+    # A letter campaign's setup, made with it, and how many officials its rule finds.
+    letter: DraftedLetter | None
+
+
 async def draft_campaign(
     session: AsyncSession, release: Release, data: DraftRequest
-) -> tuple[Campaign, list[CallToActionRecord]]:
+) -> DraftedCampaign:
     """A draft campaign (never published here) from one call, or several calls to the
-    same target, linked back to the release."""
+    same target, linked back to the release. A letter campaign gets its letter set up
+    too (targets proposed from the directory, the drafted letter as the template), so
+    staff review it rather than write it."""
     calls = await _calls_for_use(session, data.call_ids, field="call_ids")
     if any(call.release_id != release.id for call in calls):
         raise InvalidInput("every call must come from this release", field="call_ids")
     _ensure_same_targets(calls)
-    draft = draft_for(release, calls, CampaignKind(data.kind))
-    slug = data.slug or await suggest_slug(session, draft.title)
+    # Drafting parses each action: off the event loop, one parse at a time.
+    draft = await asyncio.to_thread(_draft_serially, release, calls, CampaignKind(data.kind))
+    slug = data.slug or await suggest_slug(session, draft.slug_source)
     campaign = await create_campaign(
         session,
         CampaignCreate(
@@ -296,11 +317,25 @@ async def draft_campaign(
         ),
     )
     campaign.release_id = release.id
+    letter = None
+    if draft.letter is not None:
+        letter = await set_up_drafted_letter(
+            session,
+            campaign,
+            addressees=draft.addressees,
+            subject=draft.letter.subject,
+            body=draft.letter.body,
+        )
     for call in calls:
         call.status = CallStatus.ACCEPTED
         call.campaign_id = campaign.id
     await session.flush()
-    return campaign, calls
+    return DraftedCampaign(campaign, calls, letter)
+
+
+def _draft_serially(release: Release, calls: list[CallToActionRecord], kind: CampaignKind) -> Draft:
+    with _PARSER_LOCK:
+        return draft_for(release, calls, kind, load_pipeline())
 
 
 async def _calls_for_use(
@@ -328,13 +363,10 @@ def _ensure_open_for_review(call: CallToActionRecord) -> None:
 
 
 def _ensure_same_targets(calls: list[CallToActionRecord]) -> None:
-    addressees = {frozenset(_normalised(t) for t in call.targets) for call in calls}
+    # Compared as resolved: "They" standing for Governments is Governments.
+    addressees = {frozenset(map(same_addressee, addressees_of(call))) for call in calls}
     if len(addressees) > 1:
         raise InvalidInput("calls in one campaign must have the same targets", field="call_ids")
-
-
-def _normalised(target: str) -> str:
-    return re.sub(r"^(the|all|every|both)\s+", "", target.strip().lower())
 
 
 def _unique(values: list[str]) -> list[str]:

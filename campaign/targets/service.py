@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.errors import NotFound
@@ -72,3 +72,29 @@ async def get_official(session: AsyncSession, official_id: int) -> Official:
     if official is None:
         raise NotFound("no such official", field="official_id")
     return official
+
+
+async def officials_per_role(session: AsyncSession, roles: Sequence[str]) -> dict[str, int]:
+    """How many active officials hold each of these roles, in any country; roles no one
+    holds are left out."""
+    if not roles:
+        return {}
+    rows = await session.execute(
+        select(Official.role, func.count())
+        .where(Official.role.in_(roles), Official.active.is_(True))
+        .group_by(Official.role)
+    )
+    return {role: int(count) for role, count in rows.all()}
+
+
+async def officials_of_organisation(session: AsyncSession, organisation: str) -> list[Official]:
+    """The active officials of a body, named in any case ("the foreign office")."""
+    result = await session.scalars(
+        select(Official)
+        .where(
+            func.lower(Official.organisation) == organisation.strip().lower(),
+            Official.active.is_(True),
+        )
+        .order_by(Official.name, Official.id)
+    )
+    return list(result)

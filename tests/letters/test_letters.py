@@ -72,13 +72,14 @@ async def test_release_to_letter_to_officials_end_to_end(
     assert drafted.status_code == 201, drafted.text
     campaign = drafted.json()["campaign"]
     slug = campaign["slug"]
-    # ...whose draft letter becomes the template, for the members for each activist's seat.
+    template = drafted.json()["letter"]["body_template"]
+    # ...whose drafted letter stays the template, for the members for each activist's seat.
     setup = await client.put(
         f"/api/v1/staff/campaigns/{slug}/letter",
         json={
             "targets": {"kind": "division", "organisation": "House of Commons"},
             "subject_template": "Vote against the Vale dam, {{official_name}}",
-            "body_template": campaign["body_markdown"],
+            "body_template": template,
             "min_length": 20,
             "max_length": 5000,
         },
@@ -96,7 +97,7 @@ async def test_release_to_letter_to_officials_end_to_end(
     assert "@" not in found.text
 
     # They edit the letter and send it.
-    body = campaign["body_markdown"] + "\n\nI walk along the Vale every week."
+    body = template + "\n\nI walk along the Vale every week."
     written = await client.post(
         f"/api/v1/campaigns/{slug}/letters", json=writer(postcode="E1 6AN", body=body)
     )

@@ -69,7 +69,9 @@ async def test_the_lookup_shows_the_officials_but_never_their_addresses(
     assert "<strong>Alex Morgan</strong>, Member of Parliament for Riverside (Green)" in answer.text
     assert "<strong>Sam Patel</strong>" in answer.text
     assert "@parliament.example" not in answer.text
-    assert "Dear {{official_name}}," in answer.text  # the campaign's letter, to edit
+    # The campaign's letter, to edit, its placeholders in words.
+    assert "Dear [official&#39;s name]," in answer.text
+    assert "{{" not in answer.text
     assert 'value="Please oppose the Vale dam"' in answer.text
     assert 'name="postcode" value="e1 6an"' in answer.text
 
