@@ -17,6 +17,7 @@ from campaign.extraction.models import CallToAction, Strength, Verdict
 from campaign.extraction.names import (
     described_name,
     initials_of,
+    is_proper_noun,
     name_key,
     names_by_token,
     proper_noun_phrases,
@@ -29,6 +30,7 @@ from campaign.extraction.rules import (
     DEONTIC_MODALS,
     OTHER_VOICES,
     PERSONAL_PRONOUNS,
+    SELF_REFERENCES,
     Finding,
     Publisher,
     confidence_verdict,
@@ -477,7 +479,7 @@ def _find_publisher(text: str, docs: list[Doc], organisation: str | None) -> Pub
     names_per_doc = [proper_noun_phrases(doc) for doc in docs]
     names = [phrase for phrases in names_per_doc for phrase in phrases]
     publisher.names.update(_names_matching_source(text, names))
-    if not organisation:
+    if not publisher.names:
         speaker = _most_frequent_organisation_speaker(names, _names_of_people(names_per_doc))
         if speaker is not None:
             publisher.names.add(speaker)
@@ -525,19 +527,40 @@ def _people_of_other_bodies(names_per_doc: list[list[Span]], publisher: Publishe
     found: set[str] = set()
     for phrases in names_per_doc:
         for phrase in phrases:
-            if len(phrase) < 2 or publisher.includes(name_key(phrase)):
+            person = _person_in(phrase)
+            if person is None or publisher.includes(name_key(phrase)):
                 continue
-            titles = [t for t in phrase if t.lemma_.lower() in OTHER_VOICES]
-            descriptions = [c for c in phrase.root.children if c.dep_ == "appos"]
+            titled = len(person) < len(phrase) or any(
+                c.dep_ == "compound" and c.lemma_.lower() in OTHER_VOICES
+                for c in phrase.root.children
+            )
+            related = [c for c in phrase.root.children if c.dep_ == "appos"]
+            if phrase.root.dep_ == "appos":
+                related.append(phrase.root.head)  # "the UN High Representative, Keiko Marsh"
             described = [
                 d
-                for d in descriptions
+                for d in related
                 if d.lemma_.lower() in OTHER_VOICES
                 and not publisher.includes(" ".join(t.text for t in d.subtree))
             ]
-            if titles or described:
-                found.add(phrase[-1].lower_)
+            if titled or described:
+                found.add(person[-1].lower_)
     return found
+
+
+def _person_in(phrase: Span) -> Span | None:
+    """The person's name at the end of a proper-noun run: "Karl Hansen" in "Interior
+    Minister Karl Hansen". None when the run names a body, not a person."""
+    titles = [t.i for t in phrase if t.lemma_.lower() in _NOT_A_PERSONAL_NAME]
+    start = max(titles, default=phrase.start - 1) + 1
+    person = phrase.doc[start : phrase.end]
+    if len(person) < 2 or not all(t.is_title and is_proper_noun(t) for t in person):
+        return None
+    return person
+
+
+def _is_person(phrase: Span) -> bool:
+    return _person_in(phrase) == phrase
 
 
 def _spokespeople(
@@ -572,9 +595,22 @@ def _spokespeople(
                     and publisher.includes(name_key(other))
                     and described_name(other, by_token) == phrase
                 ]
+                # Only people speak for the publisher: "the Commission proposed ..." in
+                # the same sentence is someone else acting.
+                if not _is_person(phrase):
+                    continue
                 if describing or (speaks_directly(phrase) and not publisher_speaks):
                     found.add(name_key(phrase))
     return found
+
+
+# Words that make a run of proper nouns a body or a title rather than a person's name.
+_NOT_A_PERSONAL_NAME = AGENT_NOUNS | OTHER_VOICES | SELF_REFERENCES | {
+    "act", "bill", "law", "treaty", "declaration", "convention", "agreement", "report",
+    "day", "week", "month", "affairs", "office", "house", "rights", "international",
+    "services", "ltd", "limited", "inc", "plc", "holdings", "foods", "energy", "systems",
+    "industries", "partners", "capital", "resources", "mining", "oil", "gas", "airways",
+}  # fmt: skip
 
 
 _SOURCE_HOST = re.compile(r"SOURCE:\s*\S*?://(?:www\.)?([a-z0-9-]+)\.", re.IGNORECASE)
@@ -620,8 +656,25 @@ def _spells_host(words: list[str], host: str) -> bool:
 
 def _matches_host(name: str, host: str) -> bool:
     name = _without_accents(name)
-    joined = "".join(re.findall(r"[a-z]+", name))
-    return host in initials_of(name) | {joined} or (len(host) > 4 and host in joined)
+    words = re.findall(r"[a-z]+", name)
+    joined = "".join(words)
+    return (
+        host in initials_of(name) | {joined}
+        or (len(host) > 4 and host in joined)
+        or _spelled_by_some_words(host, words)
+    )
+
+
+def _spelled_by_some_words(host: str, words: list[str]) -> bool:
+    """fieldstonecoalition.org: the Fieldstone Disarmament Coalition. The host joins
+    the name's first word and some of the words after it, in order."""
+    if len(words) < 2 or not host.startswith(words[0]) or host == words[0]:
+        return False
+    rest = host[len(words[0]) :]
+    for word in words[1:]:
+        if rest.startswith(word):
+            rest = rest[len(word) :]
+    return rest == ""
 
 
 @lru_cache(maxsize=1)
