@@ -27,7 +27,7 @@ SPEAKING_VERBS = frozenset(
     {
         "say", "add", "state", "tell", "warn", "note", "write", "declare", "argue",
         "call", "ask", "appeal", "urge", "demand",
-        "welcome", "condemn", "respond", "release", "publish",
+        "welcome", "condemn", "respond", "release", "publish", "comment",
     }
 )  # fmt: skip
 

@@ -119,6 +119,9 @@ CONDITIONAL_MARKERS = {
 CESSATION_VERBS = {"end", "stop", "cease", "halt", "finish"}
 # Verbs that set a requirement on a thing rather than ask for an action.
 STATIVE_VERBS = {"be", "remain", "become", "seem", "serve", "stay", "appear", "look", "feel"}
+# Verbs by which the publisher praises someone else for a call: "We welcome X in
+# calling for ...", "commends Y for urging ...".
+PRAISING_VERBS = {"welcome", "commend", "praise", "thank", "applaud", "congratulate", "salute"}
 # Verbs after a modal that say what will happen to someone, not what they must do:
 # "Governments that ignore it should expect to be named".
 EXPECTATION_VERBS = {"expect", "face", "risk", "anticipate", "fear"}
@@ -385,6 +388,8 @@ def _caller_confidence(token: Token, publisher: Publisher) -> float:
         if token.dep_ == "acl" and token.head.dep_ == "ROOT" and token.head.pos_ != "VERB":
             return 0.95  # a title: "Statement by X calling for ..."
         if token.dep_ == "pcomp" and token.head.head.i != token.head.i:
+            if token.head.head.lemma_.lower() in PRAISING_VERBS:
+                return 0.3  # "We welcome the leadership of X in calling for ...": X calls
             return _caller_confidence(token.head.head, publisher)  # "joined ... in urging"
         if token.dep_ in {"advcl", "xcomp", "conj", "acl"} and token.head.i != token.i:
             return _caller_confidence(token.head, publisher)
@@ -413,7 +418,7 @@ def _speaker_confidence(subject: Token, publisher: Publisher) -> float:
         return 1.0
     if publisher.is_described(subject) or publisher.is_abbreviated_as(subject):
         return 1.0
-    if _refers_to_itself(subject):
+    if _refers_to_itself(subject) or _member_of_itself(subject, publisher):
         return 0.95
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
     own_document = owner is not None and _speaker_confidence(owner, publisher) >= 0.95
@@ -459,6 +464,18 @@ def _description_of(subject: Token, publisher: Publisher) -> float | None:
         if child.lemma_.lower() in THIRD_PARTY_CALLERS:
             return 0.2
     return None
+
+
+def _member_of_itself(subject: Token, publisher: Publisher) -> bool:
+    """ "Members of the coalition", "one of the signatories"."""
+    if subject.lemma_.lower() not in {"member", "one", "some", "many", "all", "partner"}:
+        return False
+    return any(
+        pobj.dep_ == "pobj" and (_refers_to_itself(pobj) or publisher.includes(_phrase_text(pobj)))
+        for preposition in subject.children
+        if preposition.dep_ == "prep" and preposition.lower_ == "of"
+        for pobj in preposition.children
+    )
 
 
 def _refers_to_itself(subject: Token) -> bool:
