@@ -103,7 +103,7 @@ class RuleExtractor:
                 if finding is not None:
                     finding.confidence *= voices.weight(sentence, quoted, owner)
                 if lead_in is not None:
-                    if _is_list_demand(sentence, finding) and not (
+                    if _is_list_demand(sentence, finding, block.kind) and not (
                         finding is not None and text[start:end].rstrip().endswith(":")
                     ):
                         found.append(_inherit_lead_in(text, start, end, sentence, finding, lead_in))
@@ -339,12 +339,15 @@ def _lead_in_call(text: str, start: int, end: int, lead_in: LeadIn) -> CallToAct
     )
 
 
-def _is_list_demand(sentence: Span, finding: Finding | None) -> bool:
-    """An item under a demand lead-in: a demand of its own, an imperative ("fund
-    adaptation in full"), a heading and a colon ("Food security: fund ..."), or a
-    noun phrase ("Binding targets for ...")."""
-    if finding is not None:
+def _is_list_demand(sentence: Span, finding: Finding | None, kind: str) -> bool:
+    """An item under a demand lead-in: a bulleted line, or a short paragraph that is
+    an imperative ("Fund adaptation in full"), a heading and a colon ("Food security:
+    fund ..."), or a noun phrase ("Binding targets for ..."). A paragraph that makes a
+    call of its own is running text again, and is read as such."""
+    if kind == "item":
         return True
+    if finding is not None:
+        return False
     words = [t for t in sentence if not t.is_punct and not t.is_space]
     if not words:
         return False

@@ -291,6 +291,10 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
         elif child.dep_ == "dobj" and token.lemma_.lower() in {"demand", "call"}:
             action = list(child.subtree)
     verb = _complement_verb(token)
+    if verb is not None and any(
+        c.dep_ == "mark" and c.lower_ in {"whether", "if"} for c in verb.children
+    ):
+        return None  # "asks me whether we will be sent away": a question, not a call
     if verb is not None:
         subject = _subject_of(verb)
         if not targets and subject is not None and subject.lower_ not in FIRST_PERSON:
@@ -421,7 +425,11 @@ def _speaker_confidence(subject: Token, publisher: Publisher) -> float:
     if _refers_to_itself(subject) or _member_of_itself(subject, publisher):
         return 0.95
     owner = next((c for c in subject.children if c.dep_ == "poss"), None)
-    own_document = owner is not None and _speaker_confidence(owner, publisher) >= 0.95
+    own_document = (
+        owner is not None
+        and owner.lower_ not in {"my", "his", "her", "their"}
+        and _speaker_confidence(owner, publisher) >= 0.95
+    )
     if own_document and subject.pos_ == "NOUN":
         return 0.95  # "HRC's alternative plan asks the Home Office to ..."
     description = _description_of(subject, publisher)
@@ -718,6 +726,12 @@ def _actor_confidence(subject: Token, publisher: Publisher) -> float:
         )
         return 1.0 if named or _previous_subject_is_agent(subject.sent, publisher) else 0.0
     if subject.pos_ == "PROPN":
+        if (
+            subject.i == subject.sent.start
+            and not list(subject.children)
+            and subject.head.lemma_ in STATIVE_VERBS
+        ):
+            return 0.4  # "Justice must not be ...": a capital that only starts the sentence
         return 1.0
     lemma = subject.lemma_.lower()
     if lemma in AGENT_NOUNS or lemma in publisher.addressed:
