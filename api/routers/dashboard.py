@@ -13,18 +13,23 @@ from api.deps import (
     STAFF_LOGIN_PATH,
     STAFF_SESSION_COOKIE,
     EditorForm,
+    ReleaseExtractor,
     SessionDep,
     StaffForm,
     StaffLogin,
     public_counts,
 )
+from api.page_forms import read_form
 from api.pages import templates
+from api.staff_forms import call_selection_from_form, error_text
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignState
 from campaign.errors import CampaignError, Forbidden
+from campaign.extraction.models import Strength
 from campaign.letters import service as letters
 from campaign.metrics.queries import rollups_as_of
 from campaign.releases import service as releases
+from campaign.releases.models import Release
 from campaign.staff import dashboard
 from campaign.staff.models import Role
 from campaign.staff.sessions import SESSION_LIFETIME, ActiveSession, end_session, start_session
@@ -128,14 +133,82 @@ async def release_page(
     release_id: int, request: Request, session: SessionDep, active: StaffLogin
 ) -> HTMLResponse:
     release = await releases.get_release(session, release_id)
+    return await _release_page(request, session, active, release)
+
+
+@router.post("/releases/{release_id}/calls")
+async def add_call(
+    release_id: int,
+    request: Request,
+    session: SessionDep,
+    active: EditorForm,
+    extractor: ReleaseExtractor,
+) -> Response:
+    release = await releases.get_release(session, release_id)
+    form = await read_form(request)
+    try:
+        data = call_selection_from_form(form)
+        call = await releases.add_call(session, release, data, extractor)
+    except CampaignError as error:
+        return await _release_page(request, session, active, release, error=error, form=form)
+    return _back_to_release(release.id, f"call-{call.id}")
+
+
+@router.post("/calls/{call_id}/reject")
+async def reject_call(
+    call_id: int, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    call = await releases.get_call(session, call_id)
+    try:
+        await releases.reject_call(session, call)
+    except CampaignError as error:
+        release = await releases.get_release(session, call.release_id)
+        return await _release_page(request, session, active, release, error=error)
+    return _back_to_release(call.release_id, "reviewed")
+
+
+@router.post("/calls/{call_id}/promote")
+async def promote_call(
+    call_id: int, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    call = await releases.get_call(session, call_id)
+    try:
+        await releases.promote_call(session, call)
+    except CampaignError as error:
+        release = await releases.get_release(session, call.release_id)
+        return await _release_page(request, session, active, release, error=error)
+    return _back_to_release(call.release_id, f"call-{call.id}")
+
+
+async def _release_page(
+    request: Request,
+    session: SessionDep,
+    active: ActiveSession,
+    release: Release,
+    *,
+    error: CampaignError | None = None,
+    form: dict[str, str] | None = None,
+) -> HTMLResponse:
     calls = await releases.calls_of(session, release.id)
     return _page(
         request,
         "staff/release.html",
+        status_code=error.status if error else status.HTTP_200_OK,
         active=active,
         release=release,
         calls=calls,
-        parts=dashboard.release_text_parts(release.text, calls),
+        review=dashboard.release_review(release.text, calls),
+        may_edit=Role(active.user.role).allows(Role.EDITOR),
+        strengths=list(Strength),
+        error=error_text(error) if error else None,
+        error_field=error.field if error else None,
+        form=form or {},
+    )
+
+
+def _back_to_release(release_id: int, anchor: str) -> RedirectResponse:
+    return RedirectResponse(
+        f"/staff/releases/{release_id}#{anchor}", status_code=status.HTTP_303_SEE_OTHER
     )
 
 

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign
 from campaign.db import utcnow
+from campaign.extraction.rules import PERSONAL_PRONOUNS
 from campaign.metrics import queries as metrics
 from campaign.metrics.schemas import Bucket, MetricsWindow, time_zone
-from campaign.releases.models import CallToActionRecord
+from campaign.releases.models import OPEN_FOR_REVIEW, CallStatus, CallToActionRecord
 
 # A chart of more days than this shows the most recent ones.
 MAX_DAYS_SHOWN = 90
@@ -109,17 +110,62 @@ class TextPart:
 
 def release_text_parts(text: str, calls: Sequence[CallToActionRecord]) -> list[TextPart]:
     """The release text cut at each call's stored offsets, so a template can mark the
-    sentences. Offsets outside the text, and a call overlapping one already marked, are
-    left unmarked rather than trusted."""
+    sentences. Offsets outside the text are left unmarked rather than trusted; a call
+    that overlaps one already marked (staff may add one that shares up to half) is
+    marked from where that one ends, and not at all if nothing of it is left."""
     parts: list[TextPart] = []
     position = 0
     for call in sorted(calls, key=lambda c: (c.start, c.id)):
-        if call.start < position or call.end <= call.start or call.end > len(text):
+        if call.start < 0 or call.end <= max(call.start, position) or call.end > len(text):
             continue
-        if call.start > position:
-            parts.append(TextPart(text[position : call.start]))
-        parts.append(TextPart(text[call.start : call.end], call))
+        start = max(call.start, position)
+        if start > position:
+            parts.append(TextPart(text[position:start]))
+        parts.append(TextPart(text[start : call.end], call))
         position = call.end
     if position < len(text):
         parts.append(TextPart(text[position:]))
     return parts
+
+
+@dataclass(frozen=True)
+class CallLine:
+    """A call to action as the release page lists it: its number in the order of the
+    text, and who must act with pronouns shown as what they stand for."""
+
+    number: int
+    call: CallToActionRecord
+    addressees: list[str]
+
+
+@dataclass(frozen=True)
+class ReleaseReview:
+    proposed: list[CallLine]
+    # The calls the extractor was unsure of, listed apart so they are looked at apart.
+    possible: list[CallLine]
+    # Accepted, rejected or merged: decided already.
+    reviewed: list[CallLine]
+    parts: list[TextPart]
+
+
+def release_review(text: str, calls: Sequence[CallToActionRecord]) -> ReleaseReview:
+    in_order = sorted(calls, key=lambda c: (c.start, c.id))
+    lines = [CallLine(n, call, addressees(call)) for n, call in enumerate(in_order, 1)]
+    return ReleaseReview(
+        proposed=[line for line in lines if line.call.status == CallStatus.PROPOSED],
+        possible=[line for line in lines if line.call.status == CallStatus.POSSIBLE],
+        reviewed=[line for line in lines if line.call.status not in OPEN_FOR_REVIEW],
+        parts=release_text_parts(text, in_order),
+    )
+
+
+def addressees(call: CallToActionRecord) -> list[str]:
+    """Who must act, as written, with each pronoun followed by what the extractor found it
+    stands for ("it → Israel"): the pronoun alone says nothing to staff."""
+    if not call.resolved_targets:
+        return list(call.targets)
+    antecedents = ", ".join(call.resolved_targets)
+    return [
+        f"{target} → {antecedents}" if target.lower() in PERSONAL_PRONOUNS else target
+        for target in call.targets
+    ]

@@ -86,13 +86,15 @@ def test_marks_skip_offsets_that_do_not_fit_the_text() -> None:
 
     calls: list[Any] = [
         CallToActionRecord(id=1, start=0, end=5),
-        CallToActionRecord(id=2, start=3, end=8),  # overlaps the first
+        CallToActionRecord(id=2, start=3, end=8),  # overlaps the first: marked after it
+        CallToActionRecord(id=4, start=1, end=4),  # inside the first: nothing left to mark
         CallToActionRecord(id=3, start=9, end=99),  # beyond the end
     ]
     parts = release_text_parts("abcdefghijkl", calls)
     assert [(p.text, p.call.id if p.call else None) for p in parts] == [
         ("abcde", 1),
-        ("fghijkl", None),
+        ("fgh", 2),
+        ("ijkl", None),
     ]
 
 

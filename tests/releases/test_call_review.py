@@ -320,8 +320,9 @@ async def test_the_real_extractors_verdicts_are_what_is_stored(
 ) -> None:
     text = (
         "Rivers Alliance: ministers must stop the Vale dam\n\n"
-        "The UN Secretary-General has called on the government to halt the dam.\n"
-        "Rivers Alliance calls on the Environment Agency to review every dam licence.\n"
+        "Rivers Alliance calls on the Environment Agency to review every dam licence.\n\n"
+        "Notes to editors\n\n"
+        "The government should publish the flood modelling.\n"
     )
     submitted = await submit(client, editor, content=text)
     stored = {(c["start"], c["end"]): c["status"] for c in submitted.json()["calls_to_action"]}
@@ -329,5 +330,5 @@ async def test_the_real_extractors_verdicts_are_what_is_stored(
         submitted.json()["release"]["text"], organisation="Rivers Alliance"
     )
     assert stored == {(c.start, c.end): c.status.value for c in found}
-    # A demand reported from a third party is one the extractor is unsure of, today.
+    # Whatever follows the notes to editors is at most a possible call.
     assert set(stored.values()) == {"proposed", "possible"}
