@@ -125,21 +125,26 @@ def extract(
     ] = None,
 ) -> None:
     """Print the calls to action of FILE (no server or database needed)."""
-    from campaign.extraction import extract_calls_to_action
+    from campaign.extraction import Verdict, extract_calls_to_action
 
     # Decoded as stored (no newline translation), so offsets index the file's own text.
     text = file.read_bytes().decode("utf-8")
     calls = extract_calls_to_action(text, organisation=organisation)
     if as_json:
         fields = ("sentence", "start", "end", "targets", "action", "strength", "confidence")
-        rows = [{name: getattr(call, name) for name in fields} for call in calls]
+        rows = [
+            {name: getattr(call, name) for name in fields} | {"status": call.status.value}
+            for call in calls
+        ]
         typer.echo(json.dumps({"calls_to_action": rows}, ensure_ascii=False, indent=2))
         return
     if not calls:
         typer.echo("no calls to action found")
     for number, call in enumerate(calls, 1):
         targets = ", ".join(call.targets) or "(nobody named)"
-        typer.echo(f"{number:>2}. [{call.strength}] {targets}: {call.action}")
+        # The extractor's unsure calls stand out, as the dashboard lists them apart.
+        doubt = " (possible)" if call.status == Verdict.POSSIBLE else ""
+        typer.echo(f"{number:>2}. [{call.strength}]{doubt} {targets}: {call.action}")
         typer.echo(f"    chars {call.start}-{call.end}, confidence {call.confidence:.2f}")
 
 

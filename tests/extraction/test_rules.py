@@ -168,7 +168,9 @@ def test_the_command_prints_json_with_offsets_into_the_file(tmp_path: Path) -> N
     [call] = json.loads(result.output)["calls_to_action"]
     assert text[call["start"] : call["end"]] == call["sentence"]
     assert call["targets"] == ["The regional government"]
-    assert set(call) == {"sentence", "start", "end", "targets", "action", "strength", "confidence"}
+    assert set(call) == {
+        "sentence", "start", "end", "targets", "action", "strength", "confidence", "status"
+    }  # fmt: skip
 
 
 def test_hard_wrapped_paragraphs_are_read_as_written() -> None:
