@@ -208,6 +208,8 @@ def _demands_listed(actions: list[str]) -> list[str]:
 def _source_quote(release: Release, calls: list[CallToActionRecord]) -> list[str]:
     quoted = [f"> {call.sentence}" for call in calls]
     source = ", ".join(part for part in (release.organisation, release.title) if part)
+    if release.organisation and release.title and release.title.startswith(release.organisation):
+        source = release.title  # "Coastal Watch: ministers must act", not the name twice
     when = f" ({release.published_on.isoformat()})" if release.published_on else ""
     return [*quoted, ">", f"> From {source or 'the release'}{when}."]
 
