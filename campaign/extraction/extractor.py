@@ -33,9 +33,11 @@ from campaign.extraction.rules import (
     SELF_REFERENCES,
     Finding,
     Publisher,
+    Voice,
     confidence_verdict,
+    describes_as_own,
     find_call_to_action,
-    speaker_confidence,
+    voice_of,
 )
 from campaign.extraction.segment import Block, split_blocks, trim_quotes
 
@@ -161,9 +163,9 @@ class Voices:
         attribution = attribution_of(doc, quoted)
         owner: bool | None = None
         if attribution.named:
-            confidence = max(speaker_confidence(s, publisher) for s in attribution.named)
             # Only a clear case either way: an unknown name may be a spokesperson.
-            owner = True if confidence >= 0.95 else (False if confidence <= 0.2 else None)
+            voices = {voice_of(s, publisher) for s in attribution.named}
+            owner = True if Voice.OWN in voices else (False if voices == {Voice.OTHER} else None)
         elif attribution.pronouns:
             owner = self.last_owner
         elif quoted and doc.text.lstrip()[:1] in '“"«' and self.open_quote:
@@ -604,7 +606,19 @@ def _spokespeople(
                     continue
                 if describing or (speaks_directly(phrase) and not publisher_speaks):
                     found.add(name_key(phrase))
+        found.update(name_key(p) for p in phrases if _described_as_own(p, publisher))
     return found
+
+
+def _described_as_own(phrase: Span, publisher: Publisher) -> bool:
+    """ "Katrin Vollmer, FTNE's policy director", "Jo Bell, its director"."""
+    if not _is_person(phrase):
+        return False
+    return any(
+        describes_as_own(child, publisher)
+        for child in phrase.root.children
+        if child.dep_ == "appos"
+    )
 
 
 # Words that make a run of proper nouns a body or a title rather than a person's name.

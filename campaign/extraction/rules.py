@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import Enum
 
 from spacy.tokens import Span, Token
 
@@ -97,7 +98,7 @@ THIRD_PARTY_CALLERS = {
 }  # fmt: skip
 # Titles and descriptions of people who speak for someone other than the publisher.
 OTHER_VOICES = THIRD_PARTY_CALLERS | {
-    "commander", "admiral", "officer", "head", "police", "army", "military",
+    "commander", "admiral", "officer", "head", "police", "army", "military", "member",
     "secretary", "ambassador", "commissioner", "chancellor", "premier", "professor",
     "researcher", "chief", "ceo", "chairman", "chairwoman", "representative", "envoy",
     "general", "prosecutor", "director-general", "mp", "mep", "councillor", "deputy",
@@ -451,8 +452,28 @@ def _speaker_confidence(subject: Token, publisher: Publisher) -> float:
     return 0.5 if subject.pos_ == "PROPN" else 0.35
 
 
-def speaker_confidence(subject: Token, publisher: Publisher) -> float:
-    return _speaker_confidence(subject, publisher)
+class Voice(Enum):
+    """Whose words a speaker's are, as far as the release tells."""
+
+    OWN = "own"  # the publisher or its people
+    UNKNOWN = "unknown"  # a person the release does not place
+    OTHER = "other"  # another body, or someone speaking for one
+
+
+def voice_of(speaker: Token, publisher: Publisher) -> Voice:
+    confidence = _speaker_confidence(speaker, publisher)
+    if confidence >= 0.95:
+        return Voice.OWN
+    if confidence <= 0.2 or (
+        not looks_like_person_name(speaker)
+        and speaker.lower_
+        not in {
+            "he",
+            "she",
+        }
+    ):
+        return Voice.OTHER
+    return Voice.UNKNOWN
 
 
 def _description_of(subject: Token, publisher: Publisher) -> float | None:
@@ -461,17 +482,22 @@ def _description_of(subject: Token, publisher: Publisher) -> float | None:
     for child in subject.children:
         if child.dep_ != "appos":
             continue
-        words = " ".join(t.text for t in child.subtree)
-        owned = any(t.lower_ in {"its", "our"} or _refers_to_itself(t) for t in child.subtree)
-        if (
-            publisher.includes(words)
-            or owned
-            or any(publisher.is_abbreviated_as(t) for t in child.subtree)
-        ):
+        if describes_as_own(child, publisher):
             return 1.0
-        if child.lemma_.lower() in THIRD_PARTY_CALLERS:
+        if child.lemma_.lower() in OTHER_VOICES:
             return 0.2
     return None
+
+
+def describes_as_own(description: Token, publisher: Publisher) -> bool:
+    """Whether an apposition places someone in the publisher: "director of Rivers
+    Alliance", "FTNE's policy director", "its spokesperson"."""
+    words = " ".join(t.text for t in description.subtree)
+    return (
+        publisher.includes(words)
+        or any(t.lower_ in {"its", "our"} or _refers_to_itself(t) for t in description.subtree)
+        or any(publisher.is_abbreviated_as(t) for t in description.subtree)
+    )
 
 
 def _member_of_itself(subject: Token, publisher: Publisher) -> bool:
@@ -491,16 +517,23 @@ def _refers_to_itself(subject: Token) -> bool:
     publisher in the third person."""
     if subject.pos_ not in {"NOUN", "PROPN"} or subject.lemma_.lower() not in SELF_REFERENCES:
         return False
-    if any(c.dep_ in {"prep", "relcl", "acl", "nummod", "appos"} for c in subject.children):
+    if any(c.dep_ in {"prep", "relcl", "acl", "appos"} for c in subject.children):
         return False
-    determiners = [c for c in subject.children if c.dep_ in {"det", "poss"}]
-    modifiers = [c for c in subject.children if c.dep_ in {"amod", "compound"}]
+    determiners = [c for c in subject.children if c.dep_ == "det"]
+    modifiers = [c for c in subject.children if c.dep_ in {"amod", "compound", "poss"}]
+    numbers = [c for c in subject.children if c.dep_ == "nummod"]
     if len(modifiers) > 1:
         return False  # "the regional medical association" is somebody in particular
     if not determiners:
-        # A headline drops the article: "Charity urges MPs to ...", "Rights group demands".
-        first = min([subject, *modifiers], key=lambda t: t.i)
+        # A headline drops the article: "Charity urges MPs to ...", "Forty-one groups
+        # urge ...", "Farmers’ federation urges ...".
+        first = min(
+            (t for head in [subject, *modifiers, *numbers] for t in head.subtree),
+            key=lambda t: t.i,
+        )
         return first.i == subject.sent.start or subject.doc[first.i - 1].text in {":", "–", "—"}
+    if numbers or (subject.pos_ == "PROPN" and subject.lower_ != "ngo"):
+        return False  # "the Visayas Fishing Association" is a name, not a description
     return len(determiners) == 1 and determiners[0].lower_ in {"the", "our"}
 
 
@@ -657,9 +690,11 @@ def _clause_confidence(verb: Token, publisher: Publisher) -> float:
         return 0.7
     head = node.head
     speaker = _subject_of(head)
-    own_speaker = speaker is None or _speaker_confidence(speaker, publisher) >= 0.95
+    voice = Voice.OWN if speaker is None else voice_of(speaker, publisher)
+    own_speaker = voice == Voice.OWN
     if node.dep_ in {"ccomp", "parataxis"} and head.lemma_.lower() in SPEECH_VERBS | BELIEF_VERBS:
-        return 1.0 if own_speaker else 0.0
+        # A person the release does not place may well be its own spokesperson.
+        return {Voice.OWN: 1.0, Voice.UNKNOWN: 0.8, Voice.OTHER: 0.0}[voice]
     if node.dep_ in {"ccomp", "advcl"} and head.lemma_.lower() in ARGUING_VERBS:
         # "This shows why ...", "The findings show why ...", "That is why ...".
         why = any(t.lower_ in {"why", "that", "how"} for t in node.subtree if head.i < t.i < node.i)
@@ -678,7 +713,7 @@ def _attributed_elsewhere(sentence: Span, publisher: Publisher) -> bool:
         if token.lower_ == "according":
             for to in token.children:
                 for source in to.children:
-                    if source.dep_ == "pobj" and _speaker_confidence(source, publisher) < 0.95:
+                    if source.dep_ == "pobj" and voice_of(source, publisher) != Voice.OWN:
                         return True
     return False
 
@@ -698,11 +733,16 @@ def _reported_by_someone_else(verb: Token, publisher: Publisher) -> bool:
     ("... notes that President X is stating that Israel should ...")."""
     if _attributed_elsewhere(verb.sent, publisher):
         return True
-    for ancestor in verb.ancestors:
-        if ancestor.lemma_.lower() in REPORTING_VERBS:
-            speaker = _subject_of(ancestor)
-            if speaker is not None and _speaker_confidence(speaker, publisher) < 0.95:
+    node = verb
+    while node.head.i != node.i:
+        head = node.head
+        # "X has said it will ..., but it needs to ...": a clause coordinated with the
+        # verb of saying is not what was said.
+        if node.dep_ != "conj" and head.lemma_.lower() in REPORTING_VERBS:
+            speaker = _subject_of(head)
+            if speaker is not None and voice_of(speaker, publisher) == Voice.OTHER:
                 return True
+        node = head
     return False
 
 
