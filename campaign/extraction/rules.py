@@ -531,7 +531,13 @@ def _refers_to_itself(subject: Token) -> bool:
             (t for head in [subject, *modifiers, *numbers] for t in head.subtree),
             key=lambda t: t.i,
         )
-        return first.i == subject.sent.start or subject.doc[first.i - 1].text in {":", "–", "—"}
+        at_start = first.i == subject.sent.start or subject.doc[first.i - 1].text in {
+            ":",
+            "–",
+            "—",
+        }
+        headline = not subject.sent.text.rstrip(" ”\"'’").endswith(".")
+        return at_start and (headline or subject.doc[first.i - 1].text in {"–", "—"})
     if numbers or (subject.pos_ == "PROPN" and subject.lower_ != "ngo"):
         return False  # "the Visayas Fishing Association" is a name, not a description
     return len(determiners) == 1 and determiners[0].lower_ in {"the", "our"}
@@ -622,7 +628,7 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
         # "X must be substantial": a requirement on a thing; "Leaders must be bold" is
         # at most a possible call.
         actor = 0.4
-    if actor < CONFIDENT and verb.lemma_ in CESSATION_VERBS and subject.pos_ == "NOUN":
+    if actor < CONFIDENT and _is_cessation(verb) and subject.pos_ in {"NOUN", "PROPN"}:
         # "Impunity must end": a call with nobody named.
         action = _verb_phrase(verb, exclude=[])
         return Finding(strength, [], action, 0.7 * clause_confidence, "modal:cessation")
@@ -738,7 +744,9 @@ def _reported_by_someone_else(verb: Token, publisher: Publisher) -> bool:
         head = node.head
         # "X has said it will ..., but it needs to ...": a clause coordinated with the
         # verb of saying is not what was said.
-        if node.dep_ != "conj" and head.lemma_.lower() in REPORTING_VERBS:
+        # ("... told reporters that X and that Congress should ..." is, though.)
+        said = node.dep_ != "conj" or any(c.lower_ == "that" for c in node.children)
+        if said and head.lemma_.lower() in REPORTING_VERBS:
             speaker = _subject_of(head)
             if speaker is not None and voice_of(speaker, publisher) == Voice.OTHER:
                 return True
@@ -767,11 +775,13 @@ def _actor_confidence(subject: Token, publisher: Publisher) -> float:
         return 1.0 if named or _previous_subject_is_agent(subject.sent, publisher) else 0.0
     if subject.pos_ == "PROPN":
         if (
-            subject.i == subject.sent.start
+            _starts_sentence(subject)
             and not list(subject.children)
-            and subject.head.lemma_ in STATIVE_VERBS
+            and (subject.head.lemma_ in STATIVE_VERBS or _is_cessation(subject.head))
         ):
-            return 0.4  # "Justice must not be ...": a capital that only starts the sentence
+            # "Justice must not be ...", "Deforestation must stop": a capital that only
+            # starts the sentence.
+            return 0.4
         return 1.0
     lemma = subject.lemma_.lower()
     if lemma in AGENT_NOUNS or lemma in publisher.addressed:
@@ -779,6 +789,18 @@ def _actor_confidence(subject: Token, publisher: Publisher) -> float:
     if subject.pos_ == "NOUN" and re.search(r"(?:er|or|ist|ian|ant|ent|ee)s?$", word):
         return 0.55  # "funders", "negotiators", "economists": most likely people
     return 0.4 if subject.pos_ in {"NOUN", "PROPN"} else 0.0
+
+
+def _starts_sentence(token: Token) -> bool:
+    first = next((t for t in token.sent if not t.is_punct and not t.is_space), token)
+    return first.i == token.i
+
+
+def _is_cessation(verb: Token) -> bool:
+    """ "must end", "has to stop": a verb of stopping with no object of its own."""
+    return verb.lemma_ in CESSATION_VERBS and not any(
+        c.dep_ in {"dobj", "xcomp", "ccomp"} for c in verb.children
+    )
 
 
 def _previous_subject_is_agent(sentence: Span, publisher: Publisher) -> bool:
