@@ -111,6 +111,8 @@ SELF_REFERENCES = {
     "watchdog", "consortium", "collective", "initiative", "institute", "trust", "society",
     "centre", "center", "union", "signatory", "undersigned", "agency",
 }  # fmt: skip
+# Words the parser sometimes takes for a subject in "X today demanded ...".
+TIME_WORDS = {"today", "yesterday", "tonight", "tomorrow", "now"}
 PREDICTIVE_MODALS = {"will", "would", "may", "might", "could", "can", "shall"}
 CONDITIONAL_MARKERS = {
     "if", "unless", "whether", "when", "once", "until", "while", "before", "after",
@@ -264,7 +266,7 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
     strength = PERFORMATIVES.get(token.lemma_.lower())
     if strength is None or token.pos_ != "VERB":
         return None
-    if _in_subordinate_clause(token) and token.dep_ not in {"xcomp", "advcl", "conj"}:
+    if _in_subordinate_clause(token):
         return None
     if _is_passive(token):
         return _passive_performative(token, strength, publisher)
@@ -396,17 +398,47 @@ def _caller_confidence(token: Token, publisher: Publisher) -> float:
             if token.head.head.lemma_.lower() in PRAISING_VERBS:
                 return 0.3  # "We welcome the leadership of X in calling for ...": X calls
             return _caller_confidence(token.head.head, publisher)  # "joined ... in urging"
+        if token.tag_ in {"VBZ", "VBD", "VBP"} and token.dep_ == "conj":
+            # A finite verb hung too low ("X believes the government has had time to set
+            # up the register and urges Y to"): the caller is the main clause's subject.
+            inherited = (
+                _caller_confidence(token.head, publisher) if token.head.i != token.i else 0.4
+            )
+            return _outer_caller_confidence(token, publisher, inherited)
         if token.dep_ in {"advcl", "xcomp", "conj", "acl"} and token.head.i != token.i:
             return _caller_confidence(token.head, publisher)
         return 0.95 if token.dep_ == "ROOT" else 0.4  # a headline: "Calls on states to ..."
     confidence = _speaker_confidence(subject, publisher)
+    if confidence < CONFIDENT and _named_before(token, publisher):
+        # "CALDERBRIDGE, 24 March – United Homecare Workers (UHCW) today demanded":
+        # a dateline can make the parser lose the subject.
+        return 0.9
     if confidence < CONFIDENT and token.dep_ == "conj":
         # "X believes the offer is insufficient and urges Y to": the parser may hang the
         # second verb on the embedded clause; the caller is then the main clause's subject.
-        for ancestor in token.head.ancestors:
-            outer = _subject_of(ancestor)
-            if outer is not None:
-                return max(confidence, 0.95 * _speaker_confidence(outer, publisher))
+        return _outer_caller_confidence(token, publisher, confidence)
+    return confidence
+
+
+def _named_before(verb: Token, publisher: Publisher) -> bool:
+    """Whether the publisher is named between the start of the sentence and the verb,
+    with no other verb in between."""
+    for token in reversed(list(verb.sent[: verb.i - verb.sent.start])):
+        if token.pos_ in {"VERB", "AUX"}:
+            return False
+        if token.pos_ == "PROPN" and (
+            publisher.is_abbreviated_as(token)
+            or any(token.lower_ in name.split() for name in publisher.names)
+        ):
+            return True
+    return False
+
+
+def _outer_caller_confidence(token: Token, publisher: Publisher, confidence: float) -> float:
+    for ancestor in token.head.ancestors:
+        outer = _subject_of(ancestor)
+        if outer is not None:
+            return max(confidence, 0.95 * _speaker_confidence(outer, publisher))
     return confidence
 
 
@@ -517,7 +549,11 @@ def _refers_to_itself(subject: Token) -> bool:
     publisher in the third person."""
     if subject.pos_ not in {"NOUN", "PROPN"} or subject.lemma_.lower() not in SELF_REFERENCES:
         return False
-    if any(c.dep_ in {"prep", "relcl", "acl", "appos"} for c in subject.children):
+    # Only what stands before the verb: the parser may hang later words on the subject.
+    if any(
+        c.dep_ in {"prep", "relcl", "acl", "appos"} and c.i < subject.head.i
+        for c in subject.children
+    ):
         return False
     determiners = [c for c in subject.children if c.dep_ == "det"]
     modifiers = [c for c in subject.children if c.dep_ in {"amod", "compound", "poss"}]
@@ -989,7 +1025,11 @@ RULES: tuple[Callable[[Span, Publisher], Iterator[Finding]], ...] = (
 
 
 def _subject_of(verb: Token) -> Token | None:
-    subjects = [c for c in verb.children if c.dep_ in {"nsubj", "nsubjpass", "expl"}]
+    subjects = [
+        c
+        for c in verb.children
+        if c.dep_ in {"nsubj", "nsubjpass", "expl"} and c.lower_ not in TIME_WORDS
+    ]
     if subjects:
         # Two subjects mean a misparse, most often of a dateline ("LONDON, 3 May - The
         # union has demanded ..."): the one nearest the verb is the real one.
