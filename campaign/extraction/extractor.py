@@ -490,6 +490,12 @@ def _find_publisher(text: str, docs: list[Doc], organisation: str | None) -> Pub
             publisher.names.add(speaker)
     publisher.spokespeople.update(_spokespeople(docs, names_per_doc, publisher))
     publisher.others.update(_people_of_other_bodies(names_per_doc, publisher))
+    publisher.people.update(
+        person[-1].lower_
+        for phrases in names_per_doc
+        for phrase in phrases
+        if (person := _person_in(phrase)) is not None
+    )
     return publisher
 
 

@@ -178,6 +178,8 @@ class Publisher:
     last_speaker_is_own: bool = True
     # Surnames of people the release names as other bodies' voices ("Minister Hansen").
     others: set[str] = field(default_factory=set)
+    # Surnames of everyone the release names as a person, whoever they speak for.
+    people: set[str] = field(default_factory=set)
 
     def includes(self, phrase: str) -> bool:
         phrase = phrase.lower()
@@ -438,7 +440,7 @@ def _outer_caller_confidence(token: Token, publisher: Publisher, confidence: flo
     for ancestor in token.head.ancestors:
         outer = _subject_of(ancestor)
         if outer is not None:
-            return max(confidence, 0.95 * _speaker_confidence(outer, publisher))
+            confidence = max(confidence, 0.95 * _speaker_confidence(outer, publisher))
     return confidence
 
 
@@ -496,16 +498,14 @@ def voice_of(speaker: Token, publisher: Publisher) -> Voice:
     confidence = _speaker_confidence(speaker, publisher)
     if confidence >= 0.95:
         return Voice.OWN
-    if confidence <= 0.2 or (
-        not looks_like_person_name(speaker)
-        and speaker.lower_
-        not in {
-            "he",
-            "she",
-        }
-    ):
+    if confidence <= 0.2 or speaker.lemma_.lower() in AGENT_NOUNS | SELF_REFERENCES:
         return Voice.OTHER
-    return Voice.UNKNOWN
+    person = (
+        looks_like_person_name(speaker)
+        or speaker.lower_ in {"he", "she"}
+        or (speaker.pos_ == "PROPN" and speaker.lower_ in publisher.people)
+    )
+    return Voice.UNKNOWN if person else Voice.OTHER
 
 
 def _description_of(subject: Token, publisher: Publisher) -> float | None:
@@ -1083,6 +1083,8 @@ def _verb_phrase(verb: Token, exclude: list[Token]) -> list[Token]:
     excluded: set[int] = set()
     for head in exclude:
         excluded.update(t.i for t in head.subtree)
+    # "calls on councillors to use it": the parser may hang the action on the addressee.
+    excluded -= {t.i for t in verb.subtree}
     tokens = [
         t
         for t in verb.subtree
