@@ -888,6 +888,11 @@ def _evaluative_for_to(sentence: Span, publisher: Publisher) -> Iterator[Finding
             continue
         addressee = tokens[k + 1 : to]
         verb = _first_verb(tokens[to + 1 :])
+        # Commas only around a name in apposition: "for the operator, TransValle, to".
+        commas = [t for t in addressee if t.text == ","]
+        if commas and not (len(commas) == 2 and addressee[-1].text == ","):
+            continue
+        addressee = [t for t in addressee if t.text != ","] if commas else addressee
         if verb is None or any(t.is_punct and t.text not in {"-", "’", "'"} for t in addressee):
             continue
         if any(t.pos_ in {"VERB", "AUX"} for t in addressee):
@@ -975,12 +980,15 @@ def _wanted_action(want: Token, publisher: Publisher) -> Finding | None:
             continue
         clause = child
         if child.lemma_ == "see":
-            clause = next((c for c in child.children if c.dep_ in {"ccomp", "xcomp"}), child)
+            # "We want to see X do Y": the parser hangs "do Y" on "see" or on "want".
+            later = [c for c in [*child.children, *want.children] if c.i > child.i]
+            clause = next((c for c in later if c.dep_ in {"ccomp", "xcomp"}), child)
             if clause is child:
                 continue
         addressee = _subject_of(clause) if clause is not child or child.dep_ == "ccomp" else None
         if addressee is None:
-            addressee = next((c for c in child.children if c.dep_ == "nsubj"), None)
+            seen = [c for c in child.children if c.dep_ in {"nsubj", "dobj"} and c.i < clause.i]
+            addressee = seen[0] if seen else None
         if addressee is None or addressee.i < want.i:
             continue
         actor = _actor_confidence(addressee, publisher)
