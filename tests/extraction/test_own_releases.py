@@ -14,10 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from campaign.extraction import CallToAction, extract_calls_to_action
+from campaign.extraction import CallToAction, Verdict, extract_calls_to_action
 
 RELEASES = Path(__file__).parent / "releases"
-MINIMUM = 0.9
 
 
 @dataclass(frozen=True)
@@ -90,33 +89,58 @@ def test_annotated_offsets_point_at_their_sentences(name: str) -> None:
         assert text[start:end] == item["sentence"]
 
 
-def test_calls_to_action_in_own_releases_are_found_precisely() -> None:
-    true_positives = false_positives = annotated = 0
-    wrong_strength: list[str] = []
-    for name in release_names():
-        text = read_text(RELEASES / f"{name}.txt")
-        units = annotated_units(name)
-        found = extract_calls_to_action(text)
-        pairs = matches(found, units)
-        paired_found = {i for i, _ in pairs}
-        annotated += sum(not u.optional for u in units)
-        for i, j in pairs:
-            if units[j].optional:
-                continue
-            true_positives += 1
-            if found[i].strength.value != units[j].strength:
-                wrong_strength.append(f"{name}: {found[i].sentence}")
-        # A second prediction on an optional unit is not counted against the extractor.
-        false_positives += sum(
-            1
-            for i, f in enumerate(found)
-            if i not in paired_found
-            and not any(
-                u.optional and overlap((f.start, f.end), (u.start, u.end)) >= 0.5 for u in units
-            )
+@dataclass
+class Tally:
+    """What the extractor got right and wrong over all own releases."""
+
+    proposed_right: int = 0
+    proposed_wrong: int = 0
+    annotated: int = 0
+    found_at_all: int = 0  # annotated units matched by a proposed or possible call
+    strength_right: int = 0
+    negatives: int = 0
+    negatives_proposed: int = 0
+
+
+def tally_release(name: str, tally: Tally) -> None:
+    text = read_text(RELEASES / f"{name}.txt")
+    units = annotated_units(name)
+    found = extract_calls_to_action(text)
+    proposed = [f for f in found if f.status == Verdict.PROPOSED]
+    tally.annotated += sum(not u.optional for u in units)
+    pairs = matches(proposed, units)
+    for i, j in pairs:
+        if not units[j].optional:
+            tally.proposed_right += 1
+            tally.strength_right += proposed[i].strength.value == units[j].strength
+    paired = {i for i, _ in pairs}
+    # A second call on an optional unit is neither right nor wrong.
+    tally.proposed_wrong += sum(
+        1
+        for i, f in enumerate(proposed)
+        if i not in paired
+        and not any(
+            u.optional and overlap((f.start, f.end), (u.start, u.end)) >= 0.5 for u in units
         )
-    precision = true_positives / max(true_positives + false_positives, 1)
-    recall = true_positives / max(annotated, 1)
-    assert precision >= MINIMUM, precision
-    assert recall >= MINIMUM, recall
-    assert wrong_strength == []
+    )
+    tally.found_at_all += sum(not units[j].optional for _, j in matches(found, units))
+    for negative in annotations(name)["negatives"]:
+        span = (int(str(negative["start"])), int(str(negative["end"])))
+        tally.negatives += 1
+        tally.negatives_proposed += any(overlap((f.start, f.end), span) >= 0.5 for f in proposed)
+
+
+def test_calls_to_action_in_own_releases_meet_the_bar() -> None:
+    """The bar the extractor is held to on releases it was not written against:
+    proposed calls precise and complete, proposed and possible ones together nearly
+    complete, strengths right, hard negatives almost never proposed."""
+    tally = Tally()
+    for name in release_names():
+        tally_release(name, tally)
+    precision = tally.proposed_right / max(tally.proposed_right + tally.proposed_wrong, 1)
+    recall = tally.proposed_right / max(tally.annotated, 1)
+    assert precision >= 0.9, precision
+    assert recall >= 0.9, recall
+    assert tally.found_at_all / max(tally.annotated, 1) >= 0.95
+    assert tally.strength_right / max(tally.proposed_right, 1) >= 0.95
+    assert tally.negatives_proposed / max(tally.negatives, 1) <= 0.05
