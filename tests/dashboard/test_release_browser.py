@@ -58,14 +58,14 @@ def _select(page: Any, passage: str) -> None:
     )
 
 
-def test_staff_add_a_call_by_selecting_it_in_the_text(server: tuple[str, dict[str, str]]) -> None:  # noqa: F811
+def test_staff_add_a_call_by_selecting_it_in_the_text(
+    server: tuple[str, dict[str, str]],  # noqa: F811  (the fixture imported above)
+) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     base, env = server
-    _campaign(
-        env, "staff", "create-user", "--email", "sam@example.org", "--name", "Sam",
-        "--role", "editor", password=PASSWORD,
-    )  # fmt: skip
+    user = ("--email", "sam@example.org", "--name", "Sam", "--role", "editor")
+    _campaign(env, "staff", "create-user", *user, password=PASSWORD)
     token = _campaign(env, "staff", "create-token", "--name", "setup", "--role", "editor")
     staff = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=base, timeout=30) as http:
