@@ -41,7 +41,7 @@ _DANGLING = frozenset(
 )
 _DANGLING_DEPS = frozenset({"cc", "det", "prep", "aux", "mark", "case", "poss"})
 _QUOTES = {"“": "”", '"': '"', "‘": "’"}
-_BRACKETS = {"(": ")", "[": "]"}
+_PAIRS = {"(": ")", "[": "]", "“": "”"}
 
 
 @dataclass(frozen=True)
@@ -161,9 +161,9 @@ def _trimmed_end(boundary: int, doc: Doc) -> int | None:
 
 
 def _balanced(text: str) -> bool:
-    """No bracket or quotation left open by the cut."""
-    pairs = {**_BRACKETS, **{k: v for k, v in _QUOTES.items() if k != v}}
-    if any(text.count(opening) != text.count(closing) for opening, closing in pairs.items()):
+    """No bracket or quotation left open by the cut. (Single quotation marks are not
+    counted: "’" is the apostrophe of "Israel’s" too.)"""
+    if any(text.count(opening) != text.count(closing) for opening, closing in _PAIRS.items()):
         return False
     return text.count('"') % 2 == 0
 
@@ -224,7 +224,7 @@ def _has_own_subject(token: Token) -> bool:
     """Whether the clause the pronoun sits in has its own subject, other than the frame's
     "They" that stands for the addressee."""
     head = token.head
-    while head.pos_ not in {"VERB", "AUX"} and head.head is not head:
+    while head.pos_ not in {"VERB", "AUX"} and head.head.i != head.i:  # up to the root
         head = head.head
     return any(
         child.dep_ in _CLAUSE_SUBJECTS and child.idx >= len(_FRAME) for child in head.children
