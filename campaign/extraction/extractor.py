@@ -86,6 +86,8 @@ class RuleExtractor:
         blocks = list(split_blocks(text))
         docs = list(self.nlp.pipe(text[b.start : b.end] for b in blocks))
         publisher = _find_publisher(text, docs, organisation)
+        for doc in docs:
+            doc.user_data["publisher_names"] = publisher.names
         found: list[CallToAction] = []
         lead_in: LeadIn | None = None
         voices = Voices()
@@ -137,7 +139,7 @@ class RuleExtractor:
 # background for journalists, not demands.
 _BACK_MATTER = re.compile(
     r"^\W*(?:notes?\s+(?:to|for)\s+editors?|editors?[’']?s?\s+notes?|about\s+\S+.*|"
-    r"ends|end|media\s+contacts?|for\s+more\s+information|signatories|"
+    r"ends|end|media\s+contacts?|for\s+more\s+information|signatories|#{3,}|-+\s*ends\s*-+|"
     r"contacts?|press\s+contacts?)\W*$",
     re.IGNORECASE,
 )
@@ -172,8 +174,8 @@ class Voices:
             owner = self.last_owner  # a quotation that goes on from the paragraph before
         else:
             owner = None
-        if owner is not None:
-            self.last_owner = owner
+        if owner is not None or attribution.named:
+            self.last_owner = owner  # "she added" is whoever was named last
         publisher.last_speaker_is_own = self.last_owner is not False
         self.open_quote = bool(quoted) and quoted[-1][1] >= len(doc.text.rstrip()) - 1
         return owner

@@ -83,7 +83,8 @@ AGENT_NOUNS = {
     "embassy", "consulate",
     "prison", "tribunal", "watchdog",
     "conglomerate", "multinational", "giant", "maker", "miner",
-    "pension", "asset", "manager", "creditor", "g7", "g20", "eu",
+    "pension", "asset", "manager", "creditor", "g7", "g20", "eu", "leadership",
+    "management", "administrator",
 }  # fmt: skip
 # Heads of callers whose demands the organisation only reports.
 THIRD_PARTY_CALLERS = {
@@ -95,6 +96,12 @@ THIRD_PARTY_CALLERS = {
     "mayor", "governor", "senator", "lawmaker", "company", "un", "who", "unicef", "unhcr",
     "parliament", "congress", "authority", "regulator", "analyst", "economist", "doctor",
     "activist", "campaigner", "lawyer", "union", "bank", "imf",
+}  # fmt: skip
+# Self-references that also name other institutions ("the trust", "the council"): they
+# stand for the publisher only when its own name has the word.
+INSTITUTION_WORDS = {
+    "trust", "institute", "society", "centre", "center", "agency", "federation",
+    "foundation", "association", "consortium", "collective", "initiative",
 }  # fmt: skip
 # Titles and descriptions of people who speak for someone other than the publisher.
 OTHER_VOICES = THIRD_PARTY_CALLERS | {
@@ -109,7 +116,8 @@ SELF_REFERENCES = {
     "ngo", "organisation", "organization", "group", "coalition", "charity", "alliance",
     "network", "campaign", "movement", "federation", "foundation", "association",
     "watchdog", "consortium", "collective", "initiative", "institute", "trust", "society",
-    "centre", "center", "union", "signatory", "undersigned", "agency",
+    "centre", "center", "union", "signatory", "undersigned", "agency", "advocate",
+    "campaigner",
 }  # fmt: skip
 # Words the parser sometimes takes for a subject in "X today demanded ...".
 TIME_WORDS = {"today", "yesterday", "tonight", "tomorrow", "now"}
@@ -268,8 +276,10 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
     strength = PERFORMATIVES.get(token.lemma_.lower())
     if strength is None or token.pos_ != "VERB":
         return None
-    if _in_subordinate_clause(token):
-        return None
+    if _in_subordinate_clause(token) or token.dep_ == "relcl":
+        return None  # "after she asked ...", "the posts the trust has been asking for"
+    if token.dep_ == "ROOT" and token.tag_ == "VB" and _subject_of(token) is None:
+        return None  # "Call your senators today ...": an instruction to the reader
     if _is_passive(token):
         return _passive_performative(token, strength, publisher)
     caller = _caller_confidence(token, publisher)
@@ -284,12 +294,14 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
         if (
             child.dep_ in {"prep", "prt"}
             and child.lower_ in addressed
+            and child.i > token.i
             and child.i < for_index
             and not targets
         ):
             targets = [t for t in child.children if t.dep_ == "pobj"]
-        elif child.dep_ == "prep" and child.lower_ == "for":
-            # "calls for an end to ...": a call with no addressee.
+        elif child.dep_ == "prep" and child.lower_ == "for" and list(child.children):
+            # "calls for an end to ...": a call with no addressee. ("What we're calling
+            # for", with nothing after "for", is a heading.)
             action = _called_for(child)
         elif child.dep_ in {"dobj", "dative"} and token.lemma_.lower() not in {"demand", "call"}:
             targets = [child]
@@ -319,7 +331,11 @@ def _misparsed_performatives(sentence: Span, publisher: Publisher) -> Iterator[F
     "urges", "calls for" or "calls on", is read as the call it is."""
     for token in sentence:
         strength = PERFORMATIVES.get(token.lemma_.lower())
-        if strength is None or token.pos_ == "VERB" or token.tag_ not in {"NNS", "VBZ", "NNPS"}:
+        if (
+            strength is None
+            or token.pos_ == "VERB"
+            or token.tag_ not in {"NNS", "VBZ", "NNPS", "NNP", "VBP"}
+        ):
             continue
         name = [t for t in sentence if t.i < token.i]
         colon = next((k for k, t in enumerate(name) if t.text in {":", "–", "—"}), None)
@@ -362,6 +378,8 @@ def _passive_performative(token: Token, strength: Strength, publisher: Publisher
     verb = _complement_verb(token)
     if subject is None or verb is None or subject.lower_ in FIRST_PERSON:
         return None
+    if _reported_by_someone_else(token, publisher):
+        return None  # "Justice Marwe said that the people were asked to ..."
     agent = _passive_agent(token)
     caller = 0.7 if agent is None else _speaker_confidence(agent, publisher)
     action = _verb_phrase(verb, exclude=[subject])
@@ -516,9 +534,15 @@ def _description_of(subject: Token, publisher: Publisher) -> float | None:
             continue
         if describes_as_own(child, publisher):
             return 1.0
-        if child.lemma_.lower() in OTHER_VOICES:
+        if describes_other_body(child):
             return 0.2
     return None
+
+
+def describes_other_body(description: Token) -> bool:
+    """ "a climate scientist", "chair of the Ashwe community council": an apposition
+    that places a speaker in another body."""
+    return any(t.lemma_.lower() in OTHER_VOICES for t in description.subtree)
 
 
 def describes_as_own(description: Token, publisher: Publisher) -> bool:
@@ -544,11 +568,18 @@ def _member_of_itself(subject: Token, publisher: Publisher) -> bool:
     )
 
 
+def _named_like_publisher(word: Token) -> bool:
+    names: set[str] = word.doc.user_data.get("publisher_names", set())
+    return not names or any(word.lemma_.lower() in name.split() for name in names)
+
+
 def _refers_to_itself(subject: Token) -> bool:
     """ "The NGO", "the rights group", "our coalition": how a release names its
     publisher in the third person."""
     if subject.pos_ not in {"NOUN", "PROPN"} or subject.lemma_.lower() not in SELF_REFERENCES:
         return False
+    if subject.lemma_.lower() in INSTITUTION_WORDS and not _named_like_publisher(subject):
+        return False  # "the trust" in a release about a hospital trust
     # Only what stands before the verb: the parser may hang later words on the subject.
     if any(
         c.dep_ in {"prep", "relcl", "acl", "appos"} and c.i < subject.head.i
@@ -652,15 +683,28 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
         targets = [agent] if agent is not None else []
         action = _verb_phrase(verb, exclude=[subject] if subject is not None else [])
         confidence = 0.75 if agent is not None else 0.65
+        if subject is not None and any(
+            c.dep_ == "det" and c.lower_ in {"any", "every", "each", "no"} for c in subject.children
+        ):
+            confidence = 0.45  # "any restriction must be provided by law": a general norm
         return Finding(strength, targets, action, confidence * clause_confidence, "modal:passive")
     if subject is None:
         return None
     actor = _actor_confidence(subject, publisher)
     if actor == 0.0:
         return None
-    if verb.lemma_ in STATIVE_VERBS and actor < CONFIDENT:
+    willing = verb.lemma_ == "be" and any(
+        c.dep_ == "acomp" and c.lower_ in {"ready", "prepared", "willing"} for c in verb.children
+    )
+    if willing:
+        pass  # "Countries ... should be ready to adopt it": an action, put as readiness
+    elif verb.lemma_ in STATIVE_VERBS and actor < CONFIDENT:
         return None  # "Genocide must not be the means ...", "Any deal needs to be ambitious"
-    if verb.lemma_ in STATIVE_VERBS and not any(c.dep_ == "attr" for c in verb.children):
+    if (
+        not willing
+        and verb.lemma_ in STATIVE_VERBS
+        and not any(c.dep_ == "attr" for c in verb.children)
+    ):
         # "X must be substantial": a requirement on a thing; "Leaders must be bold" is
         # at most a possible call.
         actor = 0.4
@@ -726,6 +770,8 @@ def _clause_confidence(verb: Token, publisher: Publisher) -> float:
         node = node.head
     if node.dep_ == "ROOT":
         return 1.0
+    if _follows_a_label(node):
+        return 0.9  # "Joint statement: States must ...": a headline after its label
     if _hangs_on_a_verbless_root(node):
         # "Operators that caused the spill must be held ...": the parser made the
         # subject the root and hung the main clause under its relative clause.
@@ -758,6 +804,18 @@ def _attributed_elsewhere(sentence: Span, publisher: Publisher) -> bool:
                     if source.dep_ == "pobj" and voice_of(source, publisher) != Voice.OWN:
                         return True
     return False
+
+
+def _follows_a_label(clause: Token) -> bool:
+    root = clause.sent.root
+    colon = next((t for t in clause.sent if t.text == ":"), None)
+    return (
+        colon is not None
+        and root.pos_ in {"NOUN", "PROPN"}
+        and colon.i - clause.sent.start <= 4
+        and clause.head.i == root.i
+        and min(t.i for t in clause.subtree) > colon.i
+    )
 
 
 def _hangs_on_a_verbless_root(clause: Token) -> bool:
@@ -822,6 +880,8 @@ def _actor_confidence(subject: Token, publisher: Publisher) -> float:
     lemma = subject.lemma_.lower()
     if lemma in AGENT_NOUNS or lemma in publisher.addressed:
         return 1.0
+    if any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in subject.children):
+        return 0.9  # "Senate leadership", "Shell executives"
     if subject.pos_ == "NOUN" and re.search(r"(?:er|or|ist|ian|ant|ent|ee)s?$", word):
         return 0.55  # "funders", "negotiators", "economists": most likely people
     return 0.4 if subject.pos_ in {"NOUN", "PROPN"} else 0.0
