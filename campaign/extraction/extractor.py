@@ -29,6 +29,7 @@ from campaign.extraction.rules import (
     AGENT_NOUNS,
     DEONTIC_MODALS,
     OTHER_VOICES,
+    PERFORMATIVES,
     PERSONAL_PRONOUNS,
     SELF_REFERENCES,
     Finding,
@@ -296,6 +297,12 @@ def _opens_demand_list(sentence: Span, kind: str) -> tuple[LeadIn, bool] | None:
         subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
         if strength is not None and subject is not None and subject.lower_ not in {"we", "i"}:
             return LeadIn(_addressee_phrases(subject), strength, 0.8, from_heading), True
+    addressed = _addressed_heading(sentence) if ends_with_colon else None
+    if addressed is not None:
+        return LeadIn(_addressee_phrases(addressed), Strength.OTHER, 0.75, from_heading), False
+    bare = _bare_performative(sentence) if ends_with_colon else None
+    if bare is not None:
+        return LeadIn([], bare, 0.8, from_heading), False
     nominal = _nominal_demand(sentence)
     if nominal is not None:
         strength, addressee = nominal
@@ -308,6 +315,30 @@ def _opens_demand_list(sentence: Span, kind: str) -> tuple[LeadIn, bool] | None:
     named = last is not None and (last.pos_ == "PROPN" or last.lemma_.lower() in AGENT_NOUNS)
     targets = _addressee_phrases(last) if named and last is not None else []
     return LeadIn(targets, Strength.OTHER, 0.7, from_heading), False
+
+
+def _addressed_heading(sentence: Span) -> Token | None:
+    """ "To the Ministry of Water:", "To donors and development banks:"."""
+    words = [t for t in sentence if not t.is_punct]
+    if len(words) < 2 or words[0].lower_ != "to" or words[0].i != sentence.start:
+        return None
+    head = next((t for t in words[1:] if t.head.i == words[0].i and t.dep_ == "pobj"), None)
+    if head is None or not (head.pos_ == "PROPN" or head.lemma_.lower() in AGENT_NOUNS):
+        return None
+    return head
+
+
+def _bare_performative(sentence: Span) -> Strength | None:
+    """ "We therefore call on:", "The signatories urge:": a call whose addressees are
+    the items below it."""
+    for token in sentence:
+        strength = PERFORMATIVES.get(token.lemma_.lower())
+        if strength is None or token.pos_ != "VERB":
+            continue
+        after = [t for t in sentence if t.i > token.i and not t.is_punct]
+        if all(t.lower_ in {"on", "upon", "to", "for", "that"} for t in after):
+            return strength
+    return None
 
 
 _NOMINAL_DEMANDS = {"demand": Strength.DEMAND, "call": Strength.CALL, "appeal": Strength.CALL}
@@ -411,6 +442,14 @@ def _inherit_lead_in(
 def _item_addressee(sentence: Span) -> list[str]:
     """ "Regional authorities: restore floodplains by 2030": an item headed by an
     actor is addressed to it."""
+    to = next((t for t in sentence if t.lower_ == "to"), None)
+    if to is not None and to.i + 1 < sentence.end and sentence.doc[to.i + 1].tag_ == "VB":
+        before = sentence.doc[sentence.start : to.i]
+        if before and not any(t.pos_ in {"VERB", "AUX"} for t in before):
+            # "the members of the National Assembly to reject Bill 214" after "call on:".
+            head = before.root
+            if head.pos_ == "PROPN" or head.lemma_.lower() in AGENT_NOUNS:
+                return _addressee_phrases(head)
     colon = next((t for t in sentence if t.text == ":"), None)
     if colon is None or colon.i - sentence.start > 6:
         return []
@@ -434,10 +473,29 @@ def _addressee_phrases(head: Token) -> list[str]:
     # Only conjuncts after the head: a misparse can coordinate it with a word before it
     # ("reject this proposal, Israel and the United States ...").
     following = [c for c in head.conjuncts if c.i > head.i]
-    return [_phrase(conjunct) for conjunct in [head, *following]]
+    heads = [head, *following]
+    # "the government of Ruvala, the Kintora Water Company and international donors":
+    # the parser coordinates the later addressees with "Ruvala" inside the first one.
+    for kept in [head, *following]:
+        for preposition in kept.children:
+            if preposition.dep_ == "prep" and preposition.i > kept.i:
+                for pobj in preposition.children:
+                    heads += [c for c in pobj.conjuncts if c.i > pobj.i and _stands_alone(c)]
+    heads = sorted(dict.fromkeys(heads), key=lambda t: t.i)
+    separate = {h.i for h in heads}
+    return [_phrase(h, separate) for h in heads]
 
 
-def _phrase(head: Token) -> str:
+def _stands_alone(conjunct: Token) -> bool:
+    """A conjunct with its own article, or a plural noun phrase, is an addressee of its
+    own ("..., the Kintora Water Company", "... and international donors"); a bare name
+    shares its head ("the governments of Merapura and Kesang")."""
+    return any(c.dep_ == "det" for c in conjunct.children) or (
+        conjunct.tag_ == "NNS" and conjunct.pos_ == "NOUN"
+    )
+
+
+def _phrase(head: Token, separate: set[int] | None = None) -> str:
     cut = {
         "conj",
         "cc",
@@ -460,7 +518,13 @@ def _phrase(head: Token) -> str:
         ):
             continue
         tokens.extend(child.subtree)
+    for other in separate or set():
+        if other != head.i:
+            # Leave out another addressee and the comma or "and" that joins it on.
+            others = {t.i for t in head.doc[other].subtree}
+            tokens = [t for t in tokens if t.i not in others]
     tokens.sort(key=lambda t: t.i)
+    tokens = _contiguous_from_head(tokens, head)
     doc = head.doc
     while tokens and tokens[0].i >= 2 and doc[tokens[0].i - 1].text == "-":
         # "co-legislators": the parser may hang the first half elsewhere.
@@ -468,6 +532,20 @@ def _phrase(head: Token) -> str:
     while tokens and (tokens[0].lower_ in _LEADING_WORDS_TO_DROP or tokens[0].is_punct):
         tokens.pop(0)
     return _joined(tokens) or head.text
+
+
+def _contiguous_from_head(tokens: list[Token], head: Token) -> list[Token]:
+    """The run of tokens around the head with no gap, without a trailing comma or "and"."""
+    index = {t.i for t in tokens}
+    start = end = head.i
+    while start - 1 in index:
+        start -= 1
+    while end + 1 in index:
+        end += 1
+    run = [t for t in tokens if start <= t.i <= end]
+    while run and (run[-1].is_punct or run[-1].dep_ == "cc") and run[-1].i > head.i:
+        run.pop()
+    return run
 
 
 def _joined(tokens: list[Token]) -> str:
