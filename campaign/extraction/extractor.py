@@ -107,10 +107,11 @@ class RuleExtractor:
                 finding = find_call_to_action(sentence, publisher)
                 if finding is not None:
                     finding.confidence *= voices.weight(sentence, quoted, owner)
+                opens_list = text[start:end].rstrip().endswith(":") and (
+                    finding is not None or _opens_demand_list(sentence, block.kind) is not None
+                )
                 if lead_in is not None:
-                    if _is_list_demand(sentence, finding, block.kind) and not (
-                        finding is not None and text[start:end].rstrip().endswith(":")
-                    ):
+                    if _is_list_demand(sentence, finding, block.kind) and not opens_list:
                         found.append(_inherit_lead_in(text, start, end, sentence, finding, lead_in))
                         continue
                     # The list has ended: this is running text again, or a lead-in of

@@ -83,7 +83,8 @@ AGENT_NOUNS = {
     "embassy", "consulate",
     "prison", "tribunal", "watchdog",
     "conglomerate", "multinational", "giant", "maker", "miner",
-    "pension", "asset", "manager", "creditor", "g7", "g20", "eu", "leadership",
+    "pension", "asset", "manager", "creditor", "g7", "g20", "eu", "leadership", "one",
+    "anyone", "nobody", "person",
     "management", "administrator",
 }  # fmt: skip
 # Heads of callers whose demands the organisation only reports.
@@ -106,6 +107,7 @@ INSTITUTION_WORDS = {
 # Titles and descriptions of people who speak for someone other than the publisher.
 OTHER_VOICES = THIRD_PARTY_CALLERS | {
     "commander", "admiral", "officer", "head", "police", "army", "military", "member",
+    "justice", "magistrate",
     "secretary", "ambassador", "commissioner", "chancellor", "premier", "professor",
     "researcher", "chief", "ceo", "chairman", "chairwoman", "representative", "envoy",
     "general", "prosecutor", "director-general", "mp", "mep", "councillor", "deputy",
@@ -305,7 +307,11 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
             action = _called_for(child)
         elif child.dep_ in {"dobj", "dative"} and token.lemma_.lower() not in {"demand", "call"}:
             targets = [child]
-        elif child.dep_ == "dobj" and token.lemma_.lower() in {"demand", "call"}:
+        elif (
+            child.dep_ == "dobj"
+            and token.lemma_.lower() in {"demand", "call"}
+            and child.tag_ not in {"WP", "WDT"}  # "What we're calling for"
+        ):
             action = list(child.subtree)
     verb = _complement_verb(token)
     if verb is not None and any(
@@ -354,8 +360,13 @@ def _misparsed_performatives(sentence: Span, publisher: Publisher) -> Iterator[F
             rest = rest[1:]
         if not rest:
             continue
+        # "Advocates Urge Senate to Pass ...": the words before "to" name the addressee.
+        to = next((k for k, t in enumerate(rest) if t.lower_ == "to"), None)
+        addressee = rest[:to] if to and to + 1 < len(rest) and rest[to + 1].tag_ == "VB" else []
+        action = rest[to + 1 :] if addressee and to is not None else rest
         reason = f"performative:{token.lemma_.lower()}-headline"
-        yield Finding(strength, [], rest, 0.85 * caller, reason)
+        texts = [sentence.doc[addressee[0].i : addressee[-1].i + 1].text] if addressee else []
+        yield Finding(strength, [], action, 0.85 * caller, reason, target_texts=texts)
 
 
 def _called_for(preposition: Token) -> list[Token]:
@@ -683,9 +694,10 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
         targets = [agent] if agent is not None else []
         action = _verb_phrase(verb, exclude=[subject] if subject is not None else [])
         confidence = 0.75 if agent is not None else 0.65
-        if subject is not None and any(
+        generic = subject is not None and any(
             c.dep_ == "det" and c.lower_ in {"any", "every", "each", "no"} for c in subject.children
-        ):
+        )
+        if generic and subject is not None and _actor_confidence(subject, publisher) < CONFIDENT:
             confidence = 0.45  # "any restriction must be provided by law": a general norm
         return Finding(strength, targets, action, confidence * clause_confidence, "modal:passive")
     if subject is None:
@@ -1047,7 +1059,12 @@ def _wanted_action(want: Token, publisher: Publisher) -> Finding | None:
                 continue
         addressee = _subject_of(clause) if clause is not child or child.dep_ == "ccomp" else None
         if addressee is None:
-            seen = [c for c in child.children if c.dep_ in {"nsubj", "dobj"} and c.i < clause.i]
+            # "We need our own government to say ...": the addressee may hang on "need".
+            seen = [
+                c
+                for c in [*child.children, *want.children]
+                if c.dep_ in {"nsubj", "dobj"} and want.i < c.i < clause.i
+            ]
             addressee = seen[0] if seen else None
         if addressee is None or addressee.i < want.i:
             continue
