@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign
 from campaign.db import utcnow
-from campaign.extraction.rules import PERSONAL_PRONOUNS
 from campaign.metrics import queries as metrics
 from campaign.metrics.schemas import Bucket, MetricsWindow, time_zone
+from campaign.releases.drafting import is_pronoun
 from campaign.releases.models import OPEN_FOR_REVIEW, CallStatus, CallToActionRecord
 
 # A chart of more days than this shows the most recent ones.
@@ -166,6 +166,5 @@ def addressees(call: CallToActionRecord) -> list[str]:
         return list(call.targets)
     antecedents = ", ".join(call.resolved_targets)
     return [
-        f"{target} → {antecedents}" if target.lower() in PERSONAL_PRONOUNS else target
-        for target in call.targets
+        f"{target} → {antecedents}" if is_pronoun(target) else target for target in call.targets
     ]
