@@ -717,6 +717,7 @@ _NOT_A_PERSONAL_NAME = AGENT_NOUNS | OTHER_VOICES | SELF_REFERENCES | {
 }  # fmt: skip
 
 
+_NEWSWIRE = re.compile(r"wire|news|commondreams|reliefweb", re.IGNORECASE)
 _SOURCE_HOST = re.compile(r"SOURCE:\s*\S*?://(?:www\.)?([a-z0-9-]+)\.", re.IGNORECASE)
 
 
@@ -730,7 +731,8 @@ def _names_matching_source(text: str, names: list[Span]) -> set[str]:
     the raw text are read as well as the tagger's proper nouns, since a name may begin
     with a word tagged as a verb ("Fight for the Future")."""
     match = _SOURCE_HOST.match(text)
-    if match is None:
+    if match is None or _NEWSWIRE.search(match.group(1)):
+        # A newswire's or a news site's address says nothing of who wrote the release.
         return set()
     # aclu-sdic.org: the ACLU; red-salud-comun.org: Red Salud Común.
     whole = match.group(1).lower()
