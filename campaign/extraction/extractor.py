@@ -646,7 +646,8 @@ def _person_in(phrase: Span) -> Span | None:
     titles = [t.i for t in phrase if t.lemma_.lower() in _NOT_A_PERSONAL_NAME]
     start = max(titles, default=phrase.start - 1) + 1
     person = phrase.doc[start : phrase.end]
-    if len(person) < 2 or not all(t.is_title and is_proper_noun(t) for t in person):
+    words = [t for t in person if t.text != "-"]  # "Esther Ndulo-Larsen"
+    if len(words) < 2 or not all(t.is_title and is_proper_noun(t) for t in words):
         return None
     return person
 

@@ -84,7 +84,7 @@ AGENT_NOUNS = {
     "prison", "tribunal", "watchdog",
     "conglomerate", "multinational", "giant", "maker", "miner",
     "pension", "asset", "manager", "creditor", "g7", "g20", "eu", "leadership", "one",
-    "anyone", "nobody", "person",
+    "person",
     "management", "administrator",
 }  # fmt: skip
 # Heads of callers whose demands the organisation only reports.
@@ -107,7 +107,7 @@ INSTITUTION_WORDS = {
 # Titles and descriptions of people who speak for someone other than the publisher.
 OTHER_VOICES = THIRD_PARTY_CALLERS | {
     "commander", "admiral", "officer", "head", "police", "army", "military", "member",
-    "justice", "magistrate",
+    "justice", "magistrate", "cooperative", "co-operative", "association", "federation",
     "secretary", "ambassador", "commissioner", "chancellor", "premier", "professor",
     "researcher", "chief", "ceo", "chairman", "chairwoman", "representative", "envoy",
     "general", "prosecutor", "director-general", "mp", "mep", "councillor", "deputy",
@@ -301,7 +301,7 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
             and not targets
         ):
             targets = [t for t in child.children if t.dep_ == "pobj"]
-        elif child.dep_ == "prep" and child.lower_ == "for" and list(child.children):
+        elif child.dep_ == "prep" and child.lower_ == "for" and _has_object(child):
             # "calls for an end to ...": a call with no addressee. ("What we're calling
             # for", with nothing after "for", is a heading.)
             action = _called_for(child)
@@ -369,6 +369,10 @@ def _misparsed_performatives(sentence: Span, publisher: Publisher) -> Iterator[F
         yield Finding(strength, [], action, 0.85 * caller, reason, target_texts=texts)
 
 
+def _has_object(preposition: Token) -> bool:
+    return any(c.tag_ not in {"WP", "WDT"} for c in preposition.children)
+
+
 def _called_for(preposition: Token) -> list[Token]:
     """What "calls for" asks for. The parser may leave the last noun of a headline
     outside the phrase ("calling for an end to river dumping"): the run of words that
@@ -410,10 +414,11 @@ def _complement_verb(token: Token) -> Token | None:
             return child
     for child in token.children:
         if child.dep_ == "prep":
-            for grandchild in child.children:
-                for verb in grandchild.children:
-                    if verb.dep_ in {"acl", "relcl", "xcomp"} and verb.pos_ == "VERB":
-                        return verb
+            # "appealed to the chair of the talks to publish ...": the action may hang
+            # anywhere inside the addressee's phrase.
+            for verb in child.subtree:
+                if verb.dep_ in {"acl", "relcl", "xcomp"} and verb.pos_ == "VERB":
+                    return verb
     return None
 
 
@@ -541,7 +546,8 @@ def _description_of(subject: Token, publisher: Publisher) -> float | None:
     """What an apposition says of a speaker: "Jo Bell, director of Rivers Alliance"
     (its own), "Ana Silva, a climate scientist at the university" (someone else)."""
     for child in subject.children:
-        if child.dep_ != "appos":
+        # "Jo Bell, director of ...", "Esther Larsen, who chairs the cooperative".
+        if child.dep_ not in {"appos", "relcl"}:
             continue
         if describes_as_own(child, publisher):
             return 1.0
@@ -681,6 +687,12 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
     verb, clause, strength = trigger
     if _is_counterfactual_or_epistemic(verb) or verb.lemma_ in EXPECTATION_VERBS:
         return None
+    if (
+        token.tag_ == "MD"
+        and verb.lemma_ == "have"
+        and any(c.dep_ == "xcomp" for c in verb.children)
+    ):
+        return None  # "Nobody should have to go through that": a lament, not a demand
     subject = _subject_of(verb)
     if token.tag_ == "MD" and subject is not None and token.i < subject.i:
         return None  # "Should they fail to ...": an inverted conditional, not a demand
@@ -1038,7 +1050,7 @@ def _organisation_wants(sentence: Span, publisher: Publisher) -> Iterator[Findin
             continue
         if subject.lower_ not in FIRST_PERSON and token.lemma_ == "need":
             continue  # "The NGO needs to ..." is a modal; "Oxfam needs donors" is rare
-        if _clause_confidence(token, publisher) == 0.0:
+        if _reported_by_someone_else(token, publisher):
             continue
         finding = _wanted_action(token, publisher) or _wanted_from(token, publisher)
         if finding is not None:
