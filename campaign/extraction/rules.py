@@ -458,9 +458,10 @@ def _caller_confidence(token: Token, publisher: Publisher) -> float:
 
 def _named_before(verb: Token, publisher: Publisher) -> bool:
     """Whether the publisher is named between the start of the sentence and the verb,
-    with no other verb in between."""
+    with no other clause in between (a participle describing it may be: "Driftline
+    Alliance, a network of groups working on ..., today urged")."""
     for token in reversed(list(verb.sent[: verb.i - verb.sent.start])):
-        if token.pos_ in {"VERB", "AUX"}:
+        if token.pos_ in {"VERB", "AUX"} and token.dep_ not in {"acl", "relcl", "amod", "aux"}:
             return False
         if token.pos_ == "PROPN" and (
             publisher.is_abbreviated_as(token)
@@ -706,10 +707,7 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
         targets = [agent] if agent is not None else []
         action = _verb_phrase(verb, exclude=[subject] if subject is not None else [])
         confidence = 0.75 if agent is not None else 0.65
-        generic = subject is not None and any(
-            c.dep_ == "det" and c.lower_ in {"any", "every", "each", "no"} for c in subject.children
-        )
-        if generic and subject is not None and _actor_confidence(subject, publisher) < CONFIDENT:
+        if _states_a_legal_norm(verb.sent):
             confidence = 0.45  # "any restriction must be provided by law": a general norm
         return Finding(strength, targets, action, confidence * clause_confidence, "modal:passive")
     if subject is None:
@@ -909,6 +907,20 @@ def _actor_confidence(subject: Token, publisher: Publisher) -> float:
     if subject.pos_ == "NOUN" and re.search(r"(?:er|or|ist|ian|ant|ent|ee)s?$", word):
         return 0.55  # "funders", "negotiators", "economists": most likely people
     return 0.4 if subject.pos_ in {"NOUN", "PROPN"} else 0.0
+
+
+def _states_a_legal_norm(sentence: Span) -> bool:
+    """ "Under international law, any restriction must be provided by law": what the
+    law requires, not what the publisher demands."""
+    first = next((t for t in sentence if not t.is_punct), None)
+    return (
+        first is not None
+        and first.lower_ in {"under", "according"}
+        and any(
+            t.lemma_.lower() in {"law", "convention", "treaty", "charter", "rule", "standard"}
+            for t in first.subtree
+        )
+    )
 
 
 def _starts_sentence(token: Token) -> bool:
