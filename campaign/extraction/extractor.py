@@ -87,8 +87,10 @@ class RuleExtractor:
         blocks = list(split_blocks(text))
         docs = list(self.nlp.pipe(text[b.start : b.end] for b in blocks))
         publisher = _find_publisher(text, docs, organisation)
+        names_in_text = _names_in_text(docs)
         for doc in docs:
             doc.user_data["publisher_names"] = publisher.names
+            doc.user_data["names_in_text"] = names_in_text
         found: list[CallToAction] = []
         lead_in: LeadIn | None = None
         voices = Voices()
@@ -191,6 +193,20 @@ class Voices:
         if owner is False and is_quoted(sentence, quoted):
             weight *= 0.4  # someone else's demand, quoted: at most a possible call
         return weight
+
+
+def _names_in_text(docs: list[Doc]) -> set[str]:
+    """Words the release capitalises in the middle of a sentence: names, whatever the
+    tagger makes of them at the start of one."""
+    return {
+        t.lower_
+        for doc in docs
+        for t in doc
+        if t.is_title
+        and not t.is_sent_start
+        and t.i > 0
+        and doc[t.i - 1].text not in {":", "“", '"'}
+    }
 
 
 def _units_of(block: Block, doc: Doc) -> list[Span]:

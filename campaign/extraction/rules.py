@@ -135,6 +135,11 @@ STATIVE_VERBS = {"be", "remain", "become", "seem", "serve", "stay", "appear", "l
 # Verbs by which the publisher praises someone else for a call: "We welcome X in
 # calling for ...", "commends Y for urging ...".
 PRAISING_VERBS = {"welcome", "commend", "praise", "thank", "applaud", "congratulate", "salute"}
+# Passive verbs that shape a thing rather than ask for an act: "must be based on ...".
+FRAMING_VERBS = {
+    "base", "ground", "guide", "root", "inform", "shape", "judge", "measure", "see",
+    "view", "understand", "consider", "design", "center", "centre", "anchor", "rooted",
+}  # fmt: skip
 # Verbs after a modal that say what will happen to someone, not what they must do:
 # "Governments that ignore it should expect to be named".
 EXPECTATION_VERBS = {"expect", "face", "risk", "anticipate", "fear"}
@@ -234,7 +239,7 @@ def find_call_to_action(sentence: Span, publisher: Publisher) -> Finding | None:
     """The most confident reading of the unit as a call to action, if any. A rule
     found earlier in RULES wins a tie: the performative decides over a modal. A unit
     with several demands stays one, addressed to everyone its demands name."""
-    if sentence.text.rstrip(" ”\"'’").endswith("?"):
+    if sentence.text.rstrip(" ”\"'’").endswith("?") or re.search(r"\?\s*[”\"’]", sentence.text):
         return None
     findings = [finding for rule in RULES for finding in rule(sentence, publisher)]
     best: Finding | None = None
@@ -253,6 +258,9 @@ def _all_addressees(best: Finding, others: list[Finding]) -> list[Token]:
     """The addressees of the best reading, then those that other demands in the same
     unit name ("It must stop ..., and the department has to publish ...")."""
     seen = {t.i for head in best.targets for t in head.subtree}
+    # A demand inside the best one's action ("... any company that ... and it should")
+    # is part of what is asked, not another addressee.
+    seen |= {t.i for t in best.action_tokens}
     targets = list(best.targets)
     for other in others:
         if other.target_texts is not None:
@@ -280,6 +288,11 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
         return None
     if _in_subordinate_clause(token) or token.dep_ == "relcl":
         return None  # "after she asked ...", "the posts the trust has been asking for"
+    if any(
+        c.dep_ == "aux" and c.lower_ in {"will", "shall", "may", "might", "can", "could"}
+        for c in token.children
+    ):
+        return None  # "Ledgerline will ask the court to ...": its own plan, not a call
     if token.dep_ == "ROOT" and token.tag_ == "VB" and _subject_of(token) is None:
         return None  # "Call your senators today ...": an instruction to the reader
     if _is_passive(token):
@@ -313,6 +326,13 @@ def _performative(token: Token, publisher: Publisher) -> Finding | None:
             and child.tag_ not in {"WP", "WDT"}  # "What we're calling for"
         ):
             action = list(child.subtree)
+    on = next((c for c in token.children if c.lower_ in {"on", "upon"} and c.i > token.i), None)
+    if not targets and on is not None and not list(on.children):
+        # "calling on finance ministers meeting at ...": the parser read the addressee
+        # as the verb's object.
+        targets = [c for c in token.children if c.dep_ == "dobj" and c.i > on.i][:1]
+    if not targets and not action:
+        targets, action = _called_for_someone(token)
     verb = _complement_verb(token)
     if verb is not None and any(
         c.dep_ == "mark" and c.lower_ in {"whether", "if"} for c in verb.children
@@ -337,9 +357,10 @@ def _misparsed_performatives(sentence: Span, publisher: Publisher) -> Iterator[F
     "urges", "calls for" or "calls on", is read as the call it is."""
     for token in sentence:
         strength = PERFORMATIVES.get(token.lemma_.lower())
+        misread = token.pos_ != "VERB" or token.dep_ in {"compound", "amod", "nsubj", "dobj"}
         if (
             strength is None
-            or token.pos_ == "VERB"
+            or not misread
             or token.tag_ not in {"NNS", "VBZ", "NNPS", "NNP", "VBP"}
         ):
             continue
@@ -348,18 +369,37 @@ def _misparsed_performatives(sentence: Span, publisher: Publisher) -> Iterator[F
         if colon is not None and colon < len(name) - 1:
             name = name[colon + 1 :]  # "Valdería: NGO demands controls on ..."
         if not name or not all(
-            is_proper_noun(t) or t.lower_ in LINKING_WORDS or t.lemma_.lower() in SELF_REFERENCES
+            is_proper_noun(t)
+            or t.text.isupper()
+            or t.lower_ in LINKING_WORDS
+            or t.lemma_.lower() in SELF_REFERENCES
             for t in name
         ):
             continue
         words = " ".join(t.text for t in name)
-        own = publisher.includes(words) or name[-1].lemma_.lower() in SELF_REFERENCES
+        own = (
+            publisher.includes(words)
+            or name[-1].lemma_.lower() in SELF_REFERENCES
+            or publisher.is_abbreviated_as(name[-1])
+        )
         caller = 1.0 if own else 0.5
         rest = [t for t in sentence if t.i > token.i and not t.is_punct]
         if rest and rest[0].lower_ in {"on", "upon", "for"}:
             rest = rest[1:]
         if not rest:
             continue
+        if rest[0].lower_ == "that":
+            # "Ardent Rights International demands that the authorities quash ...".
+            clause = next(
+                (t for t in rest if _subject_of(t) is not None and t.pos_ == "VERB"), None
+            )
+            if clause is not None:
+                subject = _subject_of(clause)
+                assert subject is not None
+                action = _verb_phrase(clause, exclude=[subject])
+                reason = f"performative:{token.lemma_.lower()}-headline"
+                yield Finding(strength, [subject], action, 0.85 * caller, reason)
+                continue
         # "Advocates Urge Senate to Pass ...": the words before "to" name the addressee.
         to = next((k for k, t in enumerate(rest) if t.lower_ == "to"), None)
         addressee = rest[:to] if to and to + 1 < len(rest) and rest[to + 1].tag_ == "VB" else []
@@ -367,6 +407,23 @@ def _misparsed_performatives(sentence: Span, publisher: Publisher) -> Iterator[F
         reason = f"performative:{token.lemma_.lower()}-headline"
         texts = [sentence.doc[addressee[0].i : addressee[-1].i + 1].text] if addressee else []
         yield Finding(strength, [], action, 0.85 * caller, reason, target_texts=texts)
+
+
+def _called_for_someone(token: Token) -> tuple[list[Token], list[Token]]:
+    """ "calling for the government and the rebels to open the roads": the object of
+    "for" is the addressee when a to-infinitive says what it must do."""
+    for preposition in token.children:
+        if preposition.dep_ != "prep" or preposition.lower_ != "for":
+            continue
+        for addressee in preposition.children:
+            verb = _to_infinitive_after(addressee)
+            if (
+                addressee.dep_ == "pobj"
+                and verb is not None
+                and (addressee.pos_ == "PROPN" or addressee.lemma_.lower() in AGENT_NOUNS)
+            ):
+                return [addressee], _verb_phrase(verb, exclude=[addressee])
+    return [], []
 
 
 def _has_object(preposition: Token) -> bool:
@@ -707,6 +764,8 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
         targets = [agent] if agent is not None else []
         action = _verb_phrase(verb, exclude=[subject] if subject is not None else [])
         confidence = 0.75 if agent is not None else 0.65
+        if verb.lemma_ in FRAMING_VERBS:
+            confidence = 0.4  # "Any new goal must be based on need": a requirement on a thing
         if _states_a_legal_norm(verb.sent):
             confidence = 0.45  # "any restriction must be provided by law": a general norm
         return Finding(strength, targets, action, confidence * clause_confidence, "modal:passive")
@@ -792,6 +851,8 @@ def _clause_confidence(verb: Token, publisher: Publisher) -> float:
         node = node.head
     if node.dep_ == "ROOT":
         return 1.0
+    if node is not verb and node.dep_ in {"acomp", "attr"} and node.head.dep_ == "ROOT":
+        return 1.0  # "The attack was indiscriminate and should be investigated"
     if _follows_a_label(node):
         return 0.9  # "Joint statement: States must ...": a headline after its label
     if _hangs_on_a_verbless_root(node):
@@ -863,11 +924,18 @@ def _reported_by_someone_else(verb: Token, publisher: Publisher) -> bool:
         # ("... told reporters that X and that Congress should ..." is, though.)
         said = node.dep_ != "conj" or any(c.lower_ == "that" for c in node.children)
         if said and head.lemma_.lower() in REPORTING_VERBS:
-            speaker = _subject_of(head)
+            speaker = _subject_of(head) or _speaker_before(head)
             if speaker is not None and voice_of(speaker, publisher) == Voice.OTHER:
                 return True
         node = head
     return False
+
+
+def _speaker_before(verb: Token) -> Token | None:
+    """ "In a statement ..., a spokesperson for the Brigades said that ...": a speaker
+    the parser did not make the verb's subject."""
+    before = [t for t in verb.sent if t.i < verb.i and t.pos_ in {"NOUN", "PROPN"}]
+    return next((t for t in reversed(before) if t.lemma_.lower() in OTHER_VOICES), None)
 
 
 def _actor_confidence(subject: Token, publisher: Publisher) -> float:
@@ -904,6 +972,8 @@ def _actor_confidence(subject: Token, publisher: Publisher) -> float:
         return 1.0
     if any(c.dep_ == "compound" and c.pos_ == "PROPN" for c in subject.children):
         return 0.9  # "Senate leadership", "Shell executives"
+    if subject.text[:1].isupper() and word in subject.doc.user_data.get("names_in_text", set()):
+        return 1.0  # "Brackmoor must stop ...": a name the release writes mid-sentence too
     if subject.pos_ == "NOUN" and re.search(r"(?:er|or|ist|ian|ant|ent|ee)s?$", word):
         return 0.55  # "funders", "negotiators", "economists": most likely people
     return 0.4 if subject.pos_ in {"NOUN", "PROPN"} else 0.0
