@@ -240,7 +240,7 @@ def _call_to_action(
         start=start,
         end=end,
         targets=targets,
-        action=_joined(finding.action_tokens),
+        action=finding.action_text or _joined(finding.action_tokens),
         strength=finding.strength,
         confidence=round(finding.confidence, 3),
         reason=finding.reason,

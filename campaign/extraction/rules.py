@@ -177,6 +177,9 @@ class Finding:
     # Addressees read off the surface where the parse is unreliable ("The key is for
     # donors to ..."): used instead of the phrases of `targets` when given.
     target_texts: list[str] | None = None
+    # The action reworded where its words in the text would not read after "to VP":
+    # "The journalists must be released" asks to "release the journalists".
+    action_text: str | None = None
 
 
 @dataclass
@@ -768,7 +771,11 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
             confidence = 0.4  # "Any new goal must be based on need": a requirement on a thing
         if _states_a_legal_norm(verb.sent):
             confidence = 0.45  # "any restriction must be provided by law": a general norm
-        return Finding(strength, targets, action, confidence * clause_confidence, "modal:passive")
+        finding = Finding(
+            strength, targets, action, confidence * clause_confidence, "modal:passive"
+        )
+        finding.action_text = _active_voice(verb, subject, agent)
+        return finding
     if subject is None:
         return None
     actor = _actor_confidence(subject, publisher)
@@ -796,6 +803,36 @@ def _deontic_modal(token: Token, publisher: Publisher) -> Finding | None:
     action = _verb_phrase(verb, exclude=[subject])
     reason = f"modal:{strength.value}" if actor >= CONFIDENT else f"modal:{strength.value}?"
     return Finding(strength, [subject], action, 0.85 * actor * clause_confidence, reason)
+
+
+def _active_voice(verb: Token, patient: Token | None, agent: Token | None) -> str | None:
+    """ "The government must be held to account" asks to "hold the government to
+    account"; "limits must be enforced by the department", to "enforce limits"."""
+    if patient is None or patient.lower_ in PERSONAL_PRONOUNS | {"this", "that", "which"}:
+        return None
+    left_out = {t.i for t in patient.subtree}
+    if agent is not None:
+        left_out |= {t.i for t in agent.head.subtree}  # "by the department"
+    particles = [c for c in verb.children if c.dep_ == "prt"]
+    left_out |= {p.i for p in particles}
+    rest = [t for t in verb.subtree if t.i > verb.i and t.i not in left_out]
+    while rest and (rest[-1].is_punct or rest[-1].dep_ == "cc"):
+        rest.pop()
+    patient_text = _subtree_text(patient)
+    if patient.doc[min(t.i for t in patient.subtree)].is_sent_start and not is_proper_noun(
+        patient.doc[min(t.i for t in patient.subtree)]
+    ):
+        patient_text = patient_text[:1].lower() + patient_text[1:]  # "The government"
+    head = " ".join([verb.lemma_, *(p.text for p in particles), patient_text])
+    tail = "".join(t.text_with_ws for t in rest).strip()
+    if not tail:
+        return head
+    return head + ("" if rest[0].is_punct else " ") + tail
+
+
+def _subtree_text(token: Token) -> str:
+    tokens = list(token.subtree)
+    return token.doc[tokens[0].i : tokens[-1].i + 1].text
 
 
 def _modal_trigger(token: Token) -> tuple[Token, Token, Strength] | None:
@@ -1272,7 +1309,9 @@ def _verb_phrase(verb: Token, exclude: list[Token]) -> list[Token]:
         and not (t.dep_ in {"nsubj", "nsubjpass"} and t.head.i == verb.i)
     ]
     negation = [c.i for c in verb.children if c.dep_ == "neg" and c.i < verb.i]
-    first = min([verb.i, *negation])
+    # "must be released at once" asks for "be released at once", which reads after "to".
+    passive = [c.i for c in verb.children if c.dep_ == "auxpass" and c.i < verb.i]
+    first = min([verb.i, *negation, *passive])
     # A coordinated clause with a subject of its own is another demand ("..., and
     # donors should step up"): the action stops before it.
     own_clauses = [
