@@ -75,6 +75,8 @@ Comment = Annotated[str, StringConstraints(max_length=2000), *_TEXT]
 TokenName = Annotated[str, StringConstraints(min_length=1, max_length=100), *_LINE]
 UtmValue = Annotated[str, StringConstraints(max_length=200), *_LINE]
 SignatureGoal = Annotated[int, Field(ge=1, le=1_000_000_000)]
+# A row's id as a client may send it: the databases hold 64-bit signed integers.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 ReleaseContent = Annotated[str, StringConstraints(min_length=1, max_length=500_000), *_TEXT]
 ActionText = Annotated[str, StringConstraints(min_length=1, max_length=2000), *_TEXT]
 LetterSubject = Annotated[str, StringConstraints(min_length=1, max_length=300), *_LINE]

@@ -8,6 +8,7 @@ from campaign.campaigns.models import CampaignKind, PostcodeMode
 from campaign.types import (
     LanguageTag,
     MarkdownText,
+    RowId,
     SignatureGoal,
     Slug,
     Summary,
@@ -29,7 +30,7 @@ class CampaignCreate(BaseModel):
     language: LanguageTag = "en"
     postcode_mode: PostcodeMode = PostcodeMode.OPTIONAL
     # The consent wording shown on the form; the newest for the language when omitted.
-    consent_text_id: int | None = None
+    consent_text_id: RowId | None = None
 
 
 class CampaignUpdate(BaseModel):
@@ -46,4 +47,4 @@ class CampaignUpdate(BaseModel):
     signature_goal: SignatureGoal | None = None
     language: LanguageTag | None = None
     postcode_mode: PostcodeMode | None = None
-    consent_text_id: int | None = None
+    consent_text_id: RowId | None = None

@@ -15,6 +15,7 @@ from campaign.types import (
     LanguageTag,
     Passage,
     ReleaseContent,
+    RowId,
     Slug,
     TargetName,
     TextOffset,
@@ -60,7 +61,7 @@ class CallSelection(BaseModel):
 class CallMerge(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    call_ids: Annotated[list[int], Field(min_length=2, max_length=20)]
+    call_ids: Annotated[list[RowId], Field(min_length=2, max_length=20)]
 
 
 class DraftRequest(BaseModel):
@@ -68,6 +69,6 @@ class DraftRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    call_ids: Annotated[list[int], Field(min_length=1, max_length=20)]
+    call_ids: Annotated[list[RowId], Field(min_length=1, max_length=20)]
     kind: CampaignKind = CampaignKind.PETITION
     slug: Slug | None = None
