@@ -743,6 +743,15 @@ def floor_report(runs: Sequence[Run]) -> list[str]:
     return [*floor_table(floor_sweep(runs), base), *threshold_table(threshold_sweep(runs), base)]
 
 
+def extractor_cut_offs(spec: str) -> tuple[float, float] | None:
+    """The product extractor's confidence floor and proposing threshold, when the
+    extractor scored is the product's own."""
+    if spec != DEFAULT_EXTRACTOR:
+        return None
+    rules = importlib.import_module("campaign.extraction.rules")
+    return float(rules.FLOOR), float(rules.CONFIDENT)
+
+
 def timed_extract(extract: Extractor, text: str) -> tuple[list[Unit], float]:
     started = time.perf_counter()
     raw = extract(text)
@@ -839,6 +848,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if both.bad_offsets:
         print(f"warning: {both.bad_offsets} predictions where text[start:end] != sentence")
+    cut_offs = extractor_cut_offs(args.extractor)
+    if cut_offs is not None:
+        floor, confident = cut_offs
+        print(
+            f"the extractor drops candidates below confidence {floor:.2f} and proposes those "
+            f"at or above {confident:.2f}; --floor shows what other cut-offs would give"
+        )
+        figures["floor"] = floor
     misses = bar_misses(figures)
     print("PASS" if not misses else "MISS: " + "; ".join(misses))
     print(json.dumps(figures))
