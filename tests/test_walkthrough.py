@@ -146,7 +146,7 @@ def test_the_demo_publishes_a_sample_petition_and_serves_it(tmp_path: Path) -> N
     token = re.search(r"Staff token \(admin, shown once\): (cmp_\S+)", output)
     assert token, output
     assert "Calls to action found:" in output
-    assert re.search(r"1\. \[must\] The county council: drop the meadows route", output)
+    assert re.search(r"1\. \[must\] [Tt]he county council: drop the meadows route", output)
     assert re.search(rf"Read it: +curl {base}/api/v1/campaigns/the-county-council-drop", output)
 
 
