@@ -11,24 +11,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, needs_chromium
 from tests.fixtures.emails import confirmation_path
 from tests.test_walkthrough import CAMPAIGN, _environment, _start, _wait_for_emails, _wait_until_up
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "screenshots"
 PASSWORD = "a password for the browser test"
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture

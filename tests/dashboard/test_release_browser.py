@@ -8,15 +8,12 @@ import re
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.dashboard.test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    SCREENSHOTS,
     _campaign,
     server,  # noqa: F401  (the fixture)
 )
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, needs_chromium
 
 PASSWORD = "a password for the release page"
 # The wave is one code point and two UTF-16 units: offsets must count it once.
@@ -30,9 +27,7 @@ Supplies at the main hospital ran out last week.
 SELECTED = "Medical teams reported shortages of anaesthetics."
 PASTED = "Supplies at the main hospital ran out last week."
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium"
-)
+pytestmark = needs_chromium
 
 
 def _select(page: Any, passage: str) -> None:

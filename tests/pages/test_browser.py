@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from campaign.letters.templating import in_words
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, needs_chromium
 
 # The server helpers of the README walk-through test: the same `campaign serve`, started
 # the same way, so these pages are tested exactly as a user would run them.
@@ -30,21 +31,7 @@ from tests.test_walkthrough import (
     _wait_until_up,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "screenshots"
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="the browser tests need Debian's Chromium at /usr/bin/chromium (apt install chromium)",
-)
+pytestmark = needs_chromium
 playwright_api = pytest.importorskip("playwright.async_api")
 
 PETITION = "save-the-river-meadows"

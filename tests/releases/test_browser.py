@@ -15,25 +15,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, needs_chromium
 from tests.fixtures.emails import text_body
 from tests.letters.conftest import OFFICIALS
 from tests.test_walkthrough import CAMPAIGN, _environment, _start, _wait_for_emails, _wait_until_up
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artefacts" / "screenshots"
-
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason="the browser tests need Debian's Chromium at /usr/bin/chromium (apt install chromium)",
-)
+pytestmark = needs_chromium
 playwright_api = pytest.importorskip("playwright.async_api")
 
 RELEASE = """\
