@@ -91,7 +91,7 @@ class RuleExtractor:
         blocks = list(split_blocks(text))
         docs = list(self.nlp.pipe(text[b.start : b.end] for b in blocks))
         publisher = _find_publisher(text, docs, organisation)
-        names_in_text = _names_in_text(docs)
+        names_in_text = _names_in_text(text)
         for doc in docs:
             doc.user_data["publisher_names"] = publisher.names
             doc.user_data["names_in_text"] = names_in_text
@@ -199,18 +199,15 @@ class Voices:
         return weight
 
 
-def _names_in_text(docs: list[Doc]) -> set[str]:
+# A capitalised word after a lower-case word or a comma: a name, since nothing but a
+# name is capitalised there.
+_MID_SENTENCE_CAPITAL = re.compile(r"(?<=[a-z,] )([A-Z][\w’'-]*)")
+
+
+def _names_in_text(text: str) -> set[str]:
     """Words the release capitalises in the middle of a sentence: names, whatever the
     tagger makes of them at the start of one."""
-    return {
-        t.lower_
-        for doc in docs
-        for t in doc
-        if t.is_title
-        and not t.is_sent_start
-        and t.i > 0
-        and doc[t.i - 1].text not in {":", "“", '"'}
-    }
+    return {match.group(1).lower() for match in _MID_SENTENCE_CAPITAL.finditer(text)}
 
 
 def _units_of(block: Block, doc: Doc) -> list[Span]:
@@ -763,9 +760,11 @@ def _names_matching_source(text: str, names: list[Span]) -> set[str]:
         words = [word.strip(".’'") for word in run.group().split()]
         found.update(
             " ".join(words[i:j]).lower()
-            for i in range(len(words))
-            for j in range(i + 2, len(words) + 1)
             for host in hosts
+            for i in range(len(words))
+            # Names and initials both start with the host's first letter.
+            if _without_accents(words[i][:1].lower()) == host[:1]
+            for j in range(i + 2, len(words) + 1)
             if words[j - 1][:1].isupper() and _spells_host(words[i:j], host)
         )
     return found
