@@ -750,7 +750,10 @@ def extractor_cut_offs(spec: str) -> tuple[float, float] | None:
     if spec != DEFAULT_EXTRACTOR:
         return None
     rules = importlib.import_module("campaign.extraction.rules")
-    return float(rules.FLOOR), float(rules.CONFIDENT)
+    floor, confident = getattr(rules, "FLOOR", None), getattr(rules, "CONFIDENT", None)
+    if floor is None or confident is None:
+        return None  # an extractor from before calls were proposed or possible
+    return float(floor), float(confident)
 
 
 def timed_extract(extract: Extractor, text: str) -> tuple[list[Unit], float]:
