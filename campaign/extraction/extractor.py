@@ -428,17 +428,20 @@ def _inherit_lead_in(
     )
     if finding is not None and finding.target_texts:
         own_targets = list(finding.target_texts)
-    if own_targets:
-        confidence = round(max(finding.confidence if finding else 0, lead_in.confidence), 3)
+    # An item that is a demand of its own ("School boards should not be left to ...")
+    # keeps its own words; one that names nobody takes the lead-in's addressee.
+    if finding is not None and (own_targets or finding.confidence >= lead_in.confidence):
+        own_targets = own_targets or list(lead_in.targets)
+        confidence = round(max(finding.confidence, lead_in.confidence), 3)
         return CallToAction(
             sentence=text[start:end],
             start=start,
             end=end,
             targets=own_targets,
-            action=_joined(finding.action_tokens) if finding else "",
-            strength=finding.strength if finding else lead_in.strength,
+            action=finding.action_text or _joined(finding.action_tokens),
+            strength=finding.strength,
             confidence=confidence,
-            reason=finding.reason if finding else "item-after-lead-in",
+            reason=finding.reason,
             status=confidence_verdict(confidence) or Verdict.POSSIBLE,
         )
     confidence = round(lead_in.confidence, 3)
@@ -758,16 +761,30 @@ def _names_matching_source(text: str, names: list[Span]) -> set[str]:
     found = {name_key(p) for p in names for host in hosts if _matches_host(name_key(p), host)}
     for run in _CAPITALISED_RUN.finditer(text, match.end()):
         words = [word.strip(".’'") for word in run.group().split()]
+        # "Children's" spells "children" in brightwaterchildren.org.
+        spelled = [word.removesuffix("’s").removesuffix("'s") for word in words]
         found.update(
-            " ".join(words[i:j]).lower()
+            " ".join(name).lower()
             for host in hosts
             for i in range(len(words))
             # Names and initials both start with the host's first letter.
             if _without_accents(words[i][:1].lower()) == host[:1]
             for j in range(i + 2, len(words) + 1)
-            if words[j - 1][:1].isupper() and _spells_host(words[i:j], host)
+            if words[j - 1][:1].isupper() and _spells_host(spelled[i:j], host)
+            for name in (words[i:j], _with_organisation_words(words, i, j))
         )
     return found
+
+
+# Words that end an organisation's name after the words its web address spells:
+# brightwaterchildren.org, "Brightwater Children's Fund".
+_NAME_ENDINGS = SELF_REFERENCES | {"fund", "project", "international", "watch", "action", "aid"}
+
+
+def _with_organisation_words(words: list[str], start: int, end: int) -> list[str]:
+    while end < len(words) and words[end].lower() in _NAME_ENDINGS:
+        end += 1
+    return words[start:end]
 
 
 def _without_accents(text: str) -> str:

@@ -890,6 +890,15 @@ def _clause_confidence(verb: Token, publisher: Publisher) -> float:
         return 1.0
     if node is not verb and node.dep_ in {"acomp", "attr"} and node.head.dep_ == "ROOT":
         return 1.0  # "The attack was indiscriminate and should be investigated"
+    if (
+        node.dep_ == "ccomp"
+        and node.head.i > node.i
+        and node.head.lemma_.lower() not in REPORTING_VERBS | BELIEF_VERBS
+        and _starts_sentence(min(node.subtree, key=lambda t: t.i))
+    ):
+        # "The Ministry needs to publish ..., how many students will lose ...": the
+        # parser made a later clause the root and this one its complement.
+        return 0.8
     if _follows_a_label(node):
         return 0.9  # "Joint statement: States must ...": a headline after its label
     if _hangs_on_a_verbless_root(node):
