@@ -430,7 +430,7 @@ def _inherit_lead_in(
         own_targets = list(finding.target_texts)
     # An item that is a demand of its own ("School boards should not be left to ...")
     # keeps its own words; one that names nobody takes the lead-in's addressee.
-    if finding is not None and (own_targets or finding.confidence >= lead_in.confidence):
+    if finding is not None:
         own_targets = own_targets or list(lead_in.targets)
         confidence = round(max(finding.confidence, lead_in.confidence), 3)
         return CallToAction(

@@ -525,7 +525,8 @@ def _named_before(verb: Token, publisher: Publisher) -> bool:
             return False
         if token.pos_ == "PROPN" and (
             publisher.is_abbreviated_as(token)
-            or any(token.lower_ in name.split() for name in publisher.names)
+            # The first word of its name: "Clean Air" may be anybody's.
+            or any(name.split()[:1] == [token.lower_] for name in publisher.names)
         ):
             return True
     return False
