@@ -132,6 +132,8 @@ CONDITIONAL_MARKERS = {
 CESSATION_VERBS = {"end", "stop", "cease", "halt", "finish"}
 # Verbs that set a requirement on a thing rather than ask for an action.
 STATIVE_VERBS = {"be", "remain", "become", "seem", "serve", "stay", "appear", "look", "feel"}
+# Verbs by which the publisher takes up someone else's call.
+ENDORSING_VERBS = {"echo", "support", "back", "endorse", "welcome", "join", "applaud", "share"}
 # Verbs by which the publisher praises someone else for a call: "We welcome X in
 # calling for ...", "commends Y for urging ...".
 PRAISING_VERBS = {"welcome", "commend", "praise", "thank", "applaud", "congratulate", "salute"}
@@ -713,7 +715,10 @@ def _performative_nouns(sentence: Span, publisher: Publisher) -> Iterator[Findin
         if owner is not None:
             caller = _speaker_confidence(owner, publisher)
         elif noun.head.pos_ == "VERB" and _subject_of(noun.head) is not None:
-            caller = 0.6 * _caller_confidence(noun.head, publisher)  # "echoes calls on X"
+            # "We make a call to X", "we renew calls on X"; but "echoes calls on X" and
+            # "supports calls for X" endorse someone else's.
+            endorsing = noun.head.lemma_.lower() in ENDORSING_VERBS
+            caller = (0.6 if endorsing else 1.0) * _caller_confidence(noun.head, publisher)
         else:
             caller = 0.5
         action = _verb_phrase(verb, exclude=targets)
