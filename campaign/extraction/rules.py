@@ -1242,6 +1242,43 @@ def _wanted_from(want: Token, publisher: Publisher) -> Finding | None:
     return None
 
 
+# --- "Our message to the parties is clear: give up the maps." ---------------------------
+
+_MESSAGE_NOUNS = {
+    "message": Strength.OTHER,
+    "demand": Strength.DEMAND,
+    "call": Strength.CALL,
+    "appeal": Strength.CALL,
+    "plea": Strength.CALL,
+    "request": Strength.CALL,
+}
+
+
+def _addressed_messages(sentence: Span, publisher: Publisher) -> Iterator[Finding]:
+    """A message to someone, then after a colon what they must do."""
+    colon = next((t for t in sentence if t.text == ":"), None)
+    if colon is None or colon.i + 1 >= sentence.end:
+        return
+    after = [t for t in sentence if t.i > colon.i and not t.is_punct]
+    if not after or after[0].tag_ != "VB":
+        return
+    for noun in sentence[: colon.i - sentence.start]:
+        strength = _MESSAGE_NOUNS.get(noun.lemma_.lower())
+        owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+        if strength is None or owner is None or _speaker_confidence(owner, publisher) < 0.95:
+            continue
+        addressees = [
+            t
+            for c in noun.children
+            if c.dep_ == "prep" and c.lower_ == "to"
+            for t in c.children
+            if t.dep_ == "pobj"
+        ]
+        if addressees:
+            yield Finding(strength, addressees, after, 0.8, "message-to")
+            return
+
+
 RULES: tuple[Callable[[Span, Publisher], Iterator[Finding]], ...] = (
     _performatives,
     _misparsed_performatives,
@@ -1249,6 +1286,7 @@ RULES: tuple[Callable[[Span, Publisher], Iterator[Finding]], ...] = (
     _deontic_modals,
     _evaluative_frames,
     _organisation_wants,
+    _addressed_messages,
 )
 
 
