@@ -738,7 +738,8 @@ _NOT_A_PERSONAL_NAME = AGENT_NOUNS | OTHER_VOICES | SELF_REFERENCES | {
 }  # fmt: skip
 
 
-_NEWSWIRE = re.compile(r"wire|news|commondreams|reliefweb", re.IGNORECASE)
+# Newswires and news sites: "civicnewswire", "globalnewsdesk", but not "newsroomsafety".
+_NEWSWIRE = re.compile(r"(?:wire|newsdesk|newshub|einnews|commondreams|reliefweb)$", re.I)
 _SOURCE_HOST = re.compile(r"SOURCE:\s*\S*?://(?:www\.)?([a-z0-9-]+)\.", re.IGNORECASE)
 
 
@@ -815,8 +816,10 @@ def _spelled_by_some_words(host: str, words: list[str]) -> bool:
         return False
     rest = host[len(words[0]) :]
     for word in words[1:]:
-        if rest.startswith(word):
-            rest = rest[len(word) :]
+        for form in (word + "s", word):  # sennetvalleyfloods: "Sennet Valley Flood Group"
+            if rest.startswith(form):
+                rest = rest[len(form) :]
+                break
     return rest == ""
 
 

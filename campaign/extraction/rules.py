@@ -83,7 +83,8 @@ AGENT_NOUNS = {
     "embassy", "consulate",
     "prison", "tribunal", "watchdog",
     "conglomerate", "multinational", "giant", "maker", "miner",
-    "pension", "asset", "manager", "creditor", "g7", "g20", "eu", "leadership", "one",
+    "pension", "asset", "manager", "creditor", "g7", "g20", "eu", "leadership",
+    "service", "office", "bureau", "inspectorate", "one",
     "person",
     "management", "administrator",
 }  # fmt: skip
@@ -369,6 +370,17 @@ def _misparsed_performatives(sentence: Span, publisher: Publisher) -> Iterator[F
             or token.tag_ not in {"NNS", "VBZ", "NNPS", "NNP", "VBP"}
         ):
             continue
+        subject = next((c for c in token.children if c.dep_ == "nsubj"), None)
+        complement = next((c for c in token.children if c.dep_ == "xcomp"), None)
+        addressees = [c for c in token.children if c.dep_ == "dobj"]
+        if subject is not None and complement is not None and addressees:
+            # "the charity appeals to donor governments not to finance ...", with
+            # "appeals" read as a noun that still has its subject and object.
+            if _speaker_confidence(subject, publisher) >= 0.95:
+                action = _verb_phrase(complement, exclude=addressees)
+                reason = f"performative:{token.lemma_.lower()}-misread"
+                yield Finding(strength, addressees, action, 0.85, reason)
+            continue
         name = [t for t in sentence if t.i < token.i]
         colon = next((k for k, t in enumerate(name) if t.text in {":", "–", "—"}), None)
         if colon is not None and colon < len(name) - 1:
@@ -525,10 +537,13 @@ def _named_before(verb: Token, publisher: Publisher) -> bool:
     for token in reversed(list(verb.sent[: verb.i - verb.sent.start])):
         if token.pos_ in {"VERB", "AUX"} and token.dep_ not in {"acl", "relcl", "amod", "aux"}:
             return False
-        if token.pos_ == "PROPN" and (
-            publisher.is_abbreviated_as(token)
-            # The first word of its name: "Clean Air" may be anybody's.
-            or any(name.split()[:1] == [token.lower_] for name in publisher.names)
+        if (
+            token.pos_ == "PROPN"
+            and (
+                publisher.is_abbreviated_as(token)
+                # The first word of its name: "Clean Air" may be anybody's.
+                or any(name.split()[:1] == [token.lower_] for name in publisher.names)
+            )
         ):
             return True
     return False
@@ -670,8 +685,10 @@ def _refers_to_itself(subject: Token) -> bool:
     determiners = [c for c in subject.children if c.dep_ == "det"]
     modifiers = [c for c in subject.children if c.dep_ in {"amod", "compound", "poss"}]
     numbers = [c for c in subject.children if c.dep_ == "nummod"]
-    if len(modifiers) > 1:
-        return False  # "the regional medical association" is somebody in particular
+    if len(modifiers) > (2 if not determiners else 1):
+        # "the regional medical association" is somebody in particular; a headline may
+        # say "12 press freedom groups urge ...".
+        return False
     if not determiners:
         # A headline drops the article: "Charity urges MPs to ...", "Forty-one groups
         # urge ...", "Farmers’ federation urges ...".
