@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from campaign.extraction.attributes import use_attribute_rules
 from campaign.extraction.models import CallToAction, Strength, Verdict
 from campaign.extraction.names import (
+    LINKING_WORDS,
     described_name,
     initials_of,
     is_proper_noun,
@@ -97,10 +98,17 @@ class RuleExtractor:
             doc.user_data["names_in_text"] = names_in_text
         found: list[CallToAction] = []
         lead_in: LeadIn | None = None
+        # A numbered list whose items each have a paragraph of explanation under them
+        # ("2. End routine antibiotic use ..." after the paragraph on item 1).
+        suspended: LeadIn | None = None
         voices = Voices()
         for block, doc in zip(blocks, docs, strict=True):
             if lead_in is not None and not lead_in.continues_into(block):
                 lead_in = None
+            if block.kind == "headline":
+                suspended = None
+            elif block.kind == "item" and lead_in is None and suspended is not None:
+                lead_in = replace(suspended, resumed=True)
             quoted = quoted_spans(doc.text)
             owner = voices.owner_of(doc, quoted, publisher)
             voices.note_back_matter(doc.text, block.kind)
@@ -117,11 +125,14 @@ class RuleExtractor:
                     finding is not None or _opens_demand_list(sentence, block.kind) is not None
                 )
                 if lead_in is not None:
-                    if _is_list_demand(sentence, finding, block.kind) and not opens_list:
+                    # A list taken up again holds its items to the test for paragraphs.
+                    kind = "paragraph" if lead_in.resumed else block.kind
+                    if _is_list_demand(sentence, finding, kind) and not opens_list:
                         found.append(_inherit_lead_in(text, start, end, sentence, finding, lead_in))
                         continue
                     # The list has ended: this is running text again, or a lead-in of
                     # its own under a heading ("Our demands" ... "States were asked to:").
+                    suspended = lead_in if block.kind == "paragraph" and not opens_list else None
                     lead_in = None
                 if finding is None:
                     opened = _opens_demand_list(sentence, block.kind)
@@ -283,6 +294,8 @@ class LeadIn:
     # A heading ("Our demands") opens a list whose items may be paragraphs.
     from_heading: bool
     resolved: list[str] = field(default_factory=list)
+    # Taken up again after paragraphs that explain the items.
+    resumed: bool = False
 
     def continues_into(self, block: Block) -> bool:
         """Items go on under their lead-in; short paragraphs do under a heading; a new
@@ -396,7 +409,11 @@ def _is_list_demand(sentence: Span, finding: Finding | None, kind: str) -> bool:
     """An item under a demand lead-in: a bulleted line, or a short paragraph that is
     an imperative ("Fund adaptation in full"), a heading and a colon ("Food security:
     fund ..."), or a noun phrase ("Binding targets for ..."). A paragraph that makes a
-    call of its own is running text again, and is read as such."""
+    call of its own is running text again, and is read as such. A line of names
+    ("Terra Viva Comunidades (Brazil)") is a list of signatories, not of demands."""
+    names_only = all(is_proper_noun(t) or t.is_punct or t.lower_ in LINKING_WORDS for t in sentence)
+    if names_only and finding is None:
+        return False
     if kind == "item":
         return True
     if finding is not None:
