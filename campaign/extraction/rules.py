@@ -457,7 +457,8 @@ def _called_for(preposition: Token) -> list[Token]:
     rest = [t for t in following if not t.is_punct]
     if rest and len(rest) == len(following) and not any(t.pos_ in {"VERB", "AUX"} for t in rest):
         tokens += rest
-    return tokens
+    # "an end to river dumping", not "for an end ...": what a draft's title asks for.
+    return [t for t in tokens if t.i != preposition.i]
 
 
 def _passive_performative(token: Token, strength: Strength, publisher: Publisher) -> Finding | None:
