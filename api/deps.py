@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -162,6 +162,11 @@ async def _campaign_to_sign(slug: str, request: Request, session: SessionDep) ->
 StaffCampaign = Annotated[Campaign, Depends(_staff_campaign)]
 PublicCampaign = Annotated[Campaign, Depends(_public_campaign)]
 CampaignToSign = Annotated[SignableCampaign, Depends(_campaign_to_sign)]
+
+
+# A row's id in a route's path: the databases hold 64-bit signed integers, and a larger
+# number is a 422 naming the parameter rather than an overflow in the driver.
+RowIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 async def release_extractor() -> Extractor:

@@ -14,6 +14,7 @@ from api.deps import (
     STAFF_SESSION_COOKIE,
     EditorForm,
     ReleaseExtractor,
+    RowIdPath,
     SessionDep,
     StaffForm,
     StaffLogin,
@@ -130,7 +131,7 @@ async def release_list(request: Request, session: SessionDep, active: StaffLogin
 
 @router.get("/releases/{release_id}")
 async def release_page(
-    release_id: int, request: Request, session: SessionDep, active: StaffLogin
+    release_id: RowIdPath, request: Request, session: SessionDep, active: StaffLogin
 ) -> HTMLResponse:
     release = await releases.get_release(session, release_id)
     return await _release_page(request, session, active, release)
@@ -138,7 +139,7 @@ async def release_page(
 
 @router.post("/releases/{release_id}/calls")
 async def add_call(
-    release_id: int,
+    release_id: RowIdPath,
     request: Request,
     session: SessionDep,
     active: EditorForm,
@@ -156,7 +157,7 @@ async def add_call(
 
 @router.post("/calls/{call_id}/reject")
 async def reject_call(
-    call_id: int, request: Request, session: SessionDep, active: EditorForm
+    call_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     call = await releases.get_call(session, call_id)
     try:
@@ -169,7 +170,7 @@ async def reject_call(
 
 @router.post("/calls/{call_id}/promote")
 async def promote_call(
-    call_id: int, request: Request, session: SessionDep, active: EditorForm
+    call_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     call = await releases.get_call(session, call_id)
     try:

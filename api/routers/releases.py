@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
-from api.deps import Editor, ReleaseExtractor, SessionDep, Viewer
+from api.deps import Editor, ReleaseExtractor, RowIdPath, SessionDep, Viewer
 from api.schemas.campaigns import StaffCampaignView
 from api.schemas.letters import LetterSetupView
 from api.schemas.releases import (
@@ -96,13 +96,13 @@ async def list_releases(
 
 
 @router.get("/releases/{release_id}")
-async def read_release(release_id: int, session: SessionDep, _staff: Viewer) -> ReleaseView:
+async def read_release(release_id: RowIdPath, session: SessionDep, _staff: Viewer) -> ReleaseView:
     return ReleaseView.model_validate(await service.get_release(session, release_id))
 
 
 @router.get("/releases/{release_id}/calls")
 async def list_calls(
-    release_id: int,
+    release_id: RowIdPath,
     session: SessionDep,
     _staff: Viewer,
     status: Annotated[CallStatus | None, Query(description="Only the calls in this status")] = None,
@@ -114,7 +114,7 @@ async def list_calls(
 
 @router.post("/releases/{release_id}/calls", status_code=status.HTTP_201_CREATED)
 async def add_call(
-    release_id: int,
+    release_id: RowIdPath,
     data: CallSelection,
     session: SessionDep,
     _staff: Editor,
@@ -129,20 +129,20 @@ async def add_call(
 
 @router.patch("/calls/{call_id}")
 async def update_call(
-    call_id: int, data: CallUpdate, session: SessionDep, _staff: Editor
+    call_id: RowIdPath, data: CallUpdate, session: SessionDep, _staff: Editor
 ) -> CallView:
     call = await service.get_call(session, call_id)
     return CallView.model_validate(await service.update_call(session, call, data))
 
 
 @router.post("/calls/{call_id}/reject")
-async def reject_call(call_id: int, session: SessionDep, _staff: Editor) -> CallView:
+async def reject_call(call_id: RowIdPath, session: SessionDep, _staff: Editor) -> CallView:
     call = await service.get_call(session, call_id)
     return CallView.model_validate(await service.reject_call(session, call))
 
 
 @router.post("/calls/{call_id}/promote")
-async def promote_call(call_id: int, session: SessionDep, _staff: Editor) -> CallView:
+async def promote_call(call_id: RowIdPath, session: SessionDep, _staff: Editor) -> CallView:
     call = await service.get_call(session, call_id)
     return CallView.model_validate(await service.promote_call(session, call))
 
@@ -154,7 +154,7 @@ async def merge_calls(data: CallMerge, session: SessionDep, _staff: Editor) -> C
 
 @router.post("/releases/{release_id}/drafts", status_code=status.HTTP_201_CREATED)
 async def draft_campaign(
-    release_id: int, data: DraftRequest, session: SessionDep, _staff: Editor
+    release_id: RowIdPath, data: DraftRequest, session: SessionDep, _staff: Editor
 ) -> DraftedCampaign:
     release = await service.get_release(session, release_id)
     drafted = await service.draft_campaign(session, release, data)

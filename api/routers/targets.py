@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, UploadFile, status
 
-from api.deps import Editor, SessionDep, Viewer
+from api.deps import Editor, RowIdPath, SessionDep, Viewer
 from api.schemas.targets import ImportReportView, OfficialPage, OfficialView
 from api.uploads import MAX_IMPORT_BYTES, read_upload
 from campaign.targets import directory, imports
@@ -18,7 +18,7 @@ from campaign.types import CountryCode, TargetName
 router = APIRouter(prefix="/api/v1/staff", tags=["staff: target directory"])
 
 # Ids are BIGINT: a bigger number is no official, not a database error.
-OfficialId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+OfficialId = RowIdPath
 
 
 @router.get("/officials")
