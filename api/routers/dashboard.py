@@ -3,10 +3,12 @@ cookie. Campaigns with their numbers and charts, releases with their calls to ac
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.charts import bar_chart, column_chart
 from api.deps import (
@@ -30,7 +32,7 @@ from campaign.extraction.models import Strength
 from campaign.letters import service as letters
 from campaign.metrics.queries import rollups_as_of
 from campaign.releases import service as releases
-from campaign.releases.models import Release
+from campaign.releases.models import CallToActionRecord, Release
 from campaign.staff import dashboard
 from campaign.staff.models import Role
 from campaign.staff.sessions import SESSION_LIFETIME, ActiveSession, end_session, start_session
@@ -160,12 +162,7 @@ async def reject_call(
     call_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     call = await releases.get_call(session, call_id)
-    try:
-        await releases.reject_call(session, call)
-    except CampaignError as error:
-        release = await releases.get_release(session, call.release_id)
-        return await _release_page(request, session, active, release, error=error)
-    return _back_to_release(call.release_id, "reviewed")
+    return await _review_call(request, session, active, call, releases.reject_call, "reviewed")
 
 
 @router.post("/calls/{call_id}/promote")
@@ -173,12 +170,26 @@ async def promote_call(
     call_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     call = await releases.get_call(session, call_id)
+    return await _review_call(
+        request, session, active, call, releases.promote_call, f"call-{call.id}"
+    )
+
+
+async def _review_call(
+    request: Request,
+    session: SessionDep,
+    active: ActiveSession,
+    call: CallToActionRecord,
+    review: Callable[[AsyncSession, CallToActionRecord], Awaitable[CallToActionRecord]],
+    anchor: str,
+) -> Response:
+    """Back to the release where the call now stands, or its page with why not."""
     try:
-        await releases.promote_call(session, call)
+        await review(session, call)
     except CampaignError as error:
         release = await releases.get_release(session, call.release_id)
         return await _release_page(request, session, active, release, error=error)
-    return _back_to_release(call.release_id, f"call-{call.id}")
+    return _back_to_release(call.release_id, anchor)
 
 
 async def _release_page(
