@@ -233,11 +233,7 @@ def _call_to_action(
     status = confidence_verdict(finding.confidence)
     if status is None:
         return None
-    if finding.target_texts is not None:
-        targets = list(finding.target_texts)
-    else:
-        targets = [phrase for head in finding.targets for phrase in _addressee_phrases(head)]
-    targets = list(dict.fromkeys(targets))
+    targets = list(dict.fromkeys(_targets_of(finding)))
     if sum(t.lower() in PERSONAL_PRONOUNS for t in targets) > 1:
         # "They must tell ..., and they must bring ...": one addressee, named twice.
         first = next(t for t in targets if t.lower() in PERSONAL_PRONOUNS)
@@ -259,6 +255,14 @@ def _call_to_action(
         resolved_targets=resolved,
         status=status,
     )
+
+
+def _targets_of(finding: Finding) -> list[str]:
+    """The addressees as written: read off the words where the parse was not trusted,
+    else the phrases of the addressees' heads."""
+    if finding.target_texts is not None:
+        return list(finding.target_texts)
+    return [phrase for head in finding.targets for phrase in _addressee_phrases(head)]
 
 
 def _antecedents(finding: Finding, earlier: list[CallToAction]) -> list[str]:
@@ -440,11 +444,7 @@ def _inherit_lead_in(
 ) -> CallToAction:
     """A bulleted demand after "calling on lawmakers to:" is addressed to the lead-in's
     targets, unless it names its own."""
-    own_targets = (
-        [p for head in finding.targets for p in _addressee_phrases(head)] if finding else []
-    )
-    if finding is not None and finding.target_texts:
-        own_targets = list(finding.target_texts)
+    own_targets = _targets_of(finding) if finding else []
     # An item that is a demand of its own ("School boards should not be left to ...")
     # keeps its own words; one that names nobody takes the lead-in's addressee.
     if finding is not None:
