@@ -24,7 +24,7 @@ from api.deps import (
 )
 from api.page_forms import read_form
 from api.pages import templates
-from api.staff_forms import call_selection_from_form, error_text
+from api.staff_forms import call_selection_from_form, draft_request_from_form, error_text
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignState
 from campaign.errors import CampaignError, Forbidden
@@ -155,6 +155,23 @@ async def add_call(
     except CampaignError as error:
         return await _release_page(request, session, active, release, error=error, form=form)
     return _back_to_release(release.id, f"call-{call.id}")
+
+
+@router.post("/releases/{release_id}/drafts")
+async def draft_campaign(
+    release_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    """A draft petition or letter from the ticked calls; staff review it on its page and
+    publish it there."""
+    release = await releases.get_release(session, release_id)
+    try:
+        data = draft_request_from_form(await request.form())
+        drafted = await releases.draft_campaign(session, release, data)
+    except CampaignError as error:
+        return await _release_page(request, session, active, release, error=error)
+    return RedirectResponse(
+        f"/staff/campaigns/{drafted.campaign.slug}", status_code=status.HTTP_303_SEE_OTHER
+    )
 
 
 @router.post("/calls/{call_id}/reject")

@@ -249,3 +249,34 @@ async def test_the_page_loads_its_script_from_the_site_only(
     served = await editor_session.get("/static/release.js")
     assert served.status_code == 200
     assert "javascript" in served.headers["content-type"]
+
+
+async def test_an_editor_drafts_a_letter_from_ticked_calls(
+    editor_session: httpx.AsyncClient, editor: dict
+) -> None:
+    release_id = await _submit(editor_session, editor, AID_RELEASE)
+    calls = await _calls(editor_session, editor, release_id)
+    israel = [c["id"] for c in calls if c["targets"] == ["Israel"]]
+    page = await editor_session.get(f"/staff/releases/{release_id}")
+    assert 'id="draft-form"' in page.text
+    form = {"csrf_token": csrf_token_in(page), "kind": "letter", "call_ids": israel[:1]}
+    drafted = await editor_session.post(f"/staff/releases/{release_id}/drafts", data=form)
+    assert drafted.status_code == 303
+    slug = drafted.headers["location"].removeprefix("/staff/campaigns/")
+    campaign = (await editor_session.get(f"/api/v1/staff/campaigns/{slug}", headers=editor)).json()
+    assert campaign["kind"] == "letter"
+    assert campaign["state"] == "draft"
+    after = {c["id"]: c for c in await _calls(editor_session, editor, release_id)}
+    assert after[israel[0]]["status"] == "accepted"
+
+
+async def test_drafting_with_no_call_ticked_says_so_on_the_page(
+    editor_session: httpx.AsyncClient, editor: dict
+) -> None:
+    release_id = await _submit(editor_session, editor, AID_RELEASE)
+    page = await editor_session.get(f"/staff/releases/{release_id}")
+    form = {"csrf_token": csrf_token_in(page), "kind": "petition"}
+    answer = await editor_session.post(f"/staff/releases/{release_id}/drafts", data=form)
+    assert answer.status_code == 422
+    assert "Calls: tick one call" in answer.text
+    assert "/staff/campaigns/" not in answer.headers.get("location", "")
