@@ -10,11 +10,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from api.dashboard import router as dashboard_router
 from api.middleware import BodySizeLimit, SecurityHeaders
 from api.problems import install_problem_handlers
 from api.ratelimit import RateLimit
 from api.routers import (
-    dashboard,
     donations,
     health,
     letters,
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(donations.staff_router)
     app.include_router(pages.router)
     app.include_router(metrics.router)
-    app.include_router(dashboard.router)
+    app.include_router(dashboard_router)
 
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.fixtures.accessibility import assert_accessible, assert_fits_phone
 from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, needs_chromium
 from tests.fixtures.emails import confirmation_path
 from tests.test_walkthrough import CAMPAIGN, _environment, _start, _wait_for_emails, _wait_until_up
@@ -84,6 +85,8 @@ def test_staff_watch_a_signature_arrive(server: tuple[str, dict[str, str]], tmp_
             page.fill("#email", "lin@example.org")
             page.fill("#password", PASSWORD)
             page.screenshot(path=str(SCREENSHOTS / "dashboard-login.png"))
+            assert_accessible(page)
+            assert_fits_phone(page)
             page.click("button[type=submit]")
 
             expect(page).to_have_url(f"{base}/staff/campaigns/protect-the-meadows")
@@ -120,10 +123,14 @@ def test_staff_watch_a_signature_arrive(server: tuple[str, dict[str, str]], tmp_
             assert bars.first.get_attribute("data-value") == "1"
             expect(page.locator('#chart-countries svg rect[data-label="GB"]')).to_have_count(1)
             page.screenshot(path=str(SCREENSHOTS / "dashboard-campaign-after.png"), full_page=True)
+            assert_accessible(page)
+            assert_fits_phone(page)
 
             page.goto(f"{base}/staff")
             expect(page.locator("table")).to_contain_text("Protect the meadows")
             page.screenshot(path=str(SCREENSHOTS / "dashboard-home.png"), full_page=True)
+            assert_accessible(page)
+            assert_fits_phone(page)
 
             page.click("text=Log out")
             expect(page).to_have_url(f"{base}/staff/login")

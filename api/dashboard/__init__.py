@@ -1,0 +1,12 @@
+"""The staff dashboard: server-rendered pages behind a password login and a session
+cookie, over the same services as the JSON API. One module per part of the staff job."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.dashboard import account, campaigns, directory, people, releases, supporters
+
+router = APIRouter(include_in_schema=False)
+for part in (account, releases, campaigns, supporters, directory, people):
+    router.include_router(part.router, prefix="/staff")
