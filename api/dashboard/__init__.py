@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.dashboard import account, campaigns, directory, people, releases, supporters
+from api.dashboard import (
+    account,
+    campaigns,
+    directory,
+    letters,
+    numbers,
+    people,
+    releases,
+    supporters,
+)
 
 router = APIRouter(include_in_schema=False)
-for part in (account, releases, campaigns, supporters, directory, people):
+for part in (account, releases, campaigns, letters, numbers, supporters, directory, people):
     router.include_router(part.router, prefix="/staff")

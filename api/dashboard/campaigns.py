@@ -5,15 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.charts import bar_chart, column_chart
+from api.dashboard import numbers
 from api.dashboard.rendering import may_edit, page, refusable, see_other
-from api.deps import EditorForm, SessionDep, StaffLogin, public_counts
+from api.deps import EditorForm, SessionDep, StaffLogin
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import CampaignState
 from campaign.errors import CampaignError
 from campaign.letters import service as letters
-from campaign.metrics.queries import rollups_as_of
-from campaign.staff import dashboard
 from campaign.staff.sessions import ActiveSession
 
 router = APIRouter()
@@ -55,9 +53,6 @@ async def _campaign_page(
     error: CampaignError | None = None,
 ) -> HTMLResponse:
     campaign = await campaigns.get_campaign(session, slug)
-    per_day = await dashboard.signatures_per_day(session, campaign.id)
-    countries = await dashboard.signatures_by_country(session, campaign.id)
-    funnel = await dashboard.signing_funnel(session, campaign.id)
     state = CampaignState(campaign.state)
     return page(
         request,
@@ -65,27 +60,11 @@ async def _campaign_page(
         status_code=error.status if error else status.HTTP_200_OK,
         active=active,
         campaign=campaign,
-        # The public count: exact within its cache's second or two, and cheap.
-        counts=await public_counts(request).get(session, campaign.id),
-        as_of=await rollups_as_of(session),
-        funnel=funnel,
         error=error.detail if error else None,
         may_edit=may_edit(active),
         may_publish=state == CampaignState.DRAFT,
         may_close=state != CampaignState.CLOSED,
-        per_day_chart=column_chart(
-            [(day.isoformat(), count) for day, count in per_day], title="Signatures per day"
-        ),
-        country_chart=bar_chart(countries, title="Signatures by country"),
-        funnel_chart=bar_chart(
-            [
-                ("Page views", funnel.page_views),
-                ("Signatures", funnel.signatures),
-                ("Confirmations", funnel.confirmations),
-                ("Donations", funnel.donations),
-            ],
-            title="From page view to donation",
-        ),
+        **await numbers.campaign_numbers(request, session, campaign),
     )
 
 
