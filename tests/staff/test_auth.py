@@ -64,20 +64,22 @@ PUBLIC_ROUTES = {
 DASHBOARD_PREFIX = "/staff"
 
 
-def _walk(routes: list[BaseRoute]) -> Iterator[Route]:
+def _walk(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, Route]]:
+    """Each route with the path it answers on: an included router's routes keep their
+    own path, and the prefixes they were included under are added here."""
     for route in routes:
         included = getattr(route, "original_router", None)
         if included is not None:
-            yield from _walk(included.routes)
+            yield from _walk(included.routes, prefix + route.include_context.prefix)
         elif isinstance(route, Route):
-            yield route
+            yield prefix + route.path, route
 
 
 def all_routes() -> list[tuple[str, str, Route]]:
     found = []
-    for route in _walk(create_app().routes):
+    for path, route in _walk(create_app().routes):
         for method in sorted((route.methods or set()) - {"HEAD"}):
-            found.append((method, route.path, route))
+            found.append((method, path, route))
     return found
 
 
@@ -216,6 +218,6 @@ def test_helpers_see_the_marker(monkeypatch: Any) -> None:
     async def unguarded() -> dict[str, str]:
         return {}
 
-    [route] = [r for r in _walk(bare.routes) if r.path == "/api/v1/staff/unguarded"]
+    [route] = [r for path, r in _walk(bare.routes) if path == "/api/v1/staff/unguarded"]
     assert isinstance(route, APIRoute)
     assert _staff_roles(route) == set()
