@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi import Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.pages import templates
@@ -61,14 +62,23 @@ class Refusal:
 @asynccontextmanager
 async def refusable(session: AsyncSession) -> AsyncIterator[Refusal]:
     """Run a form's change; if a service refuses it, undo everything it did and keep the
-    refusal for the page. Objects the change touched are expired by the rollback, so the
-    page reloads what it shows (the services' get_* functions do)."""
+    refusal for the page."""
     refusal = Refusal()
     savepoint = await session.begin_nested()
     try:
         yield refusal
     except CampaignError as error:
         await savepoint.rollback()
+        await _reload_expired(session)
         refusal.error = error
     else:
         await savepoint.commit()
+
+
+async def _reload_expired(session: AsyncSession) -> None:
+    """The rollback expires what the change had modified; an async session cannot load an
+    expired attribute lazily, so the page would fail reading it. Load them again now, as
+    they stand after the rollback."""
+    for instance in list(session.identity_map.values()):
+        if inspect(instance).expired_attributes:
+            await session.refresh(instance)
