@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from campaign.db import create_engine, create_session_factory, transaction
 from campaign.staff.models import Role
 from campaign.staff.service import create_token
 from emails.worker import OutboxWorker
+from tests.fixtures.browser import CHROMIUM, NO_CHROMIUM
 from tests.fixtures.database import (
     build_schema,
     database_url_for_tests,
@@ -23,6 +25,16 @@ from tests.fixtures.database import (
     is_postgres,
 )
 from tests.fixtures.emails import read_emails
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests that start their own server run it on SQLite (see tests/fixtures/browser.py):
+    the PostgreSQL pass leaves them to the SQLite pass."""
+    own_server = item.get_closest_marker("browser") or item.get_closest_marker("own_server")
+    if own_server and is_postgres(os.environ.get("CAMPAIGN_TEST_DATABASE_URL", "")):
+        pytest.skip("starts its own server on SQLite: run in the SQLite pass")
+    if item.get_closest_marker("browser") and not CHROMIUM.exists():
+        pytest.skip(NO_CHROMIUM)
 
 
 @pytest.fixture(scope="session")

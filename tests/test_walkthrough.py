@@ -21,6 +21,9 @@ from tests.fixtures.emails import confirmation_path, read_emails
 
 CAMPAIGN = [sys.executable, "-m", "campaign"]
 
+# Each test runs the command line on a SQLite file of its own (tests/conftest.py).
+pytestmark = pytest.mark.own_server
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
