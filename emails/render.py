@@ -53,7 +53,11 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
 LINK_FIELDS = frozenset({"confirm_url", "status_url", "unsubscribe_url"})
 # Context values that are inputs to links, never printed nor shared.
 _LINK_INPUTS = frozenset({"token", "view_token"})
-_CONFIRM_PATHS: dict[str, str] = {EmailKind.LETTER_CONFIRMATION: "/letters/confirm/"}
+_CONFIRM_PATHS: dict[str, str] = {
+    EmailKind.LETTER_CONFIRMATION: "/letters/confirm/",
+    EmailKind.STAFF_INVITATION: "/staff/welcome/",
+    EmailKind.STAFF_PASSWORD_RESET: "/staff/welcome/",
+}
 
 # SendGrid's limits: 1,000 recipients per request, 10,000 bytes of substitutions each.
 MAX_RECIPIENTS_PER_BATCH = 1000

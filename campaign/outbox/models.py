@@ -50,6 +50,9 @@ class EmailKind(StrEnum):
     LETTER_COPY = "letter_copy"
     LETTER_DIGEST = "letter_digest"
     DONATION_RECEIPT = "donation_receipt"
+    # A staff user's link to set their password (campaign/staff/invitations.py).
+    STAFF_INVITATION = "staff_invitation"
+    STAFF_PASSWORD_RESET = "staff_password_reset"  # noqa: S105 (a kind of email)
 
 
 class OutboxMessage(Base):

@@ -209,6 +209,8 @@ TRANSACTIONAL_KINDS = frozenset(
         EmailKind.LETTER_COPY,
         EmailKind.LETTER_DIGEST,
         EmailKind.DONATION_RECEIPT,
+        EmailKind.STAFF_INVITATION,
+        EmailKind.STAFF_PASSWORD_RESET,
     }
 )
 

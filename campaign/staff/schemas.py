@@ -10,14 +10,14 @@ from campaign.staff.passwords import password_problem
 from campaign.types import PersonName
 
 
-class StaffUserCreate(BaseModel):
+class StaffInvitation(BaseModel):
+    """Who to invite: they choose their own password through the emailed link."""
+
     model_config = ConfigDict(extra="forbid")
 
     email: str
     name: PersonName
     role: Role
-    # A SecretStr, so that printing or logging the model never shows it.
-    password: SecretStr
 
     @field_validator("email")
     @classmethod
@@ -27,13 +27,41 @@ class StaffUserCreate(BaseModel):
         except InvalidEmail as error:
             raise ValueError(str(error)) from error
 
+
+class StaffUserCreate(StaffInvitation):
+    # A SecretStr, so that printing or logging the model never shows it.
+    password: SecretStr
+
     @field_validator("password")
     @classmethod
     def _strong_enough(cls, value: SecretStr) -> SecretStr:
-        problem = password_problem(value.get_secret_value())
-        if problem:
-            raise ValueError(problem)
-        return value
+        return _strong_enough(value)
+
+
+class NewPassword(BaseModel):
+    """A password chosen through an invitation or reset link: the rules of create-user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: SecretStr
+
+    @field_validator("password")
+    @classmethod
+    def _strong_enough(cls, value: SecretStr) -> SecretStr:
+        return _strong_enough(value)
+
+
+class RoleChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+
+
+def _strong_enough(value: SecretStr) -> SecretStr:
+    problem = password_problem(value.get_secret_value())
+    if problem:
+        raise ValueError(problem)
+    return value
 
 
 def normalise_staff_email(address: str) -> str:

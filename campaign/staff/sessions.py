@@ -59,14 +59,20 @@ async def start_session(
 
 
 async def find_session(session: AsyncSession, secret: str) -> ActiveSession | None:
-    """The live session behind a cookie's token, or None (unknown, expired or idle)."""
+    """The live session behind a cookie's token, or None (unknown, expired, idle, or its
+    user deactivated)."""
     if not secret or len(secret) > _MAX_TOKEN_LENGTH:
         return None
     found = (
         await session.execute(
             select(StaffSession, StaffUser)
             .join(StaffUser, StaffUser.id == StaffSession.user_id)
-            .where(StaffSession.token_hash == hash_token(secret))
+            .where(
+                StaffSession.token_hash == hash_token(secret),
+                # Deactivating deletes the user's sessions too; this holds even for one
+                # started by a login that raced the deactivation.
+                StaffUser.deactivated_at.is_(None),
+            )
         )
     ).first()
     if found is None:
@@ -85,6 +91,11 @@ async def find_session(session: AsyncSession, secret: str) -> ActiveSession | No
 
 async def end_session(session: AsyncSession, active: ActiveSession) -> None:
     await session.execute(delete(StaffSession).where(StaffSession.id == active.session.id))
+
+
+async def end_all_sessions(session: AsyncSession, user_id: int) -> None:
+    """Log a user out everywhere: deactivated, or a new password set."""
+    await session.execute(delete(StaffSession).where(StaffSession.user_id == user_id))
 
 
 def _has_ended(row: StaffSession, now: datetime) -> bool:
