@@ -102,6 +102,7 @@ def requires_staff_login(role: Role) -> Callable[..., Awaitable[ActiveSession]]:
 
 
 StaffLogin = Annotated[ActiveSession, Depends(requires_staff_login(Role.VIEWER))]
+AdminLogin = Annotated[ActiveSession, Depends(requires_staff_login(Role.ADMIN))]
 
 
 def requires_staff_form(role: Role) -> Callable[..., Awaitable[ActiveSession]]:
@@ -125,6 +126,7 @@ def requires_staff_form(role: Role) -> Callable[..., Awaitable[ActiveSession]]:
 
 StaffForm = Annotated[ActiveSession, Depends(requires_staff_form(Role.VIEWER))]
 EditorForm = Annotated[ActiveSession, Depends(requires_staff_form(Role.EDITOR))]
+AdminForm = Annotated[ActiveSession, Depends(requires_staff_form(Role.ADMIN))]
 
 
 async def client_ip(request: Request) -> str | None:

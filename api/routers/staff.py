@@ -1,14 +1,23 @@
-"""Staff API: who am I, and the management of API tokens and consent wording."""
+"""Staff API: who am I, the management of staff users and API tokens, and consent wording."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import Admin, Editor, SessionDep, Viewer
-from api.schemas.staff import ConsentTextView, CreatedToken, TokenCreate, TokenView
+from api.deps import Admin, Editor, RowIdPath, SessionDep, Viewer
+from api.schemas.staff import (
+    ConsentTextView,
+    CreatedToken,
+    PasswordLinkSent,
+    StaffUserView,
+    TokenCreate,
+    TokenView,
+)
 from campaign.consents import service as consents
 from campaign.consents.schemas import ConsentTextCreate
+from campaign.staff import invitations, users
 from campaign.staff import service as staff
+from campaign.staff.schemas import RoleChange, StaffInvitation
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -16,6 +25,49 @@ router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 @router.get("/me")
 async def who_am_i(token: Viewer) -> TokenView:
     return TokenView.model_validate(token)
+
+
+@router.get("/users")
+async def list_users(session: SessionDep, _staff: Admin) -> list[StaffUserView]:
+    return [StaffUserView.model_validate(user) for user in await users.list_users(session)]
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED)
+async def invite_user(data: StaffInvitation, session: SessionDep, token: Admin) -> StaffUserView:
+    """Create the account and email the person a link to choose their password."""
+    sent_by = await staff.token_owner(session, token)
+    user = await invitations.invite_user(session, data, sent_by=sent_by)
+    return StaffUserView.model_validate(user)
+
+
+@router.post("/users/{user_id}/role")
+async def change_role(
+    user_id: RowIdPath, data: RoleChange, session: SessionDep, _staff: Admin
+) -> StaffUserView:
+    user = await users.get_user(session, user_id)
+    return StaffUserView.model_validate(await users.change_role(session, user, data.role))
+
+
+@router.post("/users/{user_id}/deactivate")
+async def deactivate_user(user_id: RowIdPath, session: SessionDep, _staff: Admin) -> StaffUserView:
+    user = await users.get_user(session, user_id)
+    return StaffUserView.model_validate(await users.deactivate_user(session, user))
+
+
+@router.post("/users/{user_id}/reactivate")
+async def reactivate_user(user_id: RowIdPath, session: SessionDep, _staff: Admin) -> StaffUserView:
+    user = await users.get_user(session, user_id)
+    return StaffUserView.model_validate(await users.reactivate_user(session, user))
+
+
+@router.post("/users/{user_id}/reset-password", status_code=status.HTTP_202_ACCEPTED)
+async def reset_password(user_id: RowIdPath, session: SessionDep, token: Admin) -> PasswordLinkSent:
+    """Email the user a link to choose a new password (an invitation again, if they never
+    chose one); their current password works until they do."""
+    user = await users.get_user(session, user_id)
+    sent_by = await staff.token_owner(session, token)
+    purpose = await invitations.send_password_link(session, user, sent_by=sent_by)
+    return PasswordLinkSent(user=StaffUserView.model_validate(user), purpose=purpose)
 
 
 @router.get("/tokens")
@@ -30,7 +82,7 @@ async def create_token(data: TokenCreate, session: SessionDep, _staff: Admin) ->
 
 
 @router.post("/tokens/{token_id}/revoke")
-async def revoke_token(token_id: int, session: SessionDep, _staff: Admin) -> TokenView:
+async def revoke_token(token_id: RowIdPath, session: SessionDep, _staff: Admin) -> TokenView:
     return TokenView.model_validate(await staff.revoke_token(session, token_id))
 
 

@@ -58,6 +58,11 @@ PUBLIC_ROUTES = {
     # The staff dashboard's login form (tests/dashboard/test_login.py).
     ("GET", "/staff/login"),
     ("POST", "/staff/login"),
+    # An invitation or password reset: the emailed single-use link is the authorisation,
+    # and the page after it only says to log in (tests/dashboard/test_people_pages.py).
+    ("GET", "/staff/welcome/{secret}"),
+    ("POST", "/staff/welcome/{secret}"),
+    ("GET", "/staff/password-set"),
 }
 
 # The staff dashboard: HTML pages, where a browser without a session is sent to log in.
