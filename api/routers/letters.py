@@ -35,9 +35,10 @@ from api.schemas.letters import (
 from campaign.campaigns.models import CampaignKind, CampaignState
 from campaign.errors import CampaignError, NotFound
 from campaign.letters import service
-from campaign.letters.queries import deliveries_of, letter_totals, sent_copy
+from campaign.letters.queries import deliveries_of, sent_copy
 from campaign.letters.schemas import LetterInput, LetterSetupInput
 from campaign.letters.service import WritingContext
+from campaign.metrics.letters import letter_numbers
 from campaign.types import CountryCode, Postcode
 
 router = APIRouter(tags=["letters"])
@@ -164,6 +165,6 @@ async def list_letters(
     letters = await service.list_letters(session, campaign.id, limit=limit, offset=offset)
     deliveries = await deliveries_of(session, [letter.id for letter in letters])
     return StaffLetterPage(
-        totals=LetterTotalsView.of(await letter_totals(session, campaign.id)),
+        totals=LetterTotalsView.of(await letter_numbers(session, campaign.id)),
         letters=[StaffLetterView.of(letter, deliveries.get(letter.id, [])) for letter in letters],
     )

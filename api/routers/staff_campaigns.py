@@ -11,8 +11,8 @@ from api.schemas.campaigns import CampaignPage, StaffCampaignView
 from campaign.campaigns import service
 from campaign.campaigns.models import CampaignState
 from campaign.campaigns.schemas import CampaignCreate, CampaignUpdate
+from campaign.metrics.counts import current_signature_counts
 from campaign.letters import service as letters
-from campaign.signatures.service import count_signatures
 
 router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff: campaigns"])
 
@@ -41,7 +41,7 @@ async def list_campaigns(
 
 @router.get("/{slug}")
 async def read_campaign(campaign: StaffCampaign, session: SessionDep) -> StaffCampaignView:
-    return StaffCampaignView.of(campaign, await count_signatures(session, campaign.id))
+    return StaffCampaignView.of(campaign, await current_signature_counts(session, campaign.id))
 
 
 @router.patch("/{slug}")

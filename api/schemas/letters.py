@@ -3,13 +3,15 @@ setup and letters with their delivery for staff, and an activist's own letter.""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from campaign.letters.models import Letter, LetterSetup
-from campaign.letters.queries import DeliveryView, LetterTotals, SentCopy
+from campaign.letters.queries import DeliveryView, SentCopy
+from campaign.metrics.letters import DeliveryTally, LetterNumbers, OfficialLetters
 from campaign.targets.models import Official
 
 
@@ -65,12 +67,15 @@ class DeliveryStatus(BaseModel):
     organisation: str
     state: str
     scheduled_at: datetime | None
-    email_status: str | None
+    # Where this letter to this official has got to, the one word every screen shows
+    # (campaign/letters/delivery.py letter_delivery_status): awaiting_confirmation,
+    # held, in_digest, queued, failed, sent, deferred, delivered, bounced or dropped.
+    email_status: str
     sent_at: datetime | None
 
     @classmethod
     def of(cls, view: DeliveryView) -> Self:
-        return cls.model_validate(view, from_attributes=True)
+        return cls.model_validate({**asdict(view), "email_status": view.status.value})
 
 
 class OwnLetterView(BaseModel):
@@ -142,16 +147,77 @@ class StaffLetterView(BaseModel):
         )
 
 
+class DeliveryTallyView(BaseModel):
+    """Letters to officials (one per letter per official), by how far they got."""
+
+    written: int
+    confirmed: int
+    sent: int  # handed to the provider: delivered, bounced and dropped are part of it
+    delivered: int
+    bounced: int  # bounced or dropped
+    failed: int
+    queued_by_limit: int  # moved by the per-official limit to a later hour or day
+    in_digests: int
+
+    @classmethod
+    def of(cls, tally: DeliveryTally) -> DeliveryTallyView:
+        return cls(
+            written=tally.written,
+            confirmed=tally.confirmed,
+            sent=tally.sent,
+            delivered=tally.delivered,
+            bounced=tally.bounced,
+            failed=tally.failed,
+            queued_by_limit=tally.queued_by_limit,
+            in_digests=tally.in_digests,
+        )
+
+
+class OfficialLettersView(DeliveryTallyView):
+    official_id: int
+    name: str
+    title: str
+    role: str
+    organisation: str
+
+    @classmethod
+    def of_official(cls, line: OfficialLetters) -> OfficialLettersView:
+        return cls(
+            official_id=line.official_id,
+            name=line.name,
+            title=line.title,
+            role=line.role,
+            organisation=line.organisation,
+            **DeliveryTallyView.of(line.letters).model_dump(),
+        )
+
+
 class LetterTotalsView(BaseModel):
     letters_by_status: dict[str, int]
     personalised: int
     unedited: int
     deliveries_by_state: dict[str, int]
+    # Every letter to every official by the status its delivery shows (the same word as
+    # `email_status` in each letter's deliveries, counted by the same function).
     emails_by_status: dict[str, int]
+    to_officials: DeliveryTallyView
+    digests_written: int
+    digests_sent: int
+    officials: list[OfficialLettersView]
 
     @classmethod
-    def of(cls, totals: LetterTotals) -> LetterTotalsView:
-        return cls(**totals.__dict__)
+    def of(cls, numbers: LetterNumbers) -> LetterTotalsView:
+        return cls(
+            letters_by_status=numbers.letters_by_status,
+            personalised=numbers.personalised,
+            unedited=numbers.unedited,
+            deliveries_by_state=numbers.deliveries_by_state,
+            emails_by_status=dict(numbers.to_officials.by_status),
+            to_officials=DeliveryTallyView.of(numbers.to_officials),
+            digests_written=numbers.digests_written,
+            digests_sent=numbers.digests_sent,
+            officials=[OfficialLettersView.of_official(line) for line in numbers.officials],
+        )
 
 
 class StaffLetterPage(BaseModel):

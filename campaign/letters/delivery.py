@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +21,7 @@ from campaign.letters.models import (
     OverLimit,
 )
 from campaign.letters.similarity import is_personalised
-from campaign.outbox.models import EmailKind
+from campaign.outbox.models import DeliveryStatus, EmailKind, OutboxStatus
 from campaign.outbox.service import enqueue_email
 from campaign.targets.models import Official
 from campaign.tokens import hash_token, new_token
@@ -28,6 +29,57 @@ from campaign.tokens import hash_token, new_token
 # How far ahead the queue looks for room before it gives up and uses the last slot:
 # at any limit of one letter a day, that is a year of letters to one official.
 _MAX_DAYS_AHEAD = 366
+
+
+class LetterDeliveryStatus(StrEnum):
+    """Where one letter to one official has got to: the one word the activist's page,
+    the staff API and the dashboard show, and count."""
+
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # the activist has not confirmed yet
+    HELD = "held"  # kept, never sent (over the writer's rate limit, or a second letter)
+    IN_DIGEST = "in_digest"  # over the official's limit: waits for their daily digest
+    QUEUED = "queued"  # its email (or its digest's) waits with us, perhaps for a later slot
+    FAILED = "failed"  # we gave up sending it
+    SENT = "sent"  # handed to the provider, which has reported nothing further yet
+    DEFERRED = "deferred"  # the receiving server has not taken it yet; the provider retries
+    DELIVERED = "delivered"
+    BOUNCED = "bounced"
+    DROPPED = "dropped"  # the provider refused to send it
+
+
+# Handed to the provider, whatever it reported afterwards.
+HANDED_OVER = frozenset(
+    {
+        LetterDeliveryStatus.SENT,
+        LetterDeliveryStatus.DEFERRED,
+        LetterDeliveryStatus.DELIVERED,
+        LetterDeliveryStatus.BOUNCED,
+        LetterDeliveryStatus.DROPPED,
+    }
+)
+
+
+def letter_delivery_status(
+    state: str, email_status: str | None, provider_status: str | None
+) -> LetterDeliveryStatus:
+    """The status of a letter to one official, from its delivery's state and its email's
+    two columns (the digest's email, for a letter in a digest): `email_status` is our
+    side (pending, sent, failed); `provider_status` is the last thing SendGrid reported,
+    which stays at its default "queued" until an event arrives (the worker does not
+    touch it, and the file and console backends send no events). So a provider status
+    of "queued" on an email we sent means "sent, nothing reported yet", never queued."""
+    if state in (DeliveryState.AWAITING_CONFIRMATION, DeliveryState.HELD):
+        return LetterDeliveryStatus(state)
+    if provider_status not in (None, DeliveryStatus.QUEUED):
+        # A report from the provider outranks our own record, which an event can overtake.
+        return LetterDeliveryStatus(provider_status)
+    if email_status == OutboxStatus.SENT:
+        return LetterDeliveryStatus.SENT
+    if email_status == OutboxStatus.FAILED:
+        return LetterDeliveryStatus.FAILED
+    if email_status is None and state == DeliveryState.IN_DIGEST:
+        return LetterDeliveryStatus.IN_DIGEST
+    return LetterDeliveryStatus.QUEUED
 
 
 def sender_name(letter: Letter, organisation: str) -> str:

@@ -1,5 +1,6 @@
-"""What staff and activists see of letters: each official's copy and how its email
-fared, from the delivery events."""
+"""What staff and activists see of letters: each official's copy and how far it has got
+(letter_delivery_status, from the outbox and the delivery events). The campaign's
+letter figures are counted in campaign/metrics/letters.py."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.letters.models import Letter, LetterDelivery, LetterDigest
-from campaign.outbox.models import DeliveryStatus, OutboxMessage, OutboxStatus
+from campaign.letters.delivery import LetterDeliveryStatus, letter_delivery_status
+from campaign.letters.models import LetterDelivery, LetterDigest
+from campaign.outbox.models import OutboxMessage
 from campaign.targets.models import Official
 
 
@@ -24,10 +27,38 @@ class DeliveryView:
     organisation: str
     state: str
     scheduled_at: datetime | None
-    # The email's own progress: queued, sent, delivered, bounced, ... (None: in a digest
-    # not yet written).
-    email_status: str | None
+    status: LetterDeliveryStatus
     sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DeliveryEmail:
+    """The columns of a delivery's email, joined in by `with_delivery_email`: its own,
+    or its digest's once the digest is written (None while there is neither)."""
+
+    status: ColumnElement[str | None]
+    provider_status: ColumnElement[str | None]
+    sent_at: ColumnElement[datetime | None]
+
+
+def with_delivery_email(
+    query: Select[*tuple[Any, ...]],
+) -> tuple[Select[*tuple[Any, ...]], DeliveryEmail]:
+    """`query` (selecting from letter_deliveries) joined to each delivery's email, and
+    the columns to read from it. Every reader of a delivery's status goes through here,
+    then through letter_delivery_status."""
+    own = OutboxMessage.__table__.alias("own_email")
+    digest = OutboxMessage.__table__.alias("digest_email")
+    joined = (
+        query.outerjoin(own, own.c.id == LetterDelivery.outbox_message_id)
+        .outerjoin(LetterDigest, LetterDigest.id == LetterDelivery.digest_id)
+        .outerjoin(digest, digest.c.id == LetterDigest.outbox_message_id)
+    )
+    return joined, DeliveryEmail(
+        status=func.coalesce(own.c.status, digest.c.status),
+        provider_status=func.coalesce(own.c.delivery_status, digest.c.delivery_status),
+        sent_at=func.coalesce(own.c.sent_at, digest.c.sent_at),
+    )
 
 
 async def deliveries_of(
@@ -36,9 +67,7 @@ async def deliveries_of(
     """Each letter's deliveries. A letter in a digest reports the digest email's status."""
     if not letter_ids:
         return {}
-    own_email = OutboxMessage.__table__.alias("own_email")
-    digest_email = OutboxMessage.__table__.alias("digest_email")
-    rows = await session.execute(
+    query, email = with_delivery_email(
         select(
             LetterDelivery.letter_id,
             LetterDelivery.state,
@@ -47,23 +76,27 @@ async def deliveries_of(
             Official.name,
             Official.title,
             Official.organisation,
-            func.coalesce(own_email.c.status, digest_email.c.status),
-            func.coalesce(own_email.c.delivery_status, digest_email.c.delivery_status),
-            func.coalesce(own_email.c.sent_at, digest_email.c.sent_at),
-        )
-        .join(Official, Official.id == LetterDelivery.official_id)
-        .outerjoin(own_email, own_email.c.id == LetterDelivery.outbox_message_id)
-        .outerjoin(LetterDigest, LetterDigest.id == LetterDelivery.digest_id)
-        .outerjoin(digest_email, digest_email.c.id == LetterDigest.outbox_message_id)
+        ).join(Official, Official.id == LetterDelivery.official_id)
+    )
+    rows = await session.execute(
+        query.add_columns(email.status, email.provider_status, email.sent_at)
         .where(LetterDelivery.letter_id.in_(letter_ids))
         .order_by(LetterDelivery.letter_id, Official.name)
     )
     views: dict[int, list[DeliveryView]] = defaultdict(list)
     for row in rows:
-        letter_id, state, scheduled_at, oid, name, title, org, status, delivery, sent_at = row
-        progress = email_progress(status, delivery)
+        letter_id, state, scheduled_at, oid, name, title, org, status, reported, sent_at = row
         views[letter_id].append(
-            DeliveryView(oid, name, title, org, state, scheduled_at, progress, sent_at)
+            DeliveryView(
+                oid,
+                name,
+                title,
+                org,
+                state,
+                scheduled_at,
+                letter_delivery_status(state, status, reported),
+                sent_at,
+            )
         )
     return views
 
@@ -90,71 +123,3 @@ async def sent_copy(session: AsyncSession, letter_id: int) -> SentCopy | None:
         )
     ).one_or_none()
     return None if row is None else SentCopy(*row)
-
-
-def email_progress(outbox_status: str | None, delivery_status: str | None) -> str | None:
-    """One word for where an email is: queued (with us), failed (we gave up), sent (to the
-    provider), then what the provider reported: delivered, deferred, bounced, dropped."""
-    if outbox_status is None:
-        return None
-    if outbox_status != OutboxStatus.SENT:
-        return "queued" if outbox_status == OutboxStatus.PENDING else "failed"
-    if delivery_status in (None, DeliveryStatus.QUEUED):
-        return "sent"
-    return delivery_status
-
-
-@dataclass(frozen=True)
-class LetterTotals:
-    letters_by_status: dict[str, int]
-    personalised: int
-    unedited: int
-    deliveries_by_state: dict[str, int]
-    emails_by_status: dict[str, int]
-
-
-async def letter_totals(session: AsyncSession, campaign_id: int) -> LetterTotals:
-    by_status = dict(
-        (
-            await session.execute(
-                select(Letter.status, func.count())
-                .where(Letter.campaign_id == campaign_id)
-                .group_by(Letter.status)
-            )
-        ).all()
-    )
-    personal = dict(
-        (
-            await session.execute(
-                select(Letter.personalised, func.count())
-                .where(Letter.campaign_id == campaign_id, Letter.status == "confirmed")
-                .group_by(Letter.personalised)
-            )
-        ).all()
-    )
-    by_state = dict(
-        (
-            await session.execute(
-                select(LetterDelivery.state, func.count())
-                .where(LetterDelivery.campaign_id == campaign_id)
-                .group_by(LetterDelivery.state)
-            )
-        ).all()
-    )
-    emails = dict(
-        (
-            await session.execute(
-                select(OutboxMessage.delivery_status, func.count())
-                .join(LetterDelivery, LetterDelivery.outbox_message_id == OutboxMessage.id)
-                .where(LetterDelivery.campaign_id == campaign_id)
-                .group_by(OutboxMessage.delivery_status)
-            )
-        ).all()
-    )
-    return LetterTotals(
-        letters_by_status=by_status,
-        personalised=personal.get(True, 0),
-        unedited=personal.get(False, 0),
-        deliveries_by_state=by_state,
-        emails_by_status=emails,
-    )

@@ -1,5 +1,7 @@
 """The figures staff read: totals, a time series in the caller's time zone, breakdowns
-by country and source, and the funnel from page views to donations.
+by country and source, and the funnel from page views to donations. (A campaign's
+signature counts now are counted in counts.py, re-exported here as
+current_signature_counts for older callers; its letters in letters.py.)
 
 Signatures, page views, emails and donations come from the rollups (rollup.py) and are
 as fresh as the last pass (`as_of`); refunds are summed live from their partial index.
@@ -10,7 +12,7 @@ function takes a campaign id, or None for all campaigns together."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +21,9 @@ from sqlalchemy import ColumnElement, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.donations.models import Donation, DonationPayment
-from campaign.letters.models import LetterDelivery, LetterDigest
+from campaign.metrics.counts import counts_by_status
+from campaign.metrics.counts import current_signature_counts as current_signature_counts
+from campaign.metrics.letters import delivery_tallies
 from campaign.metrics.models import (
     ALL_CAMPAIGNS,
     DonationHourly,
@@ -39,18 +43,10 @@ from campaign.metrics.models import (
     SignatureUtmCampaignRollup,
 )
 from campaign.metrics.schemas import Bucket, MetricsWindow
-from campaign.outbox.models import DeliveryStatus, OutboxMessage, OutboxStatus
-from campaign.signatures.models import Signature, SignatureStatus
 from campaign.signatures.schemas import SignatureCounts
-from campaign.signatures.service import count_signatures
 
-
-@dataclass(frozen=True)
-class SignatureTotals:
-    confirmed: int
-    pending: int
-    fraudulent: int
-    invalidated: int
+# Signature counts have one shape wherever they are counted (campaign/metrics/counts.py).
+SignatureTotals = SignatureCounts
 
 
 @dataclass(frozen=True)
@@ -153,7 +149,9 @@ async def rollups_as_of(session: AsyncSession) -> datetime | None:
 
 
 async def signature_totals(session: AsyncSession, campaign_id: int | None) -> SignatureTotals:
-    """Counts by current status, as of the last pass (see rollup.py for the algebra)."""
+    """Counts by current status, as of the last pass (see rollup.py for the algebra): the
+    metrics' totals, beside their series and breakdowns. The counts a campaign shows now
+    are current_signature_counts'."""
     key = _rollup_key(campaign_id)
     return (await signature_totals_by_campaign(session, [key]))[key]
 
@@ -184,83 +182,9 @@ async def signature_totals_by_campaign(
     ):
         rare[campaign][(status, bool(confirmed))] = int(count)
     return {
-        campaign: _by_status(*sums.get(campaign, (0, 0)), rare[campaign])
+        campaign: counts_by_status(*sums.get(campaign, (0, 0)), rare[campaign])
         for campaign in campaign_ids
     }
-
-
-def _by_status(
-    created: int, confirmations: int, rare: Mapping[tuple[str, bool], int]
-) -> SignatureTotals:
-    fraudulent = (
-        rare[(SignatureStatus.FRAUDULENT, False)] + rare[(SignatureStatus.FRAUDULENT, True)]
-    )
-    invalidated_confirmed = rare[(SignatureStatus.INVALIDATED, True)]
-    invalidated_pending = rare[(SignatureStatus.INVALIDATED, False)]
-    return SignatureTotals(
-        confirmed=confirmations - invalidated_confirmed,
-        pending=created - confirmations - fraudulent - invalidated_pending,
-        fraudulent=fraudulent,
-        invalidated=invalidated_confirmed + invalidated_pending,
-    )
-
-
-async def current_signature_counts(session: AsyncSession, campaign_id: int) -> SignatureCounts:
-    """One campaign's exact counts by status now, without counting all its rows: the
-    rollups up to the high-water marks, plus the rows past them (seconds' worth),
-    plus the rare statuses and late confirmations of rows already rolled up."""
-    mark = await session.get(RollupWatermark, 1)
-    if mark is None or mark.confirmed_until is None:
-        return await count_signatures(session, campaign_id)
-    sums = (
-        await session.execute(
-            select(SignatureTotal.created, SignatureTotal.confirmed).where(
-                SignatureTotal.campaign_id == campaign_id
-            )
-        )
-    ).one_or_none()
-    created, confirmations = sums if sums is not None else (0, 0)
-    rolled_up = (Signature.campaign_id == campaign_id, Signature.id <= mark.signature_id)
-    # Rows already counted as created whose confirmation is newer than the last pass.
-    late = await session.scalar(
-        select(func.count()).where(*rolled_up, Signature.confirmed_at > mark.confirmed_until)
-    )
-    ever_confirmed = int(confirmations) + int(late or 0)
-    was_confirmed = Signature.confirmed_at.is_not(None)
-    rare: defaultdict[tuple[str, bool], int] = defaultdict(int)
-    rows = await session.execute(
-        select(Signature.status, was_confirmed, func.count())
-        .where(
-            *rolled_up,
-            Signature.status.in_([SignatureStatus.FRAUDULENT, SignatureStatus.INVALIDATED]),
-        )
-        .group_by(Signature.status, was_confirmed)
-    )
-    for status, confirmed, count in rows:
-        rare[(status, bool(confirmed))] = int(count)
-    fraudulent = (
-        rare[(SignatureStatus.FRAUDULENT, False)] + rare[(SignatureStatus.FRAUDULENT, True)]
-    )
-    invalidated = (
-        rare[(SignatureStatus.INVALIDATED, True)] + rare[(SignatureStatus.INVALIDATED, False)]
-    )
-    counts = {
-        SignatureStatus.CONFIRMED: ever_confirmed - rare[(SignatureStatus.INVALIDATED, True)],
-        SignatureStatus.PENDING: int(created)
-        - ever_confirmed
-        - fraudulent
-        - rare[(SignatureStatus.INVALIDATED, False)],
-        SignatureStatus.FRAUDULENT: fraudulent,
-        SignatureStatus.INVALIDATED: invalidated,
-    }
-    newer = await session.execute(
-        select(Signature.status, func.count())
-        .where(Signature.campaign_id == campaign_id, Signature.id > mark.signature_id)
-        .group_by(Signature.status)
-    )
-    for status, count in newer:
-        counts[SignatureStatus(status)] += int(count)
-    return SignatureCounts(**{status.value: count for status, count in counts.items()})
 
 
 async def signature_series(
@@ -420,25 +344,9 @@ async def funnel(session: AsyncSession, campaign_id: int | None, window: Metrics
 
 async def letter_figures(session: AsyncSession, campaign_id: int | None) -> LetterFigures:
     """Letters to officials handed to the provider, and those it reported delivered; a
-    letter in a digest fares as its digest's email does."""
-    own = OutboxMessage.__table__.alias("own_email")
-    digest = OutboxMessage.__table__.alias("digest_email")
-    status = func.coalesce(own.c.status, digest.c.status)
-    delivery = func.coalesce(own.c.delivery_status, digest.c.delivery_status)
-    sent, delivered = (
-        await session.execute(
-            select(
-                _count_where(status == OutboxStatus.SENT),
-                _count_where(delivery == DeliveryStatus.DELIVERED),
-            )
-            .select_from(LetterDelivery)
-            .outerjoin(own, own.c.id == LetterDelivery.outbox_message_id)
-            .outerjoin(LetterDigest, LetterDigest.id == LetterDelivery.digest_id)
-            .outerjoin(digest, digest.c.id == LetterDigest.outbox_message_id)
-            .where(*_of_campaign(LetterDelivery.campaign_id, campaign_id))
-        )
-    ).one()
-    return LetterFigures(int(sent or 0), int(delivered or 0))
+    letter in a digest fares as its digest's email does (see campaign/metrics/letters.py)."""
+    tally, _ = await delivery_tallies(session, campaign_id, per_official=False)
+    return LetterFigures(tally.sent, tally.delivered)
 
 
 async def email_figures(session: AsyncSession, campaign_id: int | None) -> EmailFigures:

@@ -1,7 +1,8 @@
 """The numbers behind the staff dashboard, one function per table or chart. They come
-from the metrics rollups (campaign/metrics), so a page costs the same at five signatures
-or five million; they are as fresh as the last rollup pass, which the pages say. The
-headline count of a campaign page is the public one (exact within a second or two)."""
+from campaign/metrics, so a page costs the same at five signatures or five million: the
+charts from the rollups, as fresh as the last pass (which the pages say); the counts of
+signatures by status exact now, the same counts the public page and the staff API show
+(campaign/metrics/counts.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campaign.campaigns.models import Campaign
 from campaign.db import utcnow
 from campaign.metrics import queries as metrics
+from campaign.metrics.counts import signature_counts_by_campaign
 from campaign.metrics.schemas import Bucket, MetricsWindow, time_zone
 from campaign.releases.drafting import is_pronoun
 from campaign.releases.models import OPEN_FOR_REVIEW, CallStatus, CallToActionRecord
@@ -52,9 +54,9 @@ async def campaigns_with_counts(session: AsyncSession, *, limit: int = 200) -> l
             select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc()).limit(limit)
         )
     )
-    totals = await metrics.signature_totals_by_campaign(session, [c.id for c in found])
+    counts = await signature_counts_by_campaign(session, [c.id for c in found])
     return [
-        CampaignLine(campaign, totals[campaign.id].confirmed, totals[campaign.id].pending)
+        CampaignLine(campaign, counts[campaign.id].confirmed, counts[campaign.id].pending)
         for campaign in found
     ]
 
