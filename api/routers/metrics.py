@@ -83,26 +83,27 @@ async def campaign_metrics(
     tags=["staff"],
 )
 async def export_signatures(campaign: StaffCampaign, request: Request) -> StreamingResponse:
-    return _csv_response(request, campaign.slug, signatures_export(campaign.id))
+    return csv_download(request, campaign.slug, signatures_export(campaign.id))
 
 
 @router.get(
     "/api/v1/staff/campaigns/{slug}/letters.csv", response_class=StreamingResponse, tags=["staff"]
 )
 async def export_letters(campaign: StaffCampaign, request: Request) -> StreamingResponse:
-    return _csv_response(request, campaign.slug, letters_export(campaign.id))
+    return csv_download(request, campaign.slug, letters_export(campaign.id))
 
 
 @router.get(
     "/api/v1/staff/campaigns/{slug}/donations.csv", response_class=StreamingResponse, tags=["staff"]
 )
 async def export_donations(campaign: StaffCampaign, request: Request) -> StreamingResponse:
-    return _csv_response(request, campaign.slug, donations_export(campaign.id))
+    return csv_download(request, campaign.slug, donations_export(campaign.id))
 
 
-def _csv_response(request: Request, slug: str, export: Export) -> StreamingResponse:
-    # The body reads through its own session (see campaign/metrics/exports.py): the
-    # request's session is committed and closed before streaming starts.
+def csv_download(request: Request, slug: str, export: Export) -> StreamingResponse:
+    """An export as a CSV file download, for the API and the dashboard alike. The body
+    reads through its own session (see campaign/metrics/exports.py): the request's
+    session is committed and closed before streaming starts."""
     filename = f"{slug}-{export.name}.csv"
     return StreamingResponse(
         csv_chunks(request.app.state.session_factory, export),

@@ -23,6 +23,7 @@ from sqlalchemy import Boolean, Select, String, case, func, literal, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from campaign.campaigns.models import CampaignKind
 from campaign.db import UTCDateTime
 from campaign.donations.models import Donation
 from campaign.letters.models import Letter
@@ -134,6 +135,20 @@ def donations_export(campaign_id: int) -> Export:
         .where(Donation.campaign_id == campaign_id)
     )
     return Export("donations", header, query, Donation.id)
+
+
+EXPORTS: dict[str, Callable[[int], Export]] = {
+    "signatures": signatures_export,
+    "letters": letters_export,
+    "donations": donations_export,
+}
+
+
+def exports_for(kind: str, *, takes_donations: bool) -> list[str]:
+    """The exports that apply to a campaign: its signatures or its letters, and its
+    donations if it takes them."""
+    names = ["letters" if kind == CampaignKind.LETTER else "signatures"]
+    return names + (["donations"] if takes_donations else [])
 
 
 async def csv_chunks(
