@@ -6,6 +6,7 @@ from fastapi import Response
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.deps import STAFF_SESSION_COOKIE
 from api.problems import problem
 from api.uploads import MAX_IMPORT_BYTES
 
@@ -19,7 +20,11 @@ MAX_BODY_BYTES = 1024 * 1024
 _LARGER_BODY_LIMITS = {
     "/api/v1/staff/officials/import": MAX_IMPORT_BYTES + 64 * 1024,
     "/api/v1/staff/postcodes/import": MAX_IMPORT_BYTES + 64 * 1024,
+    # The dashboard's import forms, which bring the staff session cookie instead.
+    "/staff/officials/import": MAX_IMPORT_BYTES + 64 * 1024,
+    "/staff/officials/import/postcodes": MAX_IMPORT_BYTES + 64 * 1024,
 }
+_STAFF_COOKIE = STAFF_SESSION_COOKIE.encode() + b"="
 
 # Pages load stylesheets and scripts from this server only and call only its JSON API.
 # No inline script or style: every page links its files from /static.
@@ -54,6 +59,11 @@ def _body_limit(scope: Scope) -> int:
         return MAX_BODY_BYTES
     for name, value in scope.get("headers", []):
         if name == b"authorization" and value[:7].lower() == b"bearer ":
+            return larger
+        # Likewise a dashboard form that names a staff session (checked by its route).
+        if name == b"cookie" and any(
+            part.strip().startswith(_STAFF_COOKIE) for part in value.split(b";")
+        ):
             return larger
     return MAX_BODY_BYTES
 

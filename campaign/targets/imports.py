@@ -46,9 +46,9 @@ OFFICIAL_CSV_COLUMNS = (
     "party",
     "source",
 )
-_REQUIRED_OFFICIAL_COLUMNS = ("id", "name", "role", "organisation", "email", "country")
+REQUIRED_OFFICIAL_COLUMNS = ("id", "name", "role", "organisation", "email", "country")
 POSTCODE_CSV_COLUMNS = ("postcode", "division_id", "country")
-_REQUIRED_POSTCODE_COLUMNS = ("postcode", "division_id")
+REQUIRED_POSTCODE_COLUMNS = ("postcode", "division_id")
 _MAX_POSTCODE_LENGTH = 16  # the postcode column's length
 
 # Rows written at a time. The INSERTs are one statement each, compiled once and run by
@@ -151,7 +151,7 @@ def read_officials_csv(lines: Iterable[str]) -> Iterator[OfficialAt | SkippedRow
     """Rows of a CSV with OFFICIAL_CSV_COLUMNS; columns it does not know are ignored.
     A file without the required columns is refused here, before any row is read."""
     reader = csv.reader(lines)
-    header = _csv_header(reader, _REQUIRED_OFFICIAL_COLUMNS)
+    header = _csv_header(reader, REQUIRED_OFFICIAL_COLUMNS)
     return _officials_of_csv_records(reader, header)
 
 
@@ -451,7 +451,7 @@ class _OfficialUpsert:
 def read_postcodes_csv(lines: Iterable[str], *, country: str) -> Iterator[PostcodeAt | SkippedRow]:
     """Rows of a CSV with `postcode,division_id` and optionally `country` (else `country`)."""
     reader = csv.reader(lines)
-    header = _csv_header(reader, _REQUIRED_POSTCODE_COLUMNS)
+    header = _csv_header(reader, REQUIRED_POSTCODE_COLUMNS)
     return _postcodes_of_csv_records(reader, header, country)
 
 

@@ -69,7 +69,8 @@ def _valid_official_email(value: str) -> str:
 RoleKey = Annotated[
     str,
     BeforeValidator(_role_key_of_text),
-    StringConstraints(min_length=1, max_length=60),
+    # An empty key ("!!" has no letters) is refused by the pattern, in words that say why.
+    StringConstraints(max_length=60),
     AfterValidator(_valid_role_key),
 ]
 OfficialEmail = Annotated[
@@ -101,6 +102,20 @@ class OfficialRow(BaseModel):
         if isinstance(data, dict) and _is_blank(data.get("title")) and "role" in data:
             return {**data, "title": data["role"]}
         return data
+
+
+class OfficialSearch(BaseModel):
+    """What staff look for in the directory: every field given must match. Name and body
+    are parts of the text in any case; the rest match exactly (a role as its key)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: TargetName | None = None
+    role: RoleKey | None = None
+    organisation: TargetName | None = None
+    country: CountryCode | None = None
+    division_id: DivisionId | None = None
+    active: bool | None = None
 
 
 class OfficialUpdate(BaseModel):
