@@ -68,6 +68,7 @@ Slug = Annotated[
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200), *_LINE]
 Summary = Annotated[str, StringConstraints(min_length=1, max_length=1000), *_TEXT]
 TargetName = Annotated[str, StringConstraints(min_length=1, max_length=200), *_LINE]
+ShareText = Annotated[str, StringConstraints(min_length=1, max_length=500), *_TEXT]
 MarkdownText = Annotated[str, StringConstraints(min_length=1, max_length=50_000), *_TEXT]
 PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100), *_LINE]
 Postcode = Annotated[str, StringConstraints(min_length=1, max_length=16), *_LINE]

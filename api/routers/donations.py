@@ -31,9 +31,7 @@ staff_router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff"])
 async def donation_options(
     campaign: PublicCampaign, request: Request, session: SessionDep
 ) -> DonationOptions:
-    offer = await service.donation_offer(
-        session, campaign, payments_on=request.app.state.stripe is not None
-    )
+    offer = await service.donation_offer(session, campaign, payments_on=payments_on(request))
     return DonationOptions.of(offer)
 
 
@@ -67,19 +65,25 @@ async def thanks(request: Request) -> HTMLResponse:
 
 @staff_router.get("/{slug}/donation-setup")
 async def read_donation_setup(
-    campaign: StaffCampaign, session: SessionDep, _staff: Viewer
+    campaign: StaffCampaign, request: Request, session: SessionDep, _staff: Viewer
 ) -> DonationSetupView:
-    setup = await service.get_setup(session, campaign.id)
-    if setup is None:
+    state = await service.donation_state(session, campaign, payments_on=payments_on(request))
+    if state.setup is None:
         raise NotFound("this campaign takes no donations yet", field="slug")
-    return DonationSetupView.of(setup)
+    return DonationSetupView.of(state)
 
 
 @staff_router.put("/{slug}/donation-setup")
 async def save_donation_setup(
-    data: DonationSetupInput, campaign: StaffCampaign, session: SessionDep, _staff: Editor
+    data: DonationSetupInput,
+    campaign: StaffCampaign,
+    request: Request,
+    session: SessionDep,
+    _staff: Editor,
 ) -> DonationSetupView:
-    return DonationSetupView.of(await service.save_setup(session, campaign, data))
+    await service.save_setup(session, campaign, data)
+    state = await service.donation_state(session, campaign, payments_on=payments_on(request))
+    return DonationSetupView.of(state)
 
 
 @staff_router.get("/{slug}/donations")
@@ -95,3 +99,8 @@ async def read_donations(
         summary=DonationSummaryView.of(await donation_summary(session, campaign.id)),
         donations=[StaffDonationView.of(d) for d in donations],
     )
+
+
+def payments_on(request: Request) -> bool:
+    """A payment provider is configured: the app made a Stripe gateway (api/app.py)."""
+    return request.app.state.stripe is not None

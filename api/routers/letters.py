@@ -32,13 +32,13 @@ from api.schemas.letters import (
     StaffLetterPage,
     StaffLetterView,
 )
-from campaign.campaigns.models import CampaignKind, CampaignState
-from campaign.errors import CampaignError, NotFound
+from campaign.errors import CampaignError
 from campaign.letters import service
 from campaign.letters.queries import deliveries_of, sent_copy
 from campaign.letters.schemas import LetterInput, LetterSetupInput
 from campaign.letters.service import WritingContext
 from campaign.metrics.letters import letter_numbers
+from campaign.signatures.models import SignatureChannel
 from campaign.types import CountryCode, Postcode
 
 router = APIRouter(tags=["letters"])
@@ -52,18 +52,13 @@ class OfficialsQuery(BaseModel):
     postcode: Postcode | None = None
 
 
-def _require_letter_campaign(kind: str, state: str, slug: str) -> None:
-    if kind != CampaignKind.LETTER or state != CampaignState.PUBLISHED:
-        raise NotFound(f"no letter campaign with slug {slug!r} is open", field="slug")
-
-
 @router.get("/api/v1/campaigns/{slug}/officials")
 async def find_officials(
     campaign: PublicCampaign,
     query: Annotated[OfficialsQuery, Query()],
     session: SessionDep,
 ) -> OfficialsFound:
-    _require_letter_campaign(campaign.kind, campaign.state, campaign.slug)
+    service.ensure_takes_letters(campaign)
     setup = await service.get_setup(session, campaign.id)
     officials = await service.find_officials(
         session, setup, country=query.country, postcode=query.postcode
@@ -80,9 +75,11 @@ async def write_letter(
     ip: ClientIp,
     over_limit: SigningOverLimit,
 ) -> LetterReceived:
-    _require_letter_campaign(campaign.kind, campaign.state, campaign.slug)
     context = WritingContext(
-        ip_address=ip, over_rate_limit=over_limit, organisation=settings.email_from_name
+        ip_address=ip,
+        over_rate_limit=over_limit,
+        organisation=settings.email_from_name,
+        channel=SignatureChannel.API,
     )
     await service.write_letter(session, campaign, data, context)
     return LetterReceived()

@@ -7,7 +7,9 @@ same whether or not an address signed or wrote before."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import pycountry
@@ -38,7 +40,7 @@ from api.schemas.donations import DonationOptions
 from api.schemas.letters import PublicOfficial
 from campaign.campaigns.cache import SignableCampaign
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, PostcodeMode
-from campaign.campaigns.rendering import render_markdown
+from campaign.campaigns.rendering import campaign_text_html
 from campaign.campaigns.service import get_public_campaign
 from campaign.config import Settings
 from campaign.consents.service import get_consent_text
@@ -69,15 +71,14 @@ COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambd
 async def campaign_page(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    """A petition, or a letter campaign with its lookup (a GET form: ?country=&postcode=)."""
     try:
         campaign = await get_public_campaign(session, slug)
-        if campaign.kind == CampaignKind.LETTER:
-            lookup = FormState(values=text_values(request.query_params))
-            return await _letter_page(request, session, settings, campaign, lookup, FormState())
-        return await _petition_page(request, session, settings, campaign, _new_form(request))
+        view = await campaign_page_view(request, session, settings, campaign)
     except CampaignError as error:
         return _error_page(request, error)
+    return templates.TemplateResponse(
+        request, view.template, view.context, status_code=view.status_code
+    )
 
 
 @router.get("/embed/{slug}", response_class=HTMLResponse)
@@ -141,14 +142,19 @@ async def write_letter_from_page(
         campaign = await get_public_campaign(session, slug)
     except CampaignError as error:
         return _error_page(request, error)
-    if campaign.kind != CampaignKind.LETTER:
-        return _error_page(request, NotFound("this campaign takes signatures, not letters"))
+    try:
+        letters.ensure_takes_letters(campaign)
+    except CampaignError as error:
+        return _error_page(request, error)
     lookup = FormState(values={k: form.get(k, "") for k in ("country", "postcode")})
     try:
         check_form_token(_secret(settings), form.get("form_token"), f"letter:{slug}")
         data = LetterInput.model_validate(letter_fields(form))
         context = WritingContext(
-            ip_address=ip, over_rate_limit=over_limit, organisation=settings.email_from_name
+            ip_address=ip,
+            over_rate_limit=over_limit,
+            organisation=settings.email_from_name,
+            channel=SignatureChannel.WEB,
         )
         await letters.write_letter(session, campaign, data, context)
     except FormTokenRefused as refused:
@@ -265,6 +271,39 @@ async def _sign(
     return RedirectResponse(f"/{'embed' if embed else 'c'}/{slug}/sent", status_code=303)
 
 
+@dataclass(frozen=True)
+class CampaignPageView:
+    """A campaign's public page before it is rendered: its template and what it shows."""
+
+    template: str
+    context: dict[str, Any]
+    status_code: int = 200
+
+
+async def campaign_page_view(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    campaign: Campaign,
+    *,
+    preview: bool = False,
+) -> CampaignPageView:
+    """What /c/<slug> shows: a petition with its signing form, or a letter campaign with
+    its lookup (a GET form: ?country=&postcode=). The staff preview shows exactly this,
+    with `preview` set: a banner, a draft shown as it will be once published, and
+    forms that send nothing."""
+    if campaign.kind == CampaignKind.LETTER:
+        lookup = FormState(values=text_values(request.query_params))
+        context = await _letter_context(
+            request, session, settings, campaign, lookup, FormState(), preview=preview
+        )
+        status_code = 422 if lookup.errors else 200
+        return CampaignPageView("letter.html", context, status_code)
+    form = _new_form(request)
+    context = await _petition_context(request, session, settings, campaign, form, preview=preview)
+    return CampaignPageView("petition.html", context)
+
+
 async def _petition_page(
     request: Request,
     session: AsyncSession,
@@ -275,30 +314,40 @@ async def _petition_page(
     embed: bool = False,
     status: int = 200,
 ) -> HTMLResponse:
+    context = await _petition_context(request, session, settings, campaign, form, embed=embed)
+    template = "embed.html" if embed else "petition.html"
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+async def _petition_context(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    campaign: Campaign,
+    form: FormState,
+    *,
+    embed: bool = False,
+    preview: bool = False,
+) -> dict[str, Any]:
     # Read as the public API reads it: a page view under a surge costs no count.
     counts = await public_counts(request).get(session, campaign.id)
     consent = await get_consent_text(session, campaign.consent_text_id)
     page_url = f"{settings.public_url}/c/{campaign.slug}"
-    context = {
-        "lang": campaign.language,
-        "campaign": campaign,
-        "body_html": render_markdown(campaign.body_markdown),
+    return {
+        **_shared_context(campaign, preview),
         "confirmed": counts.confirmed,
-        "open": campaign.state == CampaignState.PUBLISHED,
         "ask_postcode": campaign.postcode_mode != PostcodeMode.HIDDEN,
         "postcode_required": campaign.postcode_mode == PostcodeMode.REQUIRED,
         "consent_text": consent.text,
         "countries": COUNTRIES,
         "form": form,
-        "form_token": issue_form_token(_secret(settings), f"sign:{campaign.slug}"),
+        "form_token": _form_token(settings, f"sign:{campaign.slug}", preview),
         "action": f"/{'embed' if embed else 'c'}/{campaign.slug}/sign",
         "page_url": page_url,
-        "share_email": _share_by_email(campaign.title, page_url),
+        "share_email": _share_by_email(campaign, page_url),
         "embed": embed,
         "tracking_fields": TRACKING_FIELDS,
     }
-    template = "embed.html" if embed else "petition.html"
-    return templates.TemplateResponse(request, template, context, status_code=status)
 
 
 async def _letter_page(
@@ -310,31 +359,63 @@ async def _letter_page(
     form: FormState,
     status: int = 200,
 ) -> HTMLResponse:
-    setup = await letters.get_setup(session, campaign.id)
-    officials = await _look_up_officials(session, setup, lookup)
+    context = await _letter_context(request, session, settings, campaign, lookup, form)
     if lookup.errors and status == 200:
         status = 422
+    return templates.TemplateResponse(request, "letter.html", context, status_code=status)
+
+
+async def _letter_context(
+    request: Request,
+    session: AsyncSession,
+    settings: Settings,
+    campaign: Campaign,
+    lookup: FormState,
+    form: FormState,
+    *,
+    preview: bool = False,
+) -> dict[str, Any]:
+    setup = await letters.get_setup(session, campaign.id)
+    officials = await _look_up_officials(session, setup, lookup)
     consent = await get_consent_text(session, campaign.consent_text_id)
     # The letter as the activist reads it: placeholders in words, back when it is sent.
     subject = in_words(setup.subject_template)
     values = {"subject": subject, "body": in_words(setup.body_template), **form.values}
-    context = {
-        "lang": campaign.language,
-        "campaign": campaign,
-        "body_html": render_markdown(in_words(campaign.body_markdown)),
-        "open": campaign.state == CampaignState.PUBLISHED,
+    page_url = f"{settings.public_url}/c/{campaign.slug}"
+    return {
+        **_shared_context(campaign, preview),
         "setup": setup,
         "fixed_subject": subject,
         "postcode_needed": setup.target_kind == TargetRuleKind.DIVISION,
         "lookup": lookup,
+        # The preview looks officials up too (it changes nothing), staying in the preview.
+        "lookup_action": request.url.path if preview else f"/c/{campaign.slug}",
         "officials": officials,
         "countries": COUNTRIES,
         "consent_text": consent.text,
         "form": FormState(values=values, errors=form.errors, notice=form.notice),
-        "form_token": issue_form_token(_secret(settings), f"letter:{campaign.slug}"),
-        "page_url": f"{settings.public_url}/c/{campaign.slug}",
+        "form_token": _form_token(settings, f"letter:{campaign.slug}", preview),
+        "page_url": page_url,
+        "share_email": _share_by_email(campaign, page_url),
     }
-    return templates.TemplateResponse(request, "letter.html", context, status_code=status)
+
+
+def _shared_context(campaign: Campaign, preview: bool) -> dict[str, Any]:
+    """What both kinds of page show of the campaign itself."""
+    return {
+        "lang": campaign.language,
+        "campaign": campaign,
+        "body_html": campaign_text_html(campaign.body_markdown),
+        # A draft is previewed as it will be once published: with its form.
+        "open": campaign.state == CampaignState.PUBLISHED
+        or (preview and campaign.state == CampaignState.DRAFT),
+        "preview": preview,
+    }
+
+
+def _form_token(settings: Settings, purpose: str, preview: bool) -> str:
+    # No token in a preview, whose forms are disabled: were one sent anyway, it is refused.
+    return "" if preview else issue_form_token(_secret(settings), purpose)
 
 
 async def _look_up_officials(
@@ -403,8 +484,11 @@ def _new_form(request: Request) -> FormState:
     return FormState(values=tracking_values(request.query_params, request.headers.get("referer")))
 
 
-def _share_by_email(title: str, url: str) -> str:
-    query = urlencode({"subject": title, "body": f"{title}\n\n{url}"}, quote_via=quote)
+def _share_by_email(campaign: Campaign, url: str) -> str:
+    """The share button's email: the campaign's share text (its title if it has none) and
+    the link."""
+    text = campaign.share_text or campaign.title
+    query = urlencode({"subject": campaign.title, "body": f"{text}\n\n{url}"}, quote_via=quote)
     return f"mailto:?{query}"
 
 

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Query, status
 
 from api.deps import Editor, SessionDep, StaffCampaign, Viewer
 from api.schemas.campaigns import CampaignPage, StaffCampaignView
-from campaign.campaigns import service
+from campaign.campaigns import flows, service
 from campaign.campaigns.models import CampaignState
 from campaign.campaigns.schemas import CampaignCreate, CampaignUpdate
 from campaign.metrics.counts import current_signature_counts
-from campaign.letters import service as letters
 
 router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff: campaigns"])
 
@@ -56,12 +55,11 @@ async def update_campaign(
 async def publish_campaign(
     campaign: StaffCampaign, session: SessionDep, _staff: Editor
 ) -> StaffCampaignView:
-    await letters.ensure_ready_to_publish(session, campaign)
-    return StaffCampaignView.of(await service.publish_campaign(session, campaign))
+    return StaffCampaignView.of(await flows.publish(session, campaign))
 
 
 @router.post("/{slug}/close")
 async def close_campaign(
     campaign: StaffCampaign, session: SessionDep, _staff: Editor
 ) -> StaffCampaignView:
-    return StaffCampaignView.of(await service.close_campaign(session, campaign))
+    return StaffCampaignView.of(await flows.close(session, campaign))

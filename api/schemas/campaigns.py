@@ -41,6 +41,7 @@ class PublicCampaignView(BaseModel):
     summary: str
     body_html: str
     target: str
+    share_text: str | None
     signature_goal: int | None
     language: str
     state: str
@@ -62,6 +63,7 @@ class PublicCampaignView(BaseModel):
             summary=in_words(campaign.summary),
             body_html=render_markdown(in_words(campaign.body_markdown)),
             target=campaign.target,
+            share_text=campaign.share_text,
             signature_goal=campaign.signature_goal,
             language=campaign.language,
             state=campaign.state,
@@ -83,6 +85,7 @@ class StaffCampaignView(BaseModel):
     summary: str
     body_markdown: str
     target: str
+    share_text: str | None
     signature_goal: int | None
     language: str
     state: str
@@ -92,6 +95,7 @@ class StaffCampaignView(BaseModel):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+    first_published_at: datetime | None
     closed_at: datetime | None
     # Only when reading one campaign: counting every campaign of a list costs too much.
     counts: StaffCounts | None = None

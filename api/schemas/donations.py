@@ -6,9 +6,9 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from campaign.donations.models import Donation, DonationSetup
+from campaign.donations.models import Donation
 from campaign.donations.queries import DonationSummary
-from campaign.donations.service import DonationOffer
+from campaign.donations.service import DonationOffer, DonationState
 
 
 class DonationOptions(BaseModel):
@@ -49,12 +49,31 @@ class DonationSetupView(BaseModel):
     suggested_amounts: list[int]
     allow_one_off: bool
     allow_monthly: bool
+    # Whether the campaign takes donations now; when not, `reason` says why (no payment
+    # provider on this server, the setup switched off, the campaign not open).
     enabled: bool
+    reason: str | None
+    # The setup's own switch as last saved (`enabled` in what staff send).
+    switched_on: bool
     updated_at: datetime
 
     @classmethod
-    def of(cls, setup: DonationSetup) -> DonationSetupView:
-        return cls.model_validate(setup, from_attributes=True)
+    def of(cls, state: DonationState) -> DonationSetupView:
+        setup = state.setup
+        assert setup is not None, "a setup view needs a setup"
+        return cls(
+            campaign_id=setup.campaign_id,
+            currency=setup.currency,
+            minimum_amount=setup.minimum_amount,
+            maximum_amount=setup.maximum_amount,
+            suggested_amounts=setup.suggested_amounts,
+            allow_one_off=setup.allow_one_off,
+            allow_monthly=setup.allow_monthly,
+            enabled=state.enabled,
+            reason=state.reason,
+            switched_on=setup.enabled,
+            updated_at=setup.updated_at,
+        )
 
 
 class StaffDonationView(BaseModel):

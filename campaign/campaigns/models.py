@@ -50,6 +50,8 @@ class Campaign(Base):
     summary: Mapped[str] = mapped_column(Text)
     body_markdown: Mapped[str] = mapped_column(Text)
     target: Mapped[str] = mapped_column(String(200))
+    # What a share button says with the link; the title when not set.
+    share_text: Mapped[str | None] = mapped_column(String(500))
     signature_goal: Mapped[int | None] = mapped_column(Integer)
     language: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(20), default=CampaignState.DRAFT)
@@ -60,4 +62,7 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set once, when the campaign first becomes public. A campaign closed without it was
+    # never public and never will be.
+    first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

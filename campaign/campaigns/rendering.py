@@ -5,6 +5,8 @@ from __future__ import annotations
 import nh3
 from markdown_it import MarkdownIt
 
+from campaign.letters.templating import in_words
+
 # Raw HTML in the Markdown is escaped, not passed through; nh3 then keeps only
 # an allow-list of tags and safe link schemes, whatever the parser produced.
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -24,3 +26,10 @@ def render_markdown(text: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def campaign_text_html(markdown: str) -> str:
+    """A campaign's text as the public sees it, on its page and in the API: a letter's
+    placeholders in words ("[official's name]"), never raw, whatever the kind. The staff
+    editor's preview shows the same."""
+    return render_markdown(in_words(markdown))

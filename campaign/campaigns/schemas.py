@@ -9,6 +9,7 @@ from campaign.types import (
     LanguageTag,
     MarkdownText,
     RowId,
+    ShareText,
     SignatureGoal,
     Slug,
     Summary,
@@ -26,6 +27,7 @@ class CampaignCreate(BaseModel):
     summary: Summary
     body_markdown: MarkdownText
     target: TargetName
+    share_text: ShareText | None = None
     signature_goal: SignatureGoal | None = None
     language: LanguageTag = "en"
     postcode_mode: PostcodeMode = PostcodeMode.OPTIONAL
@@ -34,8 +36,8 @@ class CampaignCreate(BaseModel):
 
 
 class CampaignUpdate(BaseModel):
-    """Only the fields given change. The slug can change only while a draft,
-    because published links point at it."""
+    """Only the fields given change; `null` removes the goal or the share text. The slug
+    can change only while a draft, because published links point at it."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -44,6 +46,7 @@ class CampaignUpdate(BaseModel):
     summary: Summary | None = None
     body_markdown: MarkdownText | None = None
     target: TargetName | None = None
+    share_text: ShareText | None = None
     signature_goal: SignatureGoal | None = None
     language: LanguageTag | None = None
     postcode_mode: PostcodeMode | None = None

@@ -16,6 +16,11 @@ from campaign.consents.service import current_consent_text, get_consent_text
 from campaign.db import utcnow
 from campaign.errors import Conflict, InvalidInput, InvalidState, NotFound
 
+# Fields a change may empty (`null`); the others, once set, must stay set.
+_REMOVABLE = frozenset({"signature_goal", "share_text"})
+# Taken by the dashboard's own page for a new campaign (/staff/campaigns/new).
+_RESERVED_SLUGS = frozenset({"new"})
+
 # The only moves a campaign's state can make.
 _TRANSITIONS = {
     CampaignState.DRAFT: {CampaignState.PUBLISHED, CampaignState.CLOSED},
@@ -50,11 +55,19 @@ async def get_campaign(session: AsyncSession, slug: str) -> Campaign:
 
 
 async def get_public_campaign(session: AsyncSession, slug: str) -> Campaign:
-    """A campaign the public may see: published or closed. Drafts do not exist for them."""
+    """A campaign the public may see (see is_public); any other does not exist for them."""
     campaign = await get_campaign(session, slug)
-    if campaign.state == CampaignState.DRAFT:
+    if not is_public(campaign):
         raise NotFound(f"no campaign with slug {slug!r}", field="slug")
     return campaign
+
+
+def is_public(campaign: Campaign) -> bool:
+    """Published, or closed after having been published (its page stays readable). A
+    campaign never published is never public, not even once closed."""
+    if campaign.state == CampaignState.PUBLISHED:
+        return True
+    return campaign.state == CampaignState.CLOSED and campaign.first_published_at is not None
 
 
 async def list_campaigns(
@@ -75,7 +88,14 @@ async def update_campaign(
     changes = data.model_dump(exclude_unset=True)
     if "slug" in changes and changes["slug"] != campaign.slug:
         if campaign.state != CampaignState.DRAFT:
-            raise InvalidState("the slug is fixed once the campaign is published", field="slug")
+            # Refused rather than redirected: besides its page, the slug is the address of
+            # the public API that organisations' own sites post signatures to and of the
+            # embedded form, which a redirect would not carry across.
+            raise InvalidState(
+                "the address is fixed once the campaign is published: links, emails and "
+                "embedded forms point at it",
+                field="slug",
+            )
         await _ensure_slug_free(session, changes["slug"])
     if changes.get("consent_text_id") is not None:
         await get_consent_text(session, changes["consent_text_id"])
@@ -83,15 +103,18 @@ async def update_campaign(
         if field in changes and changes[field] is None:
             raise InvalidInput(f"{field} cannot be removed", field=field)
     for field, value in changes.items():
-        if value is not None or field == "signature_goal":
+        if value is not None or field in _REMOVABLE:
             setattr(campaign, field, value)
     await _flush_or_conflict(session, campaign.slug)
     return campaign
 
 
 async def publish_campaign(session: AsyncSession, campaign: Campaign) -> Campaign:
+    """The state change alone; campaigns.flows.publish is the verb, with its checks."""
     _move(campaign, CampaignState.PUBLISHED)
     campaign.published_at = utcnow()
+    if campaign.first_published_at is None:
+        campaign.first_published_at = campaign.published_at
     await session.flush()
     return campaign
 
@@ -103,19 +126,23 @@ async def close_campaign(session: AsyncSession, campaign: Campaign) -> Campaign:
     return campaign
 
 
-def _move(campaign: Campaign, target: CampaignState) -> None:
+def ensure_may_become(campaign: Campaign, target: CampaignState) -> None:
     current = CampaignState(campaign.state)
     if target not in _TRANSITIONS[current]:
         raise InvalidState(
             f"a {current.value} campaign cannot become {target.value}", field="state"
         )
+
+
+def _move(campaign: Campaign, target: CampaignState) -> None:
+    ensure_may_become(campaign, target)
     campaign.state = target
 
 
 async def suggest_slug(session: AsyncSession, title: str) -> str:
     """A free slug made of the title's words: "the-county-council-drop", or with "-2"."""
     base = _slugify(title)
-    taken = set(
+    taken = _RESERVED_SLUGS | set(
         (await session.execute(select(Campaign.slug).where(Campaign.slug.like(f"{base}%"))))
         .scalars()
         .all()
@@ -175,6 +202,8 @@ def _without_dangling(words: list[str]) -> list[str]:
 
 
 async def _ensure_slug_free(session: AsyncSession, slug: str) -> None:
+    if slug in _RESERVED_SLUGS:
+        raise Conflict(f"the slug {slug!r} is reserved", field="slug")
     taken = await session.execute(select(Campaign.id).where(Campaign.slug == slug))
     if taken.first() is not None:
         raise Conflict(f"the slug {slug!r} is already used", field="slug")

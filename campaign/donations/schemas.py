@@ -48,7 +48,7 @@ class DonationSetupInput(BaseModel):
     @classmethod
     def _not_below_minimum(cls, value: int, info: ValidationInfo) -> int:
         if value < info.data.get("minimum_amount", 1):
-            raise ValueError("must be at least minimum_amount")
+            raise ValueError("must be at least the minimum amount")
         return value
 
     @field_validator("suggested_amounts")
@@ -57,7 +57,7 @@ class DonationSetupInput(BaseModel):
         low, high = info.data.get("minimum_amount", 1), info.data.get("maximum_amount", 0)
         for amount in value:
             if not low <= amount <= high:
-                raise ValueError(f"{amount} is outside minimum_amount..maximum_amount")
+                raise ValueError("each must be from the minimum to the maximum amount")
         return value
 
     @field_validator("allow_monthly")

@@ -35,6 +35,59 @@ async def save_setup(
     return await save_one_per_campaign(session, DonationSetup, campaign.id, values)
 
 
+# Why a campaign takes no donations, as staff read it (the setup page and the staff API).
+NO_PROVIDER = "off: no payment provider configured"
+NO_SETUP = "off: donations are not set up for this campaign"
+SWITCHED_OFF = "off: switched off in this setup"
+NOT_PUBLISHED = "off until the campaign is published"
+CLOSED = "off: the campaign is closed"
+
+
+@dataclass(frozen=True)
+class DonationState:
+    """Whether a campaign takes donations now and, when it does not, the first reason why.
+    The one answer to that question: the public form, the staff page and the staff API
+    all read it from `donation_state`."""
+
+    setup: DonationSetup | None
+    reason: str | None  # None: donations are on
+
+    @property
+    def enabled(self) -> bool:
+        return self.reason is None
+
+    @property
+    def public_reason(self) -> str | None:
+        """What a supporter is told: nothing of how this server or campaign is set up."""
+        if self.reason is None:
+            return None
+        if self.reason == NO_PROVIDER:
+            return "donations are off on this server"
+        return "this campaign is not taking donations"
+
+
+async def donation_state(
+    session: AsyncSession, campaign: Campaign, *, payments_on: bool
+) -> DonationState:
+    """`payments_on`: this server has a payment provider (a Stripe key) configured."""
+    setup = await get_setup(session, campaign.id)
+    return DonationState(setup=setup, reason=_why_off(campaign, setup, payments_on=payments_on))
+
+
+def _why_off(campaign: Campaign, setup: DonationSetup | None, *, payments_on: bool) -> str | None:
+    if not payments_on:
+        return NO_PROVIDER
+    if setup is None:
+        return NO_SETUP
+    if not setup.enabled:
+        return SWITCHED_OFF
+    if campaign.state == CampaignState.DRAFT:
+        return NOT_PUBLISHED
+    if campaign.state == CampaignState.CLOSED:
+        return CLOSED
+    return None
+
+
 @dataclass(frozen=True)
 class DonationOffer:
     """What a campaign's donation form may offer; when `enabled` is false, `reason` says
@@ -58,12 +111,10 @@ class DonationOffer:
 async def donation_offer(
     session: AsyncSession, campaign: Campaign, *, payments_on: bool
 ) -> DonationOffer:
-    if not payments_on:
-        return DonationOffer(enabled=False, reason="donations are off on this server")
-    setup = await get_setup(session, campaign.id)
-    if setup is None or not setup.enabled or campaign.state != CampaignState.PUBLISHED:
-        return DonationOffer(enabled=False, reason="this campaign is not taking donations")
-    return DonationOffer(enabled=True, setup=setup)
+    state = await donation_state(session, campaign, payments_on=payments_on)
+    if not state.enabled:
+        return DonationOffer(enabled=False, reason=state.public_reason)
+    return DonationOffer(enabled=True, setup=state.setup)
 
 
 @dataclass(frozen=True)
@@ -96,9 +147,10 @@ async def start_donation(
             "donations are off: this server has no payment provider configured",
             field="donations",
         )
-    setup = await get_setup(session, campaign.id)
-    if setup is None or not setup.enabled or campaign.state != CampaignState.PUBLISHED:
+    state = await donation_state(session, campaign, payments_on=True)
+    if not state.enabled or state.setup is None:
         raise InvalidState("this campaign is not taking donations", field="donations")
+    setup = state.setup
     _check_against_setup(setup, data)
 
     person_id = await upsert_person(

@@ -34,6 +34,7 @@ from campaign.letters.templating import fill, one_line, unknown_placeholders, us
 from campaign.outbox.models import EmailKind
 from campaign.outbox.service import enqueue_email
 from campaign.people.service import has_confirmed_email, mark_email_confirmed, upsert_person
+from campaign.signatures.models import SignatureChannel
 from campaign.targets.models import Official
 from campaign.targets.schemas import role_key
 from campaign.targets.service import (
@@ -233,6 +234,17 @@ class WritingContext:
     ip_address: str | None
     over_rate_limit: bool
     organisation: str  # the sender's name, after the activist's, in From
+    # Where the letter was written (the page, or else the API), recorded with the consent.
+    channel: SignatureChannel = SignatureChannel.API
+
+
+def ensure_takes_letters(campaign: Campaign) -> None:
+    """Letters are written to, and officials looked up for, an open letter campaign: a
+    petition has none to write (404), a closed campaign takes no more (409)."""
+    if campaign.kind != CampaignKind.LETTER:
+        raise NotFound("this campaign takes signatures, not letters", field="slug")
+    if campaign.state != CampaignState.PUBLISHED:
+        raise InvalidState("this campaign is not taking letters", field="slug")
 
 
 async def write_letter(
@@ -244,8 +256,7 @@ async def write_letter(
     """Store a letter and queue what follows: a confirmation email, or (for an address
     confirmed before) the letters themselves. Returns nothing on purpose: the answer is
     the same whoever the address belongs to."""
-    if campaign.state != CampaignState.PUBLISHED or campaign.kind != CampaignKind.LETTER:
-        raise InvalidState("this campaign is not taking letters", field="slug")
+    ensure_takes_letters(campaign)
     setup = await get_setup(session, campaign.id)
     subject, body = _letter_text(setup, data)
     officials = await find_officials(session, setup, country=data.country, postcode=data.postcode)
@@ -269,7 +280,7 @@ async def write_letter(
         language=campaign.language,
         granted=data.consent.email_updates,
         campaign_id=campaign.id,
-        channel="api",
+        channel=context.channel.value,
     )
     score = similarity(body, setup.body_template)
     letter = Letter(
