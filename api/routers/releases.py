@@ -26,6 +26,7 @@ from campaign.releases.schemas import (
     CallUpdate,
     DraftRequest,
     ReleaseSubmission,
+    ReleaseUpdate,
 )
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff: releases"])
@@ -100,6 +101,16 @@ async def read_release(release_id: RowIdPath, session: SessionDep, _staff: Viewe
     return ReleaseView.model_validate(await service.get_release(session, release_id))
 
 
+@router.patch("/releases/{release_id}")
+async def update_release(
+    release_id: RowIdPath, data: ReleaseUpdate, session: SessionDep, _staff: Editor
+) -> ReleaseView:
+    """Correct the title, organisation, date or language; `"title": null` gives the
+    release its headline again. The text and its calls stay as they are."""
+    release = await service.get_release(session, release_id)
+    return ReleaseView.model_validate(await service.update_release(session, release, data))
+
+
 @router.get("/releases/{release_id}/calls")
 async def list_calls(
     release_id: RowIdPath,
@@ -133,6 +144,12 @@ async def update_call(
 ) -> CallView:
     call = await service.get_call(session, call_id)
     return CallView.model_validate(await service.update_call(session, call, data))
+
+
+@router.post("/calls/{call_id}/accept")
+async def accept_call(call_id: RowIdPath, session: SessionDep, _staff: Editor) -> CallView:
+    call = await service.get_call(session, call_id)
+    return CallView.model_validate(await service.accept_call(session, call))
 
 
 @router.post("/calls/{call_id}/reject")

@@ -32,12 +32,13 @@ class ReleaseFormat(StrEnum):
 class CallStatus(StrEnum):
     PROPOSED = "proposed"  # found by the extractor (or added by staff), not yet reviewed
     POSSIBLE = "possible"  # the extractor was unsure: listed apart, reviewed the same way
-    ACCEPTED = "accepted"  # turned into a draft campaign
+    ACCEPTED = "accepted"  # staff said it is a call to action, or drafted a campaign from it
     REJECTED = "rejected"  # staff said it is not a call to action
     MERGED = "merged"  # folded into another call (merged_into_id)
 
 
-# Calls still under review: staff may edit, reject or promote them; the others are decided.
+# Calls still under review: staff may edit, accept, reject or promote them; the others are
+# decided.
 OPEN_FOR_REVIEW = frozenset({CallStatus.PROPOSED, CallStatus.POSSIBLE})
 
 

@@ -35,6 +35,20 @@ class ReleaseSubmission(BaseModel):
     source_url: HttpUrl | None = None
 
 
+class ReleaseUpdate(BaseModel):
+    """A release's details, corrected by staff: a field left out stays as it is. A title
+    sent as null is the release's headline again (as when it was submitted without one);
+    an organisation or a date sent as null is cleared. The text never changes: it is what
+    the calls were found in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    organisation: TargetName | None = None
+    published_on: date | None = None
+    language: LanguageTag | None = None
+
+
 class CallUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -27,7 +27,13 @@ from campaign.releases.drafting import (
     same_addressee,
     unique_addressees,
 )
-from campaign.releases.models import OPEN_FOR_REVIEW, CallStatus, CallToActionRecord, Release
+from campaign.releases.models import (
+    OPEN_FOR_REVIEW,
+    CallStatus,
+    CallToActionRecord,
+    Release,
+    ReleaseFormat,
+)
 from campaign.releases.passages import Span, repeats, span_at, span_of
 from campaign.releases.schemas import (
     CallMerge,
@@ -35,6 +41,7 @@ from campaign.releases.schemas import (
     CallUpdate,
     DraftRequest,
     ReleaseSubmission,
+    ReleaseUpdate,
 )
 from campaign.releases.text import content_hash, headline_of, text_of
 
@@ -63,8 +70,7 @@ async def ingest_release(
     calls = await asyncio.to_thread(_extract_serially, extractor, text, data.organisation)
     release = Release(
         content_hash=digest,
-        # Staff need not retype what the release says at its top.
-        title=data.title or headline_of(text),
+        title=_title(text, data.title),
         organisation=data.organisation,
         published_on=data.published_on,
         language=data.language,
@@ -85,6 +91,35 @@ async def ingest_release(
     session.add_all(_record(release.id, call) for call in calls)
     await session.flush()
     return release, True
+
+
+def suggested_title(content: str, source_format: ReleaseFormat) -> str | None:
+    """The title a release would get if submitted now without one: a form can show it
+    before it is sent, and it is the one the release then gets."""
+    return _title(text_of(content, source_format), None)
+
+
+def _title(text: str, given: str | None) -> str | None:
+    # Staff need not retype what the release says at its top.
+    return given or headline_of(text)
+
+
+async def update_release(session: AsyncSession, release: Release, data: ReleaseUpdate) -> Release:
+    """Correct a release's details. Its calls stay as they were found: the organisation
+    and title are read again when a campaign is drafted from them."""
+    changes = data.model_dump(exclude_unset=True)
+    if "language" in changes:
+        if changes["language"] is None:
+            raise InvalidInput("a release is in a language, such as en", field="language")
+        release.language = changes["language"]
+    if "title" in changes:
+        release.title = _title(release.text, changes["title"])
+    if "organisation" in changes:
+        release.organisation = changes["organisation"]
+    if "published_on" in changes:
+        release.published_on = changes["published_on"]
+    await session.flush()
+    return release
 
 
 # One parse at a time per process: spaCy pipelines are not documented as thread-safe.
@@ -149,6 +184,17 @@ async def calls_of(
     return result.scalars().all()
 
 
+async def drafted_campaign_slugs(
+    session: AsyncSession, calls: Sequence[CallToActionRecord]
+) -> dict[int, str]:
+    """The slug of each campaign drafted from these calls, by the campaign's id."""
+    ids = {call.campaign_id for call in calls if call.campaign_id is not None}
+    if not ids:
+        return {}
+    found = await session.execute(select(Campaign.id, Campaign.slug).where(Campaign.id.in_(ids)))
+    return {campaign_id: slug for campaign_id, slug in found.tuples()}
+
+
 async def get_call(session: AsyncSession, call_id: int) -> CallToActionRecord:
     call = await session.get(CallToActionRecord, call_id)
     if call is None:
@@ -159,17 +205,28 @@ async def get_call(session: AsyncSession, call_id: int) -> CallToActionRecord:
 async def update_call(
     session: AsyncSession, call: CallToActionRecord, data: CallUpdate
 ) -> CallToActionRecord:
+    """Staff correct what the extractor read. Only what differs is changed: targets sent
+    back as they were keep what their pronouns stand for."""
     _ensure_open_for_review(call)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
-    if "targets" in changes:
+    if "targets" in changes and list(changes["targets"]) != call.targets:
         call.targets = list(changes["targets"])
         call.resolved_targets = []  # staff named the targets themselves
-    if "action" in changes:
-        call.action = changes["action"]
-    if "strength" in changes:
-        call.strength = Strength(changes["strength"]).value
-    if changes:
         call.edited = True
+    if "action" in changes and changes["action"] != call.action:
+        call.action = changes["action"]
+        call.edited = True
+    if "strength" in changes and Strength(changes["strength"]).value != call.strength:
+        call.strength = Strength(changes["strength"]).value
+        call.edited = True
+    await session.flush()
+    return call
+
+
+async def accept_call(session: AsyncSession, call: CallToActionRecord) -> CallToActionRecord:
+    """Staff say this is a call to action: decided, and ready to be drafted from."""
+    _ensure_open_for_review(call)
+    call.status = CallStatus.ACCEPTED
     await session.flush()
     return call
 
@@ -259,11 +316,21 @@ async def _read_by_extractor(
     return found[0] if found else blank
 
 
-async def merge_calls(session: AsyncSession, data: CallMerge) -> CallToActionRecord:
-    """Fold several calls of one release into the first: its span covers them all,
-    its targets are all of theirs (a pronoun as what it stands for, so "They" meaning
-    Governments and "Governments" are one), its action joins theirs."""
+async def merge_calls(
+    session: AsyncSession, data: CallMerge, *, of_release: Release | None = None
+) -> CallToActionRecord:
+    """Fold several calls of one release (`of_release`, when the caller has one in
+    hand) into the first: its span covers them all, its targets are all of theirs (a
+    pronoun as what it stands for, so "They" meaning Governments and "Governments" are
+    one), its action joins theirs. It stands as the most decided of them: accepted if
+    one was, proposed if one was, else possible."""
     calls = await _calls_for_use(session, data.call_ids, field="call_ids")
+    if of_release is not None and any(call.release_id != of_release.id for call in calls):
+        raise InvalidInput("every call must come from this release", field="call_ids")
+    for call in calls:
+        if call.campaign_id is not None:
+            # Its campaign was written from its words: they must not change under it.
+            raise InvalidState(f"call {call.id} has been drafted into a campaign", field="call_ids")
     kept, *others = sorted(calls, key=lambda c: (c.start, c.id))
     release = await get_release(session, kept.release_id)
     kept.start = min(c.start for c in calls)
@@ -274,12 +341,17 @@ async def merge_calls(session: AsyncSession, data: CallMerge) -> CallToActionRec
     kept.action = "; ".join(_unique([c.action for c in calls if c.action]))
     kept.strength = max((Strength(c.strength) for c in calls), key=_STRENGTH_ORDER.index).value
     kept.confidence = min(c.confidence for c in calls)
+    kept.status = min((CallStatus(c.status) for c in calls), key=_DECIDEDNESS.index)
     kept.edited = True
     for other in others:
         other.status = CallStatus.MERGED
         other.merged_into_id = kept.id
     await session.flush()
     return kept
+
+
+# The status a merged call keeps, most decided first.
+_DECIDEDNESS = [CallStatus.ACCEPTED, CallStatus.PROPOSED, CallStatus.POSSIBLE]
 
 
 @dataclass(frozen=True)
