@@ -12,7 +12,9 @@ import pytest
 
 from api.deps import release_extractor
 from campaign.staff.models import Role
+from api.dashboard.forms import RELEASE_FIELD_LABELS
 from tests.dashboard.conftest import LogIn, MakeUser, csrf_token_in
+from tests.dashboard.test_release_new import alert, field_error
 from tests.releases.test_call_review import SURE, UNMARKED, UNSURE, FixedExtractor
 from tests.releases.test_releases_api import RELEASE, RELEASES
 
@@ -145,20 +147,27 @@ async def test_the_form_takes_offsets_as_a_selection_fills_them(
 
 
 @pytest.mark.parametrize(
-    ("fields", "status", "message"),
+    ("fields", "status", "field", "message"),
     [
-        ({"sentence": "Nobody said this."}, 422, "Passage: this passage is not in the release"),
-        ({"sentence": "Vale dam"}, 422, "Passage: this passage is in the text more than once"),
-        ({}, 422, "Start: send start and end, or the sentence"),
-        ({"start": "5", "end": "2"}, 422, "End: end must be greater than start"),
-        ({"start": "five", "end": "9"}, 422, "Start: "),
-        ({"sentence": UNMARKED, "start": "1", "end": "9"}, 422, "Passage: send either"),
-        ({"sentence": SURE}, 409, "Start: most of this passage is call"),
-        ({"sentence": UNMARKED, "strength": "loud"}, 422, "Strength: "),
+        ({"sentence": "Nobody said this."}, 422, "sentence", "this passage is not in the release"),
+        ({"sentence": "Vale dam"}, 422, "sentence", "this passage is in the text more than once"),
+        ({}, 422, "start", "send start and end, or the sentence"),
+        ({"start": "5", "end": "2"}, 422, "end", "end must be greater than start"),
+        ({"start": "five", "end": "9"}, 422, "start", ""),
+        ({"sentence": UNMARKED, "start": "1", "end": "9"}, 422, "sentence", "send either"),
+        # Pasted, not given by offsets: the passage is what repeats the call.
+        ({"sentence": SURE}, 409, "sentence", "most of this passage is call"),
+        ({"start": "0", "end": str(len(RELEASE))}, 409, "start", "most of this passage is call"),
+        ({"sentence": UNMARKED, "strength": "loud"}, 422, "strength", ""),
     ],
 )
-async def test_the_form_says_what_is_wrong_and_keeps_what_was_typed(
-    editor_session: httpx.AsyncClient, editor: dict, fields: dict, status: int, message: str
+async def test_the_form_says_what_is_wrong_beside_the_field_and_keeps_what_was_typed(
+    editor_session: httpx.AsyncClient,
+    editor: dict,
+    fields: dict,
+    status: int,
+    field: str,
+    message: str,
 ) -> None:
     release_id = await _submit(editor_session, editor)
     before = await _calls(editor_session, editor, release_id)
@@ -167,8 +176,12 @@ async def test_the_form_says_what_is_wrong_and_keeps_what_was_typed(
     answer = await editor_session.post(f"/staff/releases/{release_id}/calls", data=form)
     assert answer.status_code == status
     assert answer.headers["content-type"].startswith("text/html")
-    error = re.search(r'<p class="error" role="alert" id="error">(.*?)</p>', answer.text)
-    assert error and error.group(1).startswith(message.replace("'", "&#39;")), answer.text
+    beside = field_error(answer, field)
+    assert beside is not None and beside.lower().startswith(message), answer.text
+    # Above, the same error names the field and links to it.
+    label = RELEASE_FIELD_LABELS[field]
+    assert alert(answer).startswith(f'<a href="#{field}">{label}: {message}'), alert(answer)
+    assert re.search(rf'id="{field}" name="{field}"[^>]*aria-invalid="true"', answer.text)
     assert 'value="say it again"' in answer.text
     assert await _calls(editor_session, editor, release_id) == before
 
@@ -258,7 +271,7 @@ async def test_an_editor_drafts_a_letter_from_ticked_calls(
     calls = await _calls(editor_session, editor, release_id)
     israel = [c["id"] for c in calls if c["targets"] == ["Israel"]]
     page = await editor_session.get(f"/staff/releases/{release_id}")
-    assert 'id="draft-form"' in page.text
+    assert 'id="ticked-calls"' in page.text
     form = {"csrf_token": csrf_token_in(page), "kind": "letter", "call_ids": israel[:1]}
     drafted = await editor_session.post(f"/staff/releases/{release_id}/drafts", data=form)
     assert drafted.status_code == 303
