@@ -1,8 +1,8 @@
-"""Letter campaigns: their setup, finding an activist's officials, writing, confirming."""
+"""Letter campaigns: finding an activist's officials, writing, confirming. The setup is
+in setup.py."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState
 from campaign.consents.service import record_consent
-from campaign.db import save_one_per_campaign, utcnow
+from campaign.db import utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound
 from campaign.letters.delivery import dispatch_letter
 from campaign.letters.models import (
@@ -22,190 +22,30 @@ from campaign.letters.models import (
     LetterStatus,
     TargetRuleKind,
 )
-from campaign.letters.schemas import (
-    DivisionTargets,
-    FixedTargets,
-    LetterInput,
-    LetterSetupInput,
-    RoleTargets,
-)
+from campaign.letters.schemas import LetterInput
+
+# The setup's verbs live in setup.py; named here too for the callers that find them here.
+from campaign.letters.setup import DraftedLetter as DraftedLetter
+from campaign.letters.setup import ProposedTargets as ProposedTargets
+from campaign.letters.setup import ensure_ready_to_publish as ensure_ready_to_publish
+from campaign.letters.setup import get_setup as get_setup
+from campaign.letters.setup import propose_targets as propose_targets
+from campaign.letters.setup import save_setup as save_setup
+from campaign.letters.setup import set_up_drafted_letter as set_up_drafted_letter
 from campaign.letters.similarity import is_personalised, similarity
-from campaign.letters.templating import fill, one_line, unknown_placeholders, uses_placeholder
+from campaign.letters.templating import addressed, unknown_placeholders, uses_placeholder
 from campaign.outbox.models import EmailKind
 from campaign.outbox.service import enqueue_email
 from campaign.people.service import has_confirmed_email, mark_email_confirmed, upsert_person
 from campaign.signatures.models import SignatureChannel
 from campaign.targets.models import Official
-from campaign.targets.schemas import role_key
 from campaign.targets.service import (
     divisions_of_postcode,
     officials_by_id,
     officials_for_divisions,
-    officials_of_organisation,
-    officials_per_role,
     officials_with_role,
 )
 from campaign.tokens import hash_token, new_token
-
-# -- Setup --------------------------------------------------------------------------------
-
-
-async def get_setup(session: AsyncSession, campaign_id: int) -> LetterSetup:
-    setup = await session.get(LetterSetup, campaign_id)
-    if setup is None:
-        raise NotFound("this campaign has no letter set up yet", field="campaign_id")
-    return setup
-
-
-async def save_setup(
-    session: AsyncSession, campaign: Campaign, data: LetterSetupInput
-) -> LetterSetup:
-    if campaign.kind != CampaignKind.LETTER:
-        raise InvalidState("only letter campaigns have a letter", field="kind")
-    targets = data.targets
-    if isinstance(targets, FixedTargets):
-        found = {o.id for o in await officials_by_id(session, targets.official_ids)}
-        missing = [i for i in targets.official_ids if i not in found]
-        if missing:
-            raise InvalidInput(
-                f"no active official with id {missing[0]}", field="targets.official_ids"
-            )
-    values = {
-        "target_kind": targets.kind,
-        "target_official_ids": getattr(targets, "official_ids", []),
-        "target_organisation": getattr(targets, "organisation", None),
-        "target_role": getattr(targets, "role", None),
-        "subject_template": data.subject_template,
-        "body_template": data.body_template,
-        "subject_editable": data.subject_editable,
-        "min_length": data.min_length,
-        "max_length": data.max_length,
-        "required_phrases": data.required_phrases,
-        "per_official_hourly_limit": data.per_official_hourly_limit,
-        "per_official_daily_limit": data.per_official_daily_limit,
-        "over_limit": data.over_limit,
-        "updated_at": utcnow(),
-    }
-    return await save_one_per_campaign(session, LetterSetup, campaign.id, values)
-
-
-async def ensure_ready_to_publish(session: AsyncSession, campaign: Campaign) -> None:
-    if campaign.kind == CampaignKind.LETTER and await session.get(LetterSetup, campaign.id) is None:
-        raise InvalidState(
-            "set up the letter (targets and template) before publishing", field="letter"
-        )
-
-
-# -- Letters drafted from a release ----------------------------------------------------
-
-# A drafted letter may be cut down to a few lines of the activist's own, not emptied, and
-# leaves room to write much more than the draft says.
-_DRAFT_MIN_LENGTH = 100
-_DRAFT_MAX_LENGTH = 5000
-_LETTER_LIMIT = 20_000
-_MAX_FIXED_TARGETS = 100
-_ROLE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
-_LEADING_DETERMINER = re.compile(r"^(the|all|every|both|any|each)\s+", re.IGNORECASE)
-# The role a draft names when the directory knows no one the call is addressed to.
-_UNKNOWN_ROLE = "official"
-
-ProposedRule = FixedTargets | DivisionTargets | RoleTargets
-
-
-@dataclass(frozen=True)
-class ProposedTargets:
-    """A target rule for staff to confirm, and how many officials it finds today."""
-
-    rule: ProposedRule
-    officials: int
-
-
-@dataclass(frozen=True)
-class DraftedLetter:
-    setup: LetterSetup
-    officials: int  # how many officials in the directory the proposed rule finds
-
-
-async def set_up_drafted_letter(
-    session: AsyncSession, campaign: Campaign, *, addressees: list[str], subject: str, body: str
-) -> DraftedLetter:
-    """The letter setup of a campaign drafted from a release: targets proposed from who
-    the call is addressed to, the drafted letter as the template, and edit limits that
-    keep the letter a letter."""
-    if len(body) > _LETTER_LIMIT:
-        raise InvalidInput(
-            "the letter drafted from these calls is too long: draft it from fewer calls",
-            field="call_ids",
-        )
-    proposed = await propose_targets(session, addressees)
-    data = LetterSetupInput(
-        targets=proposed.rule,
-        subject_template=one_line(subject)[:300],
-        body_template=body,
-        min_length=min(_DRAFT_MIN_LENGTH, len(body.strip())),
-        max_length=min(max(_DRAFT_MAX_LENGTH, 2 * len(body)), _LETTER_LIMIT),
-    )
-    return DraftedLetter(await save_setup(session, campaign, data), proposed.officials)
-
-
-async def propose_targets(session: AsyncSession, addressees: Sequence[str]) -> ProposedTargets:
-    """Who a letter to these addressees should go to, read from the directory: whoever
-    holds the role they name in the activist's country ("Foreign ministers"), else the
-    members of the body they name for the activist's division, else that body's
-    officials. When the directory knows none of them, a role named after the first:
-    valid, finding no one until staff add its holders or choose another rule."""
-    found = [p for p in [await _targets_named(session, name) for name in addressees] if p]
-    fixed = [p.rule for p in found if isinstance(p.rule, FixedTargets)]
-    if len(found) > 1 and len(fixed) == len(found):
-        # Officials of several bodies: all of them, as one list.
-        ids = list(dict.fromkeys(i for rule in fixed for i in rule.official_ids))
-        ids = ids[:_MAX_FIXED_TARGETS]
-        return ProposedTargets(FixedTargets(kind="fixed", official_ids=ids), len(ids))
-    if found:
-        return found[0]
-    keys = _role_keys(addressees[0]) if addressees else []
-    return ProposedTargets(RoleTargets(kind="role", role=(keys or [_UNKNOWN_ROLE])[-1]), 0)
-
-
-async def _targets_named(session: AsyncSession, addressee: str) -> ProposedTargets | None:
-    holders = await officials_per_role(session, _role_keys(addressee))
-    if holders:
-        role = max(sorted(holders), key=holders.__getitem__)
-        return ProposedTargets(RoleTargets(kind="role", role=role), holders[role])
-    members = await officials_of_organisation(session, _without_determiner(addressee))
-    if not members:
-        return None
-    if all(member.division_id for member in members):
-        body = DivisionTargets(kind="division", organisation=members[0].organisation)
-        return ProposedTargets(body, len(members))
-    ids = [member.id for member in members[:_MAX_FIXED_TARGETS]]
-    return ProposedTargets(FixedTargets(kind="fixed", official_ids=ids), len(ids))
-
-
-def _role_keys(addressee: str) -> list[str]:
-    """The role keys an addressee may stand for: "Members of Parliament" is
-    members_of_parliament or member_of_parliament; "foreign ministers", foreign_minister.
-    The one with every word singular comes last."""
-    words = role_key(_without_determiner(addressee)).split("_")
-    keys = ["_".join(words)]
-    keys += ["_".join([*words[:i], _singular(w), *words[i + 1 :]]) for i, w in enumerate(words)]
-    keys.append("_".join(_singular(w) for w in words))
-    return [key for key in dict.fromkeys(keys) if _ROLE_KEY.match(key)]
-
-
-def _singular(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("sses", "ches", "shes", "xes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is", "as")):
-        return word[:-1]
-    return word
-
-
-def _without_determiner(addressee: str) -> str:
-    return _LEADING_DETERMINER.sub("", addressee.strip())
-
 
 # -- Finding officials --------------------------------------------------------------------
 
@@ -362,20 +202,23 @@ def _letter_text(setup: LetterSetup, data: LetterInput) -> tuple[str, str]:
 def _address_to(session: AsyncSession, letter: Letter, officials: Sequence[Official]) -> None:
     """One delivery per official, with the letter filled in for them: what is stored is
     exactly what is sent."""
-    activist = {
-        "activist_name": f"{letter.given_name} {letter.family_name}",
-        "activist_locality": letter.locality or "",
-    }
     for official in officials:
-        values = {**activist, "official_name": official.name, "official_title": official.title}
+        subject, body = addressed(
+            letter.subject,
+            letter.body,
+            official_name=official.name,
+            official_title=official.title,
+            activist_name=f"{letter.given_name} {letter.family_name}",
+            activist_locality=letter.locality or "",
+        )
         session.add(
             LetterDelivery(
                 letter_id=letter.id,
                 campaign_id=letter.campaign_id,
                 official_id=official.id,
                 state=DeliveryState.AWAITING_CONFIRMATION,
-                subject=one_line(fill(letter.subject, values))[:300],
-                body=fill(letter.body, values),
+                subject=subject,
+                body=body,
             )
         )
 

@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import re
 
-PLACEHOLDERS = frozenset({"official_name", "official_title", "activist_name", "activist_locality"})
+# What each placeholder stands for, as staff setting up a letter read it.
+PLACEHOLDER_MEANINGS = {
+    "official_name": "the official's name, as the directory has it",
+    "official_title": "the official's title, such as 'Member of Parliament for Riverside'",
+    "activist_name": "the activist's given and family name",
+    "activist_locality": "the activist's town, which the letter form then asks for",
+}
+PLACEHOLDERS = frozenset(PLACEHOLDER_MEANINGS)
+# What the staff preview of a letter fills the activist's placeholders with.
+SAMPLE_ACTIVIST = {"activist_name": "Jordan Sample", "activist_locality": "Sampleton"}
+SUBJECT_LIMIT = 300
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_]+)\s*\}\}")
 
 
@@ -22,6 +32,26 @@ def uses_placeholder(text: str, name: str) -> bool:
 def fill(text: str, values: dict[str, str]) -> str:
     """One pass, left to right: a value that contains a placeholder stays as typed."""
     return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), text)
+
+
+def addressed(
+    subject: str,
+    body: str,
+    *,
+    official_name: str,
+    official_title: str,
+    activist_name: str,
+    activist_locality: str,
+) -> tuple[str, str]:
+    """A letter's subject and body as one official receives them: what a delivery
+    stores and sends, and what the staff preview shows."""
+    values = {
+        "official_name": official_name,
+        "official_title": official_title,
+        "activist_name": activist_name,
+        "activist_locality": activist_locality,
+    }
+    return one_line(fill(subject, values))[:SUBJECT_LIMIT], fill(body, values)
 
 
 # How the placeholders read on the public letter form, where the activist edits the
