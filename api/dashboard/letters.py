@@ -1,8 +1,397 @@
 """A letter campaign's setup on the dashboard: who it is sent to, the template and its
-preview for a real official, the writing limits, and the per-official limits."""
+preview for a real official, the writing limits, and the per-official limits. Each part
+is its own form; each saves through campaign.letters.setup, as the JSON API does."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.dashboard.rendering import may_edit, page, refusable, see_other
+from api.deps import EditorForm, RowIdPath, SessionDep, StaffLogin
+from api.page_forms import FormState, read_form, sentence
+from campaign.campaigns import service as campaigns
+from campaign.campaigns.models import Campaign
+from campaign.errors import CampaignError, InvalidInput
+from campaign.letters import setup as letter_setup
+from campaign.letters.models import OverLimit
+from campaign.letters.schemas import (
+    DivisionTargets,
+    FixedTargets,
+    LetterLimitsInput,
+    LetterSetupInput,
+    LetterTemplateInput,
+    TargetChoice,
+)
+from campaign.letters.templating import PLACEHOLDER_MEANINGS, SAMPLE_ACTIVIST
+from campaign.staff.sessions import ActiveSession
 
 router = APIRouter()
+
+SearchText = Annotated[str, Query(max_length=200)]
+PreviewId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
+
+# Each form on the page and the fields it shows; an error about another field (or about
+# the campaign itself) is shown above the page.
+_FORM_FIELDS = {
+    "targets": ("kind", "organisation", "role"),
+    "officials": ("official_id",),
+    "template": ("subject_template", "body_template"),
+    "limits": (
+        "min_length",
+        "max_length",
+        "required_phrases",
+        "subject_locked",
+        "per_official_hourly_limit",
+        "per_official_daily_limit",
+        "daily_digest",
+    ),
+}
+# The services' names for what a form field sets, where they differ.
+_FIELD_OF_SERVICE = {
+    "targets": "kind",
+    "targets.organisation": "organisation",
+    "targets.role": "role",
+    "targets.official_ids": "official_id",
+    "subject_editable": "subject_locked",
+    "over_limit": "daily_digest",
+}
+_SAVED = {
+    "targets": "Saved: who the letter goes to.",
+    "officials": "Saved: the list of officials.",
+    "template": "Saved: the letter.",
+    "limits": "Saved: the limits.",
+}
+
+
+@router.get("/campaigns/{slug}/letter")
+async def letter_setup_page(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    active: StaffLogin,
+    q: SearchText = "",
+    preview: PreviewId = None,
+    saved: Annotated[str, Query(max_length=20)] = "",
+) -> HTMLResponse:
+    campaign = await campaigns.get_campaign(session, slug)
+    return await _setup_page(
+        request, session, active, campaign, search=q, preview=preview, notice=_SAVED.get(saved)
+    )
+
+
+@router.get("/campaigns/{slug}/letter/officials")
+async def official_search_results(
+    slug: str, request: Request, session: SessionDep, active: StaffLogin, q: SearchText = ""
+) -> HTMLResponse:
+    """The directory search's results alone, for the page's script to show as staff
+    type; the page itself shows the same for a search sent without it."""
+    campaign = await campaigns.get_campaign(session, slug)
+    return page(
+        request,
+        "staff/letter_setup_results.html",
+        active=active,
+        campaign=campaign,
+        may_edit=may_edit(active),
+        search=await letter_setup.search_directory(session, campaign, q),
+    )
+
+
+@router.post("/campaigns/{slug}/letter/targets")
+async def save_targets(
+    slug: str, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    campaign = await campaigns.get_campaign(session, slug)
+    form = await read_form(request)
+    async with refusable(session) as refused:
+        await letter_setup.choose_targets(session, campaign, _target_choice(form))
+    if refused.error:
+        return await _setup_page(
+            request, session, active, campaign, refused=_Refused("targets", form, refused.error)
+        )
+    return _saved(slug, "targets")
+
+
+@router.post("/campaigns/{slug}/letter/officials")
+async def add_official(
+    slug: str, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    campaign = await campaigns.get_campaign(session, slug)
+    form = await read_form(request)
+    search = form.get("q", "")[:200]
+    async with refusable(session) as refused:
+        await letter_setup.add_listed_official(session, campaign, _official_id(form))
+    if refused.error:
+        return await _setup_page(
+            request,
+            session,
+            active,
+            campaign,
+            search=search,
+            refused=_Refused("officials", form, refused.error),
+        )
+    return _saved(slug, "officials", q=search)
+
+
+@router.post("/campaigns/{slug}/letter/officials/{official_id}/remove")
+async def remove_official(
+    slug: str, official_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    campaign = await campaigns.get_campaign(session, slug)
+    form = await read_form(request)
+    async with refusable(session) as refused:
+        await letter_setup.remove_listed_official(session, campaign, official_id)
+    if refused.error:
+        return await _setup_page(
+            request, session, active, campaign, refused=_Refused("officials", form, refused.error)
+        )
+    return _saved(slug, "officials")
+
+
+@router.post("/campaigns/{slug}/letter/template")
+async def save_template(
+    slug: str, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    campaign = await campaigns.get_campaign(session, slug)
+    form = await read_form(request)
+    async with refusable(session) as refused:
+        await letter_setup.change_template(session, campaign, _template_input(form))
+    if refused.error:
+        return await _setup_page(
+            request, session, active, campaign, refused=_Refused("template", form, refused.error)
+        )
+    return _saved(slug, "template")
+
+
+@router.post("/campaigns/{slug}/letter/limits")
+async def save_limits(
+    slug: str, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    campaign = await campaigns.get_campaign(session, slug)
+    form = await read_form(request)
+    async with refusable(session) as refused:
+        await letter_setup.change_limits(session, campaign, _limits_input(form))
+    if refused.error:
+        return await _setup_page(
+            request, session, active, campaign, refused=_Refused("limits", form, refused.error)
+        )
+    return _saved(slug, "limits")
+
+
+# -- The page ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A form the services refused: which, what was typed in it, and why."""
+
+    form: str
+    values: dict[str, str]
+    error: CampaignError
+
+
+async def _setup_page(
+    request: Request,
+    session: AsyncSession,
+    active: ActiveSession,
+    campaign: Campaign,
+    *,
+    search: str = "",
+    preview: int | None = None,
+    notice: str | None = None,
+    refused: _Refused | None = None,
+) -> HTMLResponse:
+    overview = await letter_setup.setup_overview(
+        session, campaign, search=search, preview_official_id=preview
+    )
+    forms = _forms_of(overview.setup.data)
+    page_error = None
+    if refused is not None:
+        errors, page_error = _errors_for(refused.form, refused.error)
+        values = refused.values if refused.form != "officials" else {}
+        forms[refused.form] = FormState(
+            values={**forms[refused.form].values, **values}, errors=errors
+        )
+    return page(
+        request,
+        "staff/letter_setup.html",
+        status_code=refused.error.status if refused else 200,
+        active=active,
+        campaign=campaign,
+        may_edit=may_edit(active),
+        overview=overview,
+        targets=overview.setup.data.targets,
+        writes_to_list=isinstance(overview.setup.data.targets, FixedTargets),
+        not_ready=_why_not(overview.publishing_refusal),
+        preview_error=_why_not(overview.preview_error),
+        search=overview.search,
+        forms=forms,
+        notice=notice,
+        page_error=page_error,
+        placeholders=PLACEHOLDER_MEANINGS,
+        sample_activist=SAMPLE_ACTIVIST,
+    )
+
+
+def _forms_of(data: LetterSetupInput) -> dict[str, FormState]:
+    """Each form filled in with the setup as it stands."""
+    targets = data.targets
+    return {
+        "targets": FormState(
+            values={
+                "kind": targets.kind,
+                "organisation": targets.organisation
+                if isinstance(targets, DivisionTargets)
+                else "",
+                "role": getattr(targets, "role", "") or "",
+            }
+        ),
+        "officials": FormState(),
+        "template": FormState(
+            values={
+                "subject_template": data.subject_template,
+                "body_template": data.body_template,
+            }
+        ),
+        "limits": FormState(
+            values={
+                "min_length": str(data.min_length),
+                "max_length": str(data.max_length),
+                "required_phrases": "\n".join(data.required_phrases),
+                "subject_locked": "" if data.subject_editable else "on",
+                "per_official_hourly_limit": _blank_or(data.per_official_hourly_limit),
+                "per_official_daily_limit": _blank_or(data.per_official_daily_limit),
+                "daily_digest": "on" if data.over_limit == OverLimit.DIGEST else "",
+            }
+        ),
+    }
+
+
+def _why_not(refusal: CampaignError | None) -> str | None:
+    return sentence(refusal.detail) if refusal else None
+
+
+def _blank_or(number: int | None) -> str:
+    return "" if number is None else str(number)
+
+
+def _errors_for(form: str, error: CampaignError) -> tuple[dict[str, str], str | None]:
+    """The refusal beside the fields it is about, or above the page when it is about
+    none of the form's fields."""
+    if isinstance(error, FormRefused):
+        return error.errors, None
+    field = _FIELD_OF_SERVICE.get(error.field or "", error.field or "")
+    if field in _FORM_FIELDS[form]:
+        return {field: sentence(error.detail)}, None
+    return {}, sentence(error.detail)
+
+
+def _saved(slug: str, part: str, **query: str) -> Response:
+    anchor = {"officials": "fixed-list"}.get(part, part)
+    query = {"saved": part, **{k: v for k, v in query.items() if v}}
+    return see_other(f"/staff/campaigns/{slug}/letter?{urlencode(query)}#{anchor}")
+
+
+# -- The forms as the services' inputs -------------------------------------------------------
+
+
+_Input = TypeVar("_Input", bound=BaseModel)
+
+
+class FormRefused(InvalidInput):
+    """A form whose fields are wrong before any service sees them: every field's
+    message at once."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = errors
+
+
+def _target_choice(form: Mapping[str, str]) -> TargetChoice:
+    kind = form.get("kind", "")
+    values: dict[str, Any] = {"kind": kind}
+    # Only the chosen rule's field counts: the other list keeps whatever it shows.
+    if kind == "division" and form.get("organisation", "").strip():
+        values["organisation"] = form["organisation"]
+    if kind == "role" and form.get("role", "").strip():
+        values["role"] = form["role"]
+    return _parsed(TargetChoice, values, {"kind": "Choose who the letter goes to."})
+
+
+def _official_id(form: Mapping[str, str]) -> int:
+    value = form.get("official_id", "").strip()
+    if not value.isdigit() or not 1 <= int(value) < 2**63:
+        raise FormRefused({"official_id": "Choose an official from the search results."})
+    return int(value)
+
+
+def _template_input(form: Mapping[str, str]) -> LetterTemplateInput:
+    return _parsed(
+        LetterTemplateInput,
+        {
+            "subject_template": form.get("subject_template", ""),
+            "body_template": _unix_lines(form.get("body_template", "")),
+        },
+    )
+
+
+def _limits_input(form: Mapping[str, str]) -> LetterLimitsInput:
+    passages = [line.strip() for line in _unix_lines(form.get("required_phrases", "")).split("\n")]
+    return _parsed(
+        LetterLimitsInput,
+        {
+            "subject_editable": not form.get("subject_locked"),
+            "min_length": form.get("min_length", "").strip(),
+            "max_length": form.get("max_length", "").strip(),
+            "required_phrases": [passage for passage in passages if passage],
+            "per_official_hourly_limit": form.get("per_official_hourly_limit", "").strip() or None,
+            "per_official_daily_limit": form.get("per_official_daily_limit", "").strip() or None,
+            "over_limit": OverLimit.DIGEST if form.get("daily_digest") else OverLimit.QUEUE,
+        },
+    )
+
+
+def _unix_lines(text: str) -> str:
+    # A browser sends a textarea's line breaks as CRLF; letters are stored with LF.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _parsed(
+    model: type[_Input], values: dict[str, Any], missing: Mapping[str, str] | None = None
+) -> _Input:
+    try:
+        return model.model_validate(values)
+    except ValidationError as invalid:
+        errors: dict[str, str] = {}
+        for item in invalid.errors():
+            names = [str(part) for part in item["loc"] if isinstance(part, str)]
+            name = _FIELD_OF_SERVICE.get(names[0], names[0]) if names else "form"
+            errors.setdefault(name, (missing or {}).get(name) or _message(item))
+        raise FormRefused(errors) from invalid
+
+
+def _message(item: Any) -> str:
+    """A validation error as the page says it, beside its field."""
+    kind, context = item.get("type", ""), item.get("ctx") or {}
+    if kind in ("missing", "string_too_short") or (kind == "literal_error" and not item["input"]):
+        return "This can't be empty."
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "Enter a whole number, such as 50."
+    if kind == "greater_than_equal":
+        return f"This must be {context['ge']} or more."
+    if kind == "less_than_equal":
+        return f"This must be {context['le']} or less."
+    if kind == "string_too_long":
+        return f"This must be at most {context['max_length']} characters."
+    if kind == "too_long":
+        return f"Give at most {context['max_length']}."
+    message = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
+    return sentence(f"This {message}" if message.startswith(("must ", "is ")) else message)
