@@ -17,6 +17,7 @@ from api.ratelimit import RateLimit
 from api.routers import (
     donations,
     health,
+    home,
     letters,
     messages,
     metrics,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(home.router)
     app.include_router(public_campaigns.router)
     app.include_router(staff_campaigns.router)
     app.include_router(staff.router)

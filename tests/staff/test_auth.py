@@ -21,6 +21,8 @@ from campaign.staff.models import ApiToken
 PUBLIC_ROUTES = {
     ("GET", "/openapi.json"),
     ("GET", "/healthz"),
+    # The front page: the published campaigns and a link to /staff (tests/test_home.py).
+    ("GET", "/"),
     ("GET", "/api/v1/campaigns/{slug}"),
     ("POST", "/api/v1/campaigns/{slug}/signatures"),
     ("POST", "/api/v1/signatures/confirm"),
