@@ -10,7 +10,6 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -18,18 +17,12 @@ from typing import Annotated, NoReturn
 import typer
 from pydantic import ValidationError
 
-from campaign.campaigns.models import Campaign, CampaignKind, CampaignState
-from campaign.campaigns.service import publish_campaign
 from campaign.config import Settings, get_settings
 from campaign.db import create_engine, create_session_factory, transaction, utcnow
-from campaign.demo import DEMO_RELEASE
+from campaign.demo import DemoRun, demo_message, prepare_demo, refuse_in_production
 from campaign.errors import CampaignError, NotFound
-from campaign.extraction.extractor import default_extractor
 from campaign.metrics.rollup import ROLLUP_LAG, RollupPass, rebuild_rollups, update_rollups
 from campaign.migrate import upgrade_database
-from campaign.releases.models import CallToActionRecord
-from campaign.releases.schemas import DraftRequest
-from campaign.releases.service import calls_of, draft_campaign, ingest_release
 from campaign.staff.models import Role
 from campaign.staff.passwords import MIN_PASSWORD_LENGTH
 from campaign.staff.schemas import StaffUserCreate
@@ -366,72 +359,27 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Migrate, read a sample release, draft and publish a petition from one of its
-    calls to action, print its addresses and a staff token, serve."""
+    calls to action, print its addresses, a staff login and a staff token, serve.
+    Refused in production."""
     settings = get_settings()
-    upgrade_database(settings.database_url)
-    demo_run = asyncio.run(_prepare_demo())
+    try:
+        refuse_in_production(settings)  # before the database is touched
+        upgrade_database(settings.database_url)
+        demo_run = asyncio.run(_prepare_demo(settings))
+    except CampaignError as error:
+        _fail(error.detail)
     base = f"http://{host}:{port}"
-    slug = demo_run.slug
-    typer.echo(f"Sample release read: {DEMO_RELEASE.title}\n\nCalls to action found:")
-    for number, call in enumerate(demo_run.calls, 1):
-        targets = ", ".join(call.targets) or "(nobody named)"
-        typer.echo(f"  {number}. [{call.strength}] {targets}: {call.action}")
-    typer.echo(
-        f"""
-Petition drafted from call {demo_run.chosen} and published: {demo_run.title}
-
-  Read it:    curl {base}/api/v1/campaigns/{slug}
-  Sign it:    curl -X POST {base}/api/v1/campaigns/{slug}/signatures \\
-                -H 'Content-Type: application/json' \\
-                -d '{{"given_name": "Ada", "family_name": "Lovelace", "email": "ada@example.org",
-                     "country": "GB", "consent": {{"email_updates": false}}}}'
-  Emails:     written as .eml files to {settings.email_file_dir.resolve()}
-              (open the newest one and follow its link to confirm)
-  Staff API:  curl -H 'Authorization: Bearer {demo_run.token}' {base}/api/v1/staff/releases
-  API schema: {base}/openapi.json
-
-Staff token (admin, shown once): {demo_run.token}
-"""
-    )
+    typer.echo(demo_message(demo_run, base=base, outbox=settings.email_file_dir.resolve()))
     _run_server(settings, host, port)
 
 
-@dataclass(frozen=True)
-class _DemoRun:
-    calls: list[CallToActionRecord]
-    chosen: int
-    slug: str
-    title: str
-    token: str
-
-
-async def _prepare_demo() -> _DemoRun:
-    engine = create_engine(get_settings())
+async def _prepare_demo(settings: Settings) -> DemoRun:
+    engine = create_engine(settings)
     try:
         async with transaction(create_session_factory(engine)) as session:
-            release, _created = await ingest_release(session, DEMO_RELEASE, default_extractor())
-            calls = list(await calls_of(session, release.id))
-            chosen = _demo_call(calls)
-            if chosen.campaign_id is not None:  # the demo ran before on this database
-                petition = await session.get(Campaign, chosen.campaign_id)
-                assert petition is not None
-            else:
-                draft = DraftRequest(call_ids=[chosen.id], kind=CampaignKind.PETITION)
-                petition = (await draft_campaign(session, release, draft)).campaign
-            if petition.state == CampaignState.DRAFT:
-                await publish_campaign(session, petition)
-            _token, secret = await create_token(session, name="demo", role=Role.ADMIN)
-        return _DemoRun(calls, calls.index(chosen) + 1, petition.slug, petition.title, secret)
+            return await prepare_demo(settings, session)
     finally:
         await engine.dispose()
-
-
-def _demo_call(calls: list[CallToActionRecord]) -> CallToActionRecord:
-    """The first call with a named target: the one a person would most likely pick."""
-    named = [call for call in calls if call.targets]
-    if not named:
-        raise typer.BadParameter("the sample release yielded no call to action with a target")
-    return named[0]
 
 
 metrics_app = typer.Typer(help="Staff metrics: the hourly rollups.", no_args_is_help=True)
