@@ -61,6 +61,10 @@ DRAFT_ERRORS = {
     "kind": _INVALID["kind"],
 }
 
+# The validator's words that say what is wrong as well as ours would ("String should
+# have at most 200 characters").
+_SAID_WELL_ENOUGH = frozenset({"string_too_long", "too_long"})
+
 Input = TypeVar("Input", bound=BaseModel)
 
 
@@ -77,6 +81,8 @@ def _validated(
         message = str(first["msg"])
         if message.startswith("Value error, "):  # the type's own words, made for people
             detail = message.removeprefix("Value error, ")
+        elif first["type"] in _SAID_WELL_ENOUGH:
+            detail = message
         else:
             detail = messages.get(name, message)
         raise InvalidInput(detail, field=name) from error

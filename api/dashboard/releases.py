@@ -248,7 +248,8 @@ async def edit_call(
             refused.error,
             form,
             field_ids=_call_fields(call_id),
-            form_id=f"call-{call_id}-edit",
+            # A call no longer under review has no edit form: its row has the error.
+            form_id=f"call-row-{call_id}",
         )
         return await _release_page(request, session, active, release_id, shown)
     return _back_to_release(release_id, f"call-row-{call_id}")

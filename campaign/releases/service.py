@@ -192,7 +192,7 @@ async def drafted_campaign_slugs(
     if not ids:
         return {}
     found = await session.execute(select(Campaign.id, Campaign.slug).where(Campaign.id.in_(ids)))
-    return {campaign_id: slug for campaign_id, slug in found.tuples()}
+    return {campaign_id: slug for campaign_id, slug in found.all()}
 
 
 async def get_call(session: AsyncSession, call_id: int) -> CallToActionRecord:

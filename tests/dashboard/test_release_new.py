@@ -101,7 +101,9 @@ async def test_pasted_text_becomes_a_release_with_its_calls_and_its_headline_as_
     page = await editor_session.get(answer.headers["location"])
     assert f"<h1>{html.escape(HEADLINE)}</h1>" in page.text
     # The title it got is in the details form, to be changed.
-    assert f'id="release-title" name="title" type="text" value="{html.escape(HEADLINE)}"' in page.text
+    assert (
+        f'id="release-title" name="title" type="text" value="{html.escape(HEADLINE)}"' in page.text
+    )
     calls = (await editor_session.get(f"{RELEASES}/{release['id']}/calls", headers=editor)).json()
     assert calls, "no calls were found"
     for call in calls:
@@ -169,7 +171,12 @@ BIG = b"States must act.\n" * (MAX_UPLOAD_BYTES // 17 + 1)
     [
         ({"content": ""}, None, "content", "Paste the release's text or its HTML"),
         ({"content": "   \r\n "}, None, "content", "Paste the release's text or its HTML"),
-        ({"content": "<html><body></body></html>", "format": "html"}, None, "content", "No article"),
+        (
+            {"content": "<html><body></body></html>", "format": "html"},
+            None,
+            "content",
+            "No article",
+        ),
         ({"content": "nul \x00"}, None, "content", "Must not contain control characters."),
         ({"content": RELEASE, "format": "pdf"}, None, "format", "Choose plain text, Markdown"),
         ({"content": RELEASE, "language": "english"}, None, "language", "Enter a language tag"),
@@ -177,11 +184,21 @@ BIG = b"States must act.\n" * (MAX_UPLOAD_BYTES // 17 + 1)
         ({"content": RELEASE, "title": "x" * 201}, None, "title", "String should have at most"),
         ({}, {"file": ("release.pdf", b"%PDF-1.4")}, "file", "The file must be .txt, .md or"),
         ({}, {"file": ("release.txt", b"\xff\xfe not utf-8")}, "file", "The file must be UTF-8"),
-        ({}, {"file": ("release.txt", BIG)}, "file", f"The file must be at most {MAX_UPLOAD_BYTES}"),
+        (
+            {},
+            {"file": ("release.txt", BIG)},
+            "file",
+            f"The file must be at most {MAX_UPLOAD_BYTES}",
+        ),
         ({}, {"file": ("release.txt", b"")}, "file", "The file is empty."),
         ({}, {"file": ("release.md", b" \n\n ")}, "file", "The file is empty."),
         ({}, {"file": ("page.html", b"<html><body></body></html>")}, "file", "No article text"),
-        ({"content": RELEASE}, {"file": ("a.txt", b"States must act.")}, "file", "Upload a file or"),
+        (
+            {"content": RELEASE},
+            {"file": ("a.txt", b"States must act.")},
+            "file",
+            "Upload a file or",
+        ),
         (
             {"published_on": "soon"},
             {"file": ("a.txt", b"States must act.")},
@@ -242,8 +259,16 @@ async def test_a_new_release_needs_the_pages_csrf_token(
     [
         ({"content": RELEASE, "format": "text"}, NO_FILE, HEADLINE),
         ({"content": HTML_RELEASE, "format": "html"}, NO_FILE, HTML_HEADLINE),
-        ({"content": "", "format": "text"}, {"file": ("a.html", HTML_RELEASE.encode())}, HTML_HEADLINE),
-        ({"content": "# A heading of the release\n\nStates must act.\n"}, NO_FILE, "A heading of the release"),
+        (
+            {"content": "", "format": "text"},
+            {"file": ("a.html", HTML_RELEASE.encode())},
+            HTML_HEADLINE,
+        ),
+        (
+            {"content": "# A heading of the release\n\nStates must act.\n"},
+            NO_FILE,
+            "A heading of the release",
+        ),
         ({"content": "the first line ends as running text does.\n"}, NO_FILE, None),
     ],
 )
@@ -348,4 +373,6 @@ async def test_a_viewer_sees_the_details_and_no_form_to_change_them(
     form = {"csrf_token": csrf_token_in(page), "title": "Mine now", "language": "en"}
     refused = await client.post(f"/staff/releases/{release_id}/details", data=form)
     assert refused.status_code == 403
-    assert (await client.get(f"{RELEASES}/{release_id}", headers=editor)).json()["title"] == HEADLINE
+    assert (await client.get(f"{RELEASES}/{release_id}", headers=editor)).json()[
+        "title"
+    ] == HEADLINE

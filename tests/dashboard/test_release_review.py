@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
+from api.dashboard.forms import RELEASE_FIELD_LABELS
 from api.deps import release_extractor
 from campaign.staff.models import Role
-from api.dashboard.forms import RELEASE_FIELD_LABELS
 from tests.dashboard.conftest import LogIn, MakeUser, csrf_token_in
 from tests.dashboard.test_release_new import alert, field_error
 from tests.releases.test_call_review import SURE, UNMARKED, UNSURE, FixedExtractor
