@@ -24,7 +24,6 @@ from campaign.letters import setup as letter_setup
 from campaign.letters.models import OverLimit
 from campaign.letters.schemas import (
     DivisionTargets,
-    FixedTargets,
     LetterLimitsInput,
     LetterSetupInput,
     LetterTemplateInput,
@@ -215,10 +214,9 @@ async def _setup_page(
     page_error = None
     if refused is not None:
         errors, page_error = _errors_for(refused.form, refused.error)
-        values = refused.values if refused.form != "officials" else {}
-        forms[refused.form] = FormState(
-            values={**forms[refused.form].values, **values}, errors=errors
-        )
+        # As typed: a box left unticked is not sent, and shows unticked.
+        typed = {name: refused.values.get(name, "") for name in _FORM_FIELDS[refused.form]}
+        forms[refused.form] = FormState(values=typed, errors=errors)
     return page(
         request,
         "staff/letter_setup.html",
@@ -228,7 +226,6 @@ async def _setup_page(
         may_edit=may_edit(active),
         overview=overview,
         targets=overview.setup.data.targets,
-        writes_to_list=isinstance(overview.setup.data.targets, FixedTargets),
         not_ready=_why_not(overview.publishing_refusal),
         preview_error=_why_not(overview.preview_error),
         search=overview.search,

@@ -562,6 +562,13 @@ async def test_limits_are_saved_and_refused_beside_their_fields(
     assert re.search(r'id="subject_locked" name="subject_locked" value="on" checked', page.text)
     assert re.search(r'id="daily_digest" name="daily_digest" value="on" checked', page.text)
 
+    # A refused form shows what was sent: a box unticked stays unticked.
+    untick = await _post(editor_session, "/limits", **_limits(min_length="-5"))
+    assert untick.status_code == 422
+    assert _error_beside(untick.text, "min_length") == "This must be 0 or more."
+    assert re.search(r'id="subject_locked" name="subject_locked" value="on"\s*>', untick.text)
+    assert (await _api_setup(editor_session, editor))["subject_editable"] is False
+
     # Unticked and emptied: the subject free again, no limits, letters queued.
     cleared = await _post(editor_session, "/limits", **_limits())
     assert cleared.status_code == 303
