@@ -253,6 +253,7 @@ def _list_page(
         form=form,
         may_edit=may_edit(active),
         official_columns=imports.OFFICIAL_CSV_COLUMNS,
+        postcode_columns=imports.POSTCODE_CSV_COLUMNS,
         **({"found": None} | context),
     )
 
