@@ -24,6 +24,7 @@ from api.routers import (
     pages,
     public_campaigns,
     releases,
+    signature_review,
     staff,
     staff_campaigns,
     targets,
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home.router)
     app.include_router(public_campaigns.router)
     app.include_router(staff_campaigns.router)
+    app.include_router(signature_review.router)
     app.include_router(staff.router)
     app.include_router(releases.router)
     app.include_router(messages.router)

@@ -4,9 +4,10 @@ rebuild from nothing.
 Why the rollups only add. Signing stays one statement and nothing per signature touches
 a shared row; a pass aggregates afterwards. A signature's status changes after it is
 written (pending to confirmed, fraudulent back to pending when the person signs again
-within the limit, confirmed or pending to invalidated by staff), and most of those
-changes leave no timestamp behind, so counts by *current* status cannot be kept by
-adding deltas. The rollups therefore hold only facts that never change once true:
+within the limit, confirmed or pending to fraudulent or invalidated by staff and back
+when they undo it), and most of those changes leave no timestamp behind, so counts
+by *current* status cannot be kept by adding deltas. The rollups therefore hold only
+facts that never change once true:
 
 - a signature was created (in its hour, country and source): counted once, by an id
   high-water mark;
@@ -19,8 +20,9 @@ adding deltas. The rollups therefore hold only facts that never change once true
 
 Counts by current status come from these and the two rare statuses, which each pass
 counts again through a small partial index (see queries.py):
-confirmed = confirmations - invalidated after confirming, and
-pending = created - confirmations - fraudulent - invalidated before confirming.
+confirmed = confirmations - fraudulent or invalidated after confirming (staff may mark
+a confirmed signature either way), and
+pending = created - confirmations - fraudulent or invalidated before confirming.
 Refunds, also rare and without a timestamp, are summed when read.
 
 Rows committed late. Ids and timestamps are taken before a transaction commits, so a

@@ -211,6 +211,8 @@ async def _reopen_held_signature(
         .where(
             this_signature,
             table.c.status == SignatureStatus.FRAUDULENT,
+            # Held by the limit only: one staff marked fraudulent stays so (review.py).
+            table.c.status_before_review.is_(None),
             table.c.emails_sent < max_emails,
         )
         .values(

@@ -44,6 +44,14 @@ class Signature(Base):
             "status IN ('pending', 'confirmed', 'fraudulent', 'invalidated')", name="status"
         ),
         Index(None, "campaign_id", "status"),
+        # Staff page through a campaign's signatures newest first, by id (keyset paging).
+        Index(None, "campaign_id", "id"),
+        # Only a signature staff marked has the status it had before; undo restores it.
+        CheckConstraint(
+            "status_before_review IS NULL OR (status IN ('fraudulent', 'invalidated')"
+            " AND status_before_review IN ('pending', 'confirmed', 'fraudulent'))",
+            name="review",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -70,3 +78,10 @@ class Signature(Base):
     emails_sent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A staff mark (fraudulent or invalidated, see review.py): the status it replaced,
+    # why, when and by whom (None for an API token that acts for no user). All four
+    # are empty while no staff mark stands.
+    status_before_review: Mapped[str | None] = mapped_column(String(20))
+    review_reason: Mapped[str | None] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("staff_users.id"))
