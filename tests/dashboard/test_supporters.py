@@ -13,13 +13,17 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.db import transaction
+from campaign.letters.models import Letter
 from campaign.people.models import Person
+from campaign.signatures import queries
 from campaign.signatures.models import Signature
 from campaign.signatures.queries import PAGE_SIZE
 from campaign.staff.models import Role
+from tests.conftest import petition_fields
 from tests.dashboard.conftest import LogIn, MakeUser, csrf_token_in
 from tests.letters.conftest import letter_campaign, officials, writer
 
@@ -470,3 +474,71 @@ async def test_a_letter_campaign_lists_its_writers_and_the_officials_they_wrote_
         f"/staff/campaigns/{slug}/supporters", params={"status": "held"}
     )
     assert re.findall(r'<tr data-letter="\d+">', held.text) == []
+
+
+async def test_letters_page_by_time_then_id_without_gaps_or_repeats(
+    client: httpx.AsyncClient, editor: dict[str, str], session_factory: Factory
+) -> None:
+    """Letters are paged in the order of their index, (created_at, id): ids that do not
+    follow the times, and letters written in the same instant, are each shown once."""
+    fields = petition_fields(slug="write-to-them", kind="letter", target="Ministers")
+    created = await client.post("/api/v1/staff/campaigns", json=fields, headers=editor)
+    assert created.status_code == 201, created.text
+    campaign_id = int(created.json()["id"])
+    async with transaction(session_factory) as session:
+        for number in range(23):
+            person = Person(
+                email_normalised=f"w{number}@example.org",
+                email=f"w{number}@example.org",
+                given_name="W",
+                family_name=str(number),
+                country="GB",
+            )
+            session.add(person)
+            await session.flush()
+            session.add(
+                Letter(
+                    campaign_id=campaign_id,
+                    person_id=person.id,
+                    status="confirmed",
+                    email=person.email,
+                    given_name="W",
+                    family_name=str(number),
+                    country="GB",
+                    subject="s",
+                    body="b",
+                    similarity=1.0,
+                    personalised=False,
+                    email_updates=False,
+                    # Later ids, earlier times; four letters in each instant.
+                    created_at=SIGNED - timedelta(minutes=number // 4),
+                )
+            )
+        await session.flush()
+        rows = await session.execute(
+            select(Letter.id, Letter.created_at).where(Letter.campaign_id == campaign_id)
+        )
+        expected = [row_id for row_id, _ in sorted(rows, key=lambda r: (r[1], r[0]), reverse=True)]
+
+        pages = []
+        found = await queries.letter_page(
+            session, campaign_id, queries.LetterSearch(), queries.Keyset(), size=5
+        )
+        pages.append(found)
+        while found.older is not None:
+            found = await queries.letter_page(
+                session, campaign_id, queries.LetterSearch(), found.older, size=5
+            )
+            pages.append(found)
+        assert [line.id for page in pages for line in page.lines] == expected
+        assert [len(page.lines) for page in pages] == [5, 5, 5, 5, 3]
+        # And back again by the newer keysets.
+        back = [found]
+        while found.newer is not None:
+            found = await queries.letter_page(
+                session, campaign_id, queries.LetterSearch(), found.newer, size=5
+            )
+            back.append(found)
+        assert [[line.id for line in page.lines] for page in reversed(back)] == [
+            [line.id for line in page.lines] for page in pages
+        ]
