@@ -640,3 +640,59 @@ async def test_a_form_without_the_sessions_csrf_token_is_refused(
     assert await count(session_factory, Official) == 4
     assert await count(session_factory, PostcodeDivision) == 0
     assert (await stored(session_factory, orla)).name == "Orla Penhallow"
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        (NEW, official_fields(name="Wen\x00Aldous")),
+        (NEW, official_fields(country="\U0001f30a", role="\u2028")),
+        (NEW, {name: "x" * 5000 for name in official_fields()}),
+    ],
+)
+async def test_what_no_form_field_can_hold_is_refused_not_an_error_of_ours(
+    editor_session: httpx.AsyncClient,
+    session_factory: Factory,
+    path: str,
+    fields: dict[str, str],
+) -> None:
+    token = csrf_token_in(await editor_session.get(NEW))
+    answer = await editor_session.post(path, data={"csrf_token": token, **fields})
+    assert answer.status_code == 422
+    assert "There is a problem" in answer.text
+    assert await count(session_factory, Official) == 0
+
+
+async def test_a_form_of_bytes_that_are_not_utf8_is_no_error_of_ours(
+    editor_session: httpx.AsyncClient,
+) -> None:
+    token = csrf_token_in(await editor_session.get(NEW))
+    body = httpx.QueryParams({"csrf_token": token, **official_fields(name="")})
+    answer = await editor_session.post(
+        NEW,
+        content=str(body).replace("name=&", "name=%ED%A0%80%FF&").encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    # The form parser puts a replacement character for each byte that is not UTF-8.
+    assert answer.status_code == 303
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"name": "\x00"},
+        {"role": "x" * 500},
+        {"active": "perhaps"},
+        {"division_id": "ocd-division/a\u2028b"},
+    ],
+)
+async def test_a_search_no_official_can_match_is_refused_beside_its_field(
+    editor_session: httpx.AsyncClient, query: dict[str, str]
+) -> None:
+    page = await editor_session.get(LIST, params=query)
+    assert page.status_code == 422
+    [field] = query
+    if field == "active":
+        assert 'id="active-error"' in page.text
+    else:
+        assert error_beside(page, field)
