@@ -20,7 +20,7 @@ from campaign.staff.sessions import end_all_sessions
 
 MAX_FAILED_ATTEMPTS = 5
 LOCK_OUT_FOR = timedelta(minutes=15)
-EMAIL_TAKEN = "there is already an account with this email address"
+EMAIL_TAKEN = "an account with this email address already exists"
 
 
 async def create_user(session: AsyncSession, data: StaffUserCreate) -> StaffUser:

@@ -172,7 +172,7 @@ async def test_an_address_that_has_an_account_is_refused_beside_the_email(
     answer = await _invite(admin_client, email="LIN@example.org")
     assert answer.status_code == 409
     assert re.search(
-        r'<span class="error" id="email-error">.*There is already an account with this email',
+        r'<span class="error" id="email-error">.*An account with this email address already exists',
         answer.text,
     )
     assert re.search(r'id="email"[^>]*aria-describedby="email-error"', answer.text)

@@ -84,7 +84,7 @@ async def test_an_invitation_is_checked_like_any_input(
     assert again.status_code == 409
     assert again.headers["content-type"] == "application/problem+json"
     assert again.json()["field"] == "email"
-    assert "already an account" in again.json()["detail"]
+    assert "already exists" in again.json()["detail"]
 
     for body, field in [
         (_invitation(email="nobody"), "email"),
