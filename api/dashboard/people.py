@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -67,7 +67,7 @@ async def user_list(
     session: SessionDep,
     active: AdminLogin,
     done: str | None = None,
-    user: int | None = None,
+    user: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
 ) -> HTMLResponse:
     return await _users_page(request, session, active, notice=await _done(session, done, user))
 
@@ -217,7 +217,7 @@ def _deactivation_page(
 
 
 async def _done(session: AsyncSession, done: str | None, user_id: int | None) -> str | None:
-    if done not in _DONE or user_id is None or not 1 <= user_id < 2**63:
+    if done not in _DONE or user_id is None:
         return None
     try:
         target = await users.get_user(session, user_id)

@@ -552,3 +552,11 @@ async def _token_of(
 async def _token_ids(factory: async_sessionmaker[AsyncSession]) -> list[int]:
     async with factory() as session:
         return list(await session.scalars(select(ApiToken.id).order_by(ApiToken.id)))
+
+
+async def test_the_users_page_says_only_its_own_sentences(admin_client: httpx.AsyncClient) -> None:
+    page = await admin_client.get("/staff/users?done=<b>hacked</b>&user=1")
+    assert page.status_code == 200
+    assert "hacked" not in page.text and 'class="notice"' not in page.text
+    assert (await admin_client.get(f"/staff/users?done=role&user={2**63}")).status_code == 422
+    assert 'class="notice"' not in (await admin_client.get("/staff/users?done=role&user=77")).text
