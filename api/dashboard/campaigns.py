@@ -221,21 +221,15 @@ async def campaign_page(
 
 
 async def _campaign_page(
-    request: Request,
-    session: SessionDep,
-    active: ActiveSession,
-    slug: str,
-    error: CampaignError | None = None,
+    request: Request, session: SessionDep, active: ActiveSession, slug: str
 ) -> HTMLResponse:
     campaign = await campaigns.get_campaign(session, slug)
     state = CampaignState(campaign.state)
     return page(
         request,
         "staff/campaign.html",
-        status_code=error.status if error else status.HTTP_200_OK,
         active=active,
         campaign=campaign,
-        error=error.detail if error else None,
         may_edit=may_edit(active),
         may_publish=state == CampaignState.DRAFT,
         may_close=state != CampaignState.CLOSED,

@@ -263,3 +263,33 @@ async def test_a_viewer_reads_the_editor_but_changes_nothing(
         assert answer.status_code == 403, path
     campaign = await _read(client, editor, "read-only")
     assert campaign["title"] == petition_fields()["title"]
+
+
+async def test_a_letter_s_edit_leaves_alone_what_its_form_does_not_show(
+    editor_session: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
+    fields = petition_fields(slug="a-letter", kind="letter", signature_goal=300)
+    await editor_session.post(STAFF_API, json=fields, headers=editor)
+    page = await editor_session.get("/staff/campaigns/a-letter/edit")
+    assert 'id="signature_goal"' not in page.text and 'id="postcode_mode"' not in page.text
+    form = editor_form(csrf_token_in(page), slug="a-letter", title="Write to your MP")
+    del form["signature_goal"], form["postcode_mode"]
+    saved = await editor_session.post("/staff/campaigns/a-letter/edit", data=form)
+    assert saved.status_code == 303, saved.text
+    campaign = await _read(editor_session, editor, "a-letter")
+    assert (campaign["title"], campaign["signature_goal"]) == ("Write to your MP", 300)
+
+
+async def test_a_closed_campaign_is_shown_but_not_offered_for_change(
+    editor_session: httpx.AsyncClient, editor: dict[str, str]
+) -> None:
+    await editor_session.post(STAFF_API, json=petition_fields(slug="over"), headers=editor)
+    await editor_session.post(f"{STAFF_API}/over/close", headers=editor)
+    page = await editor_session.get("/staff/campaigns/over/edit")
+    assert "This campaign is closed: it can no longer be changed." in page.text
+    assert '<fieldset class="read-only" disabled>' in page.text
+    refused = await editor_session.post(
+        "/staff/campaigns/over/edit", data=editor_form(csrf_token_in(page), slug="over")
+    )
+    assert refused.status_code == 409
+    assert "A closed campaign cannot be changed." in refused.text
