@@ -122,37 +122,38 @@ def call_update_from_form(form: dict[str, str]) -> CallUpdate:
     return _validated(CallUpdate, given, field="action", messages=_INVALID)
 
 
+def _ticked_ids(form: FormData) -> list[str]:
+    return [value for value in form.getlist("call_ids") if isinstance(value, str)]
+
+
 def call_merge_from_form(form: FormData) -> CallMerge:
     """The ticked calls, to be merged into one."""
-    ids = [value for value in form.getlist("call_ids") if isinstance(value, str)]
-    return _validated(CallMerge, {"call_ids": ids}, field="call_ids", messages=_TICKED)
+    given = {"call_ids": _ticked_ids(form)}
+    return _validated(CallMerge, given, field="call_ids", messages=_TICKED)
 
 
 def draft_request_from_form(form: FormData) -> DraftRequest:
     """The draft form as the API's input: the ticked calls and the kind of campaign."""
-    ids = [value for value in form.getlist("call_ids") if isinstance(value, str)]
-    given = {"call_ids": ids, "kind": _text(form, "kind") or "petition"}
+    given = {"call_ids": _ticked_ids(form), "kind": _text(form, "kind") or "petition"}
     return _validated(DraftRequest, given, field="call_ids", messages=DRAFT_ERRORS)
 
 
-def ticked_calls(form: FormData) -> set[str]:
+def ticked_calls(form: FormData) -> frozenset[str]:
     """The calls ticked on the release page, to tick them again when it is shown back."""
-    return {value for value in form.getlist("call_ids") if isinstance(value, str)}
+    return frozenset(_ticked_ids(form))
+
+
+# A release's details besides its text, given when it is submitted or afterwards.
+_RELEASE_DETAILS = ("title", "organisation", "published_on", "language")
 
 
 def release_update_from_form(form: dict[str, str]) -> ReleaseUpdate:
     """A release's details form as the API's PATCH: a title left empty is the release's
     headline again, an organisation or date left empty is none."""
     given: dict[str, Any] = {
-        name: form[name].strip() or None
-        for name in ("title", "organisation", "published_on", "language")
-        if name in form
+        name: form[name].strip() or None for name in _RELEASE_DETAILS if name in form
     }
     return _validated(ReleaseUpdate, given, field="title", messages=_INVALID)
-
-
-# The details a new release is given besides its text.
-_RELEASE_DETAILS = ("title", "organisation", "published_on", "language")
 
 
 def chosen_file(form: FormData) -> PostedFile | None:

@@ -51,8 +51,9 @@ router = APIRouter()
 EditorLogin = Annotated[ActiveSession, Depends(requires_staff_login(Role.EDITOR))]
 
 # Each form of the release page, by name: its fields and the ids they have on the page.
-_ADD_CALL_FIELDS = {name: name for name in ("sentence", "start", "end", "targets", "action")}
-_ADD_CALL_FIELDS["strength"] = "strength"
+_ADD_CALL_FIELDS = {
+    name: name for name in ("sentence", "start", "end", "targets", "action", "strength")
+}
 _RELEASE_FIELDS = {
     name: f"release-{name}" for name in ("title", "organisation", "published_on", "language")
 }
@@ -204,7 +205,7 @@ async def merge_calls(
             {},
             field_ids=_MERGE_FIELDS,
             form_id="merge",
-            ticked=frozenset(ticked_calls(form)),
+            ticked=ticked_calls(form),
         )
         return await _release_page(request, session, active, release_id, shown)
     return see_other(f"/staff/releases/{release_id}?merged={kept.id}#call-row-{kept.id}")
@@ -227,7 +228,7 @@ async def draft_campaign(
             {},
             field_ids=_DRAFT_FIELDS,
             form_id="draft",
-            ticked=frozenset(ticked_calls(form)),
+            ticked=ticked_calls(form),
         )
         return await _release_page(request, session, active, release_id, shown)
     return see_other(f"/staff/campaigns/{drafted.campaign.slug}")
