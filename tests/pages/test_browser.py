@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from campaign.letters.templating import in_words
+from tests.fixtures.accessibility import assert_accessible_async, assert_fits_phone_async
 from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, needs_chromium
 
 # The server helpers of the README walk-through test: the same `campaign serve`, started
@@ -141,8 +142,10 @@ class Visit:
     """A browser page that records every request it makes, every stylesheet, script or
     icon that failed to load, and every console error (a CSP refusal shows there)."""
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, *, scripts: bool = True) -> None:
         self.page = page
+        # axe-core runs as a script in the page, which a visit without JavaScript forbids.
+        self.scripts = scripts
         self.requests: list[str] = []
         self.failed_resources: list[str] = []
         self.console_errors: list[str] = []
@@ -160,9 +163,15 @@ class Visit:
         if message.type == "error" and not message.text.startswith("Failed to load resource"):
             self.console_errors.append(message.text)
 
-    async def screenshot(self, name: str) -> None:
+    async def screenshot(self, name: str, *, ours: bool = True) -> None:
+        """Every page a test visits is kept as a picture, and each of our pages is
+        checked: axe-core finds no serious or critical violation, and it fits a 390 px
+        screen. (`ours=False`: another site's page that frames ours.)"""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         await self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        if ours and self.scripts:
+            await assert_accessible_async(self.page)
+            await assert_fits_phone_async(self.page)
 
     def assert_only_local_requests(self) -> None:
         outside = [
@@ -177,7 +186,7 @@ class Visit:
 
 async def _visit(browser: Any, **context: Any) -> Visit:
     browser_context = await browser.new_context(**context)
-    return Visit(await browser_context.new_page())
+    return Visit(await browser_context.new_page(), scripts=context.get("java_script_enabled", True))
 
 
 def _confirmation_link(email: Any, path: str) -> str:
@@ -348,7 +357,7 @@ async def test_the_embed_works_inside_another_sites_frame(
     await page.goto(organisation_site)
     frame = page.frame_locator("iframe")
     await expect(frame.get_by_role("heading", level=1)).to_have_text("Save the river meadows")
-    await visit.screenshot("embed-in-another-site")
+    await visit.screenshot("embed-in-another-site", ours=False)
 
     await frame.get_by_label("Given name").fill("Grace")
     await frame.get_by_label("Family name").fill("Hopper")
@@ -357,7 +366,12 @@ async def test_the_embed_works_inside_another_sites_frame(
     await frame.get_by_role("radio", name="No").check()
     await frame.get_by_role("button", name="Sign").click()
     await expect(frame.get_by_role("heading", level=1)).to_have_text("Check your inbox")
-    await visit.screenshot("embed-check-your-inbox")
+    await visit.screenshot("embed-check-your-inbox", ours=False)
+
+    # The framed pages themselves, checked as pages of ours.
+    alone = await _visit(browser)
+    await alone.page.goto(f"{server.base}/embed/{PETITION}")
+    await alone.screenshot("embed-alone")
 
     # The ordinary petition page refuses to be framed: only /embed/ may be.
     refused = await _visit(browser)
