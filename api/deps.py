@@ -11,9 +11,10 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.campaigns.cache import SignableCampaign, SignableCampaignCache
+from campaign.campaigns.cache import SignableCampaignCache
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import get_campaign, get_public_campaign
+from campaign.campaigns.signable import SignableCampaign
 from campaign.config import Settings
 from campaign.errors import Forbidden, Unauthorized
 from campaign.extraction import Extractor

@@ -11,8 +11,8 @@ from pathlib import Path
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.campaigns import flows as campaign_flows
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState
-from campaign.campaigns.service import publish_campaign
 from campaign.config import Settings
 from campaign.errors import InvalidState
 from campaign.extraction.extractor import default_extractor
@@ -98,7 +98,7 @@ async def prepare_demo(settings: Settings, session: AsyncSession) -> DemoRun:
         draft = DraftRequest(call_ids=[chosen.id], kind=CampaignKind.PETITION)
         petition = (await draft_campaign(session, release, draft)).campaign
     if petition.state == CampaignState.DRAFT:
-        await publish_campaign(session, petition)
+        await campaign_flows.publish(session, petition)
     _token, secret = await create_token(session, name="demo", role=Role.ADMIN)
     password = await demo_staff_login(settings, session)
     return DemoRun(

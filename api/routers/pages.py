@@ -38,10 +38,10 @@ from api.pages import templates
 from api.routers.letters import OfficialsQuery
 from api.schemas.donations import DonationOptions
 from api.schemas.letters import PublicOfficial
-from campaign.campaigns.cache import SignableCampaign
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, PostcodeMode
 from campaign.campaigns.rendering import campaign_text_html
 from campaign.campaigns.service import get_public_campaign
+from campaign.campaigns.signable import SignableCampaign
 from campaign.config import Settings
 from campaign.consents.service import get_consent_text
 from campaign.donations.schemas import DonationInput

@@ -61,7 +61,7 @@ class LetterConfirmed(BaseModel):
     campaign_title: str
 
 
-class DeliveryStatus(BaseModel):
+class OfficialDeliveryView(BaseModel):
     official_name: str
     official_title: str
     organisation: str
@@ -88,7 +88,7 @@ class OwnLetterView(BaseModel):
     sent_to: str | None
     created_at: datetime
     confirmed_at: datetime | None
-    deliveries: list[DeliveryStatus]
+    deliveries: list[OfficialDeliveryView]
 
     @classmethod
     def of(
@@ -101,11 +101,11 @@ class OwnLetterView(BaseModel):
             sent_to=copy.official_name if copy else None,
             created_at=letter.created_at,
             confirmed_at=letter.confirmed_at,
-            deliveries=[DeliveryStatus.of(d) for d in deliveries],
+            deliveries=[OfficialDeliveryView.of(d) for d in deliveries],
         )
 
 
-class StaffDeliveryStatus(DeliveryStatus):
+class StaffDeliveryStatus(OfficialDeliveryView):
     official_id: int
 
 

@@ -8,28 +8,11 @@ again by the database in the signing transaction itself."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import get_public_campaign
-
-
-@dataclass(frozen=True)
-class SignableCampaign:
-    id: int
-    kind: str
-    slug: str
-    title: str
-    language: str
-    state: str
-    postcode_mode: str
-    consent_text_id: int
-
-    @classmethod
-    def of(cls, campaign: Campaign) -> SignableCampaign:
-        return cls(**{field.name: getattr(campaign, field.name) for field in fields(cls)})
+from campaign.campaigns.signable import SignableCampaign
 
 
 class SignableCampaignCache:

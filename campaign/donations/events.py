@@ -24,7 +24,7 @@ from campaign.donations.models import (
 from campaign.donations.money import format_amount
 from campaign.outbox.models import EmailKind
 from campaign.outbox.service import enqueue_email
-from campaign.people.emails import InvalidEmail, parse_email
+from campaign.people.addresses import InvalidEmail, parse_email
 from campaign.people.models import Person
 from campaign.people.service import upsert_person
 

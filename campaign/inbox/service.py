@@ -13,26 +13,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import insert_for, utcnow
 from campaign.inbox.models import EmailEvent
-from campaign.outbox.models import DeliveryStatus, OutboxMessage, Suppression, SuppressionReason
-from campaign.people.emails import normalise_email
+from campaign.outbox.models import OutboxMessage, ProviderStatus, Suppression, SuppressionReason
+from campaign.people.addresses import normalise_email
 
 # The custom argument our SendGrid messages carry; SendGrid returns it as a top-level key.
 OUTBOX_ID_ARG = "outbox_id"
 
 _STATUS_OF_EVENT = {
-    "processed": DeliveryStatus.SENT,
-    "deferred": DeliveryStatus.DEFERRED,
-    "delivered": DeliveryStatus.DELIVERED,
-    "bounce": DeliveryStatus.BOUNCED,
-    "dropped": DeliveryStatus.DROPPED,
+    "processed": ProviderStatus.SENT,
+    "deferred": ProviderStatus.DEFERRED,
+    "delivered": ProviderStatus.DELIVERED,
+    "bounce": ProviderStatus.BOUNCED,
+    "dropped": ProviderStatus.DROPPED,
 }
 # Events arrive out of order: a status only ever moves to a later one.
 _EARLIER = {
-    DeliveryStatus.SENT: [DeliveryStatus.QUEUED],
-    DeliveryStatus.DEFERRED: [DeliveryStatus.QUEUED, DeliveryStatus.SENT],
-    DeliveryStatus.DELIVERED: [DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DEFERRED],
-    DeliveryStatus.BOUNCED: [DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DEFERRED],
-    DeliveryStatus.DROPPED: [DeliveryStatus.QUEUED, DeliveryStatus.SENT, DeliveryStatus.DEFERRED],
+    ProviderStatus.SENT: [ProviderStatus.QUEUED],
+    ProviderStatus.DEFERRED: [ProviderStatus.QUEUED, ProviderStatus.SENT],
+    ProviderStatus.DELIVERED: [ProviderStatus.QUEUED, ProviderStatus.SENT, ProviderStatus.DEFERRED],
+    ProviderStatus.BOUNCED: [ProviderStatus.QUEUED, ProviderStatus.SENT, ProviderStatus.DEFERRED],
+    ProviderStatus.DROPPED: [ProviderStatus.QUEUED, ProviderStatus.SENT, ProviderStatus.DEFERRED],
 }
 
 

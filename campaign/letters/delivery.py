@@ -21,7 +21,7 @@ from campaign.letters.models import (
     OverLimit,
 )
 from campaign.letters.similarity import is_personalised
-from campaign.outbox.models import DeliveryStatus, EmailKind, OutboxStatus
+from campaign.outbox.models import EmailKind, OutboxStatus, ProviderStatus
 from campaign.outbox.service import enqueue_email
 from campaign.targets.models import Official
 from campaign.tokens import hash_token, new_token
@@ -70,7 +70,7 @@ def letter_delivery_status(
     of "queued" on an email we sent means "sent, nothing reported yet", never queued."""
     if state in (DeliveryState.AWAITING_CONFIRMATION, DeliveryState.HELD):
         return LetterDeliveryStatus(state)
-    if provider_status not in (None, DeliveryStatus.QUEUED):
+    if provider_status not in (None, ProviderStatus.QUEUED):
         # A report from the provider outranks our own record, which an event can overtake.
         return LetterDeliveryStatus(provider_status)
     if email_status == OutboxStatus.SENT:

@@ -29,7 +29,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
-class DeliveryStatus(StrEnum):
+class ProviderStatus(StrEnum):
     """What the provider reported last about a sent message."""
 
     QUEUED = "queued"  # accepted by us, not yet handed over
@@ -85,7 +85,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
     delivery_status: Mapped[str] = mapped_column(
-        String(20), default=DeliveryStatus.QUEUED, server_default=DeliveryStatus.QUEUED.value
+        String(20), default=ProviderStatus.QUEUED, server_default=ProviderStatus.QUEUED.value
     )
     last_error: Mapped[str | None] = mapped_column(Text)
 

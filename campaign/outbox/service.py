@@ -31,7 +31,7 @@ from campaign.outbox.models import (
     Suppression,
     SuppressionReason,
 )
-from campaign.people.emails import normalise_email
+from campaign.people.addresses import normalise_email
 
 
 async def enqueue_email(

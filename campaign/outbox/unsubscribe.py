@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campaign.db import insert_for, utcnow
 from campaign.errors import NotFound
 from campaign.outbox.models import Suppression, SuppressionReason
-from campaign.people.emails import normalise_email
+from campaign.people.addresses import normalise_email
 
 _SALT = "unsubscribe"
 

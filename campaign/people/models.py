@@ -14,7 +14,7 @@ class Person(Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    # The dedupe key (see people.emails); the address as typed lives on each action.
+    # The dedupe key (see people.addresses); the address as typed lives on each action.
     email_normalised: Mapped[str] = mapped_column(String(320), unique=True)
     email: Mapped[str] = mapped_column(String(320))
     given_name: Mapped[str] = mapped_column(String(100))

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import insert_for, utcnow
-from campaign.people.emails import EmailAddress
+from campaign.people.addresses import EmailAddress
 from campaign.people.models import Person
 
 

@@ -8,8 +8,8 @@ from typing import Any, cast
 from sqlalchemy import Table, case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.campaigns.cache import SignableCampaign
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, PostcodeMode
+from campaign.campaigns.signable import SignableCampaign
 from campaign.consents.service import record_consent
 from campaign.db import insert_for, utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound

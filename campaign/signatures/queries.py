@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campaign.letters.models import Letter, LetterStatus
 from campaign.letters.queries import deliveries_of
 from campaign.metrics.rollup import signature_source
-from campaign.people.emails import InvalidEmail, parse_email
+from campaign.people.addresses import InvalidEmail, parse_email
 from campaign.people.models import Person
 from campaign.signatures.models import Signature, SignatureStatus
 from campaign.staff.models import StaffUser

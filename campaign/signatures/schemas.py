@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
-from campaign.people.emails import EmailAddress, InvalidEmail, parse_email
+from campaign.people.addresses import EmailAddress, InvalidEmail, parse_email
 from campaign.signatures.models import SignatureChannel
 from campaign.types import Comment, CountryCode, PersonName, Postcode, Referrer, UtmValue
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
 
-from campaign.people.emails import InvalidEmail, parse_email
+from campaign.people.addresses import InvalidEmail, parse_email
 from campaign.staff.models import Role
 from campaign.staff.passwords import password_problem
 from campaign.types import PersonName

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from campaign.people.emails import InvalidEmail, parse_email
+from campaign.people.addresses import InvalidEmail, parse_email
 from campaign.types import (
     CountryCode,
     DivisionIdText,

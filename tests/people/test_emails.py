@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaign.people.emails import InvalidEmail, normalise_email, parse_email
+from campaign.people.addresses import InvalidEmail, normalise_email, parse_email
 
 
 @pytest.mark.parametrize(
