@@ -17,6 +17,8 @@ class Official(Base):
         # Lookups: "this role in this country", "this body for these divisions".
         Index(None, "country", "role"),
         Index(None, "division_id"),
+        # The directory's pages list by name, a page at a time by key (name, id).
+        Index(None, "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
