@@ -4,7 +4,7 @@ is its own form; each saves through campaign.letters.setup, as the JSON API does
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -107,26 +107,83 @@ async def official_search_results(
 async def save_targets(
     slug: str, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    form = await read_form(request)
-    async with refusable(session) as refused:
-        await letter_setup.choose_targets(session, campaign, _target_choice(form))
-    if refused.error:
-        return await _setup_page(
-            request, session, active, campaign, refused=_Refused("targets", form, refused.error)
-        )
-    return _saved(slug, "targets")
+    return await _save_part(
+        slug, request, session, active, "targets", _target_choice, letter_setup.choose_targets
+    )
 
 
 @router.post("/campaigns/{slug}/letter/officials")
 async def add_official(
     slug: str, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
+    return await _save_part(
+        slug,
+        request,
+        session,
+        active,
+        "officials",
+        _official_id,
+        letter_setup.add_listed_official,
+        keeps_search=True,
+    )
+
+
+@router.post("/campaigns/{slug}/letter/officials/{official_id}/remove")
+async def remove_official(
+    slug: str, official_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    return await _save_part(
+        slug,
+        request,
+        session,
+        active,
+        "officials",
+        lambda form: official_id,
+        letter_setup.remove_listed_official,
+    )
+
+
+@router.post("/campaigns/{slug}/letter/template")
+async def save_template(
+    slug: str, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    return await _save_part(
+        slug, request, session, active, "template", _template_input, letter_setup.change_template
+    )
+
+
+@router.post("/campaigns/{slug}/letter/limits")
+async def save_limits(
+    slug: str, request: Request, session: SessionDep, active: EditorForm
+) -> Response:
+    return await _save_part(
+        slug, request, session, active, "limits", _limits_input, letter_setup.change_limits
+    )
+
+
+_Change = TypeVar("_Change")
+
+
+async def _save_part(
+    slug: str,
+    request: Request,
+    session: AsyncSession,
+    active: ActiveSession,
+    part: str,
+    read: Callable[[Mapping[str, str]], _Change],
+    save: Callable[[AsyncSession, Campaign, _Change], Awaitable[object]],
+    *,
+    keeps_search: bool = False,
+) -> Response:
+    """Each part of the setup is saved the same way. Reading the form runs inside
+    `refusable` too, so a field it gets wrong is refused as a service's refusal is: the
+    page shows that part's form as typed, the error beside its field. `keeps_search`: the
+    officials found by a search are added from its results, which stay on the page."""
     campaign = await campaigns.get_campaign(session, slug)
     form = await read_form(request)
-    search = form.get("q", "")[:200]
+    search = form.get("q", "")[:200] if keeps_search else ""
     async with refusable(session) as refused:
-        await letter_setup.add_listed_official(session, campaign, _official_id(form))
+        await save(session, campaign, read(form))
     if refused.error:
         return await _setup_page(
             request,
@@ -134,54 +191,9 @@ async def add_official(
             active,
             campaign,
             search=search,
-            refused=_Refused("officials", form, refused.error),
+            refused=_Refused(part, form, refused.error),
         )
-    return _saved(slug, "officials", q=search)
-
-
-@router.post("/campaigns/{slug}/letter/officials/{official_id}/remove")
-async def remove_official(
-    slug: str, official_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
-) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    form = await read_form(request)
-    async with refusable(session) as refused:
-        await letter_setup.remove_listed_official(session, campaign, official_id)
-    if refused.error:
-        return await _setup_page(
-            request, session, active, campaign, refused=_Refused("officials", form, refused.error)
-        )
-    return _saved(slug, "officials")
-
-
-@router.post("/campaigns/{slug}/letter/template")
-async def save_template(
-    slug: str, request: Request, session: SessionDep, active: EditorForm
-) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    form = await read_form(request)
-    async with refusable(session) as refused:
-        await letter_setup.change_template(session, campaign, _template_input(form))
-    if refused.error:
-        return await _setup_page(
-            request, session, active, campaign, refused=_Refused("template", form, refused.error)
-        )
-    return _saved(slug, "template")
-
-
-@router.post("/campaigns/{slug}/letter/limits")
-async def save_limits(
-    slug: str, request: Request, session: SessionDep, active: EditorForm
-) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    form = await read_form(request)
-    async with refusable(session) as refused:
-        await letter_setup.change_limits(session, campaign, _limits_input(form))
-    if refused.error:
-        return await _setup_page(
-            request, session, active, campaign, refused=_Refused("limits", form, refused.error)
-        )
-    return _saved(slug, "limits")
+    return _saved(slug, part, q=search)
 
 
 # -- The page ---------------------------------------------------------------------------
