@@ -4,6 +4,8 @@ each after a page that says what will happen; and its donation setup."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, TypeVar
 
@@ -141,19 +143,14 @@ async def confirm_publishing(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, active: StaffLogin
 ) -> HTMLResponse:
     campaign = await campaigns.get_campaign(session, slug)
-    return await _publish_page(request, session, settings, active, campaign)
+    return await _confirmation_page(_PUBLISHING, request, session, settings, active, campaign)
 
 
 @router.post("/campaigns/{slug}/publish")
 async def publish(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, active: EditorForm
 ) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    async with refusable(session) as refused:
-        await flows.publish(session, campaign)
-    if refused.error:
-        return await _publish_page(request, session, settings, active, campaign, refused.error)
-    return _back_to(slug)
+    return await _confirmed(_PUBLISHING, slug, request, session, settings, active)
 
 
 @router.get("/campaigns/{slug}/close")
@@ -161,19 +158,14 @@ async def confirm_closing(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, active: StaffLogin
 ) -> HTMLResponse:
     campaign = await campaigns.get_campaign(session, slug)
-    return await _close_page(request, session, settings, active, campaign)
+    return await _confirmation_page(_CLOSING, request, session, settings, active, campaign)
 
 
 @router.post("/campaigns/{slug}/close")
 async def close(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, active: EditorForm
 ) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    async with refusable(session) as refused:
-        await flows.close(session, campaign)
-    if refused.error:
-        return await _close_page(request, session, settings, active, campaign, refused.error)
-    return _back_to(slug)
+    return await _confirmed(_CLOSING, slug, request, session, settings, active)
 
 
 # -- Donations ----------------------------------------------------------------------------
@@ -425,7 +417,40 @@ def _consent_choice(text: ConsentText) -> tuple[str, str]:
     return str(text.id), f"{text.language}, version {text.version}: {wording}"
 
 
-async def _publish_page(
+@dataclass(frozen=True)
+class _StateChange:
+    """Publishing or closing: each asked for on a page of its own that says what it will
+    do (its outlook), then made by the form on that page."""
+
+    template: str
+    outlook: Callable[[AsyncSession, Campaign], Awaitable[object]]
+    make: Callable[[AsyncSession, Campaign], Awaitable[object]]
+
+
+_PUBLISHING = _StateChange("staff/campaign_publish.html", flows.publishing_outlook, flows.publish)
+_CLOSING = _StateChange("staff/campaign_close.html", flows.closing_outlook, flows.close)
+
+
+async def _confirmed(
+    change: _StateChange,
+    slug: str,
+    request: Request,
+    session: AsyncSession,
+    settings: SettingsDep,
+    active: ActiveSession,
+) -> Response:
+    campaign = await campaigns.get_campaign(session, slug)
+    async with refusable(session) as refused:
+        await change.make(session, campaign)
+    if refused.error:
+        return await _confirmation_page(
+            change, request, session, settings, active, campaign, refused.error
+        )
+    return _back_to(slug)
+
+
+async def _confirmation_page(
+    change: _StateChange,
     request: Request,
     session: AsyncSession,
     settings: SettingsDep,
@@ -433,32 +458,10 @@ async def _publish_page(
     campaign: Campaign,
     error: CampaignError | None = None,
 ) -> HTMLResponse:
-    outlook = await flows.publishing_outlook(session, campaign)
+    outlook = await change.outlook(session, campaign)
     return page(
         request,
-        "staff/campaign_publish.html",
-        status_code=error.status if error else status.HTTP_200_OK,
-        active=active,
-        campaign=campaign,
-        outlook=outlook,
-        error=error.detail if error else None,
-        may_edit=may_edit(active),
-        public_url=f"{settings.public_url}/c/{campaign.slug}",
-    )
-
-
-async def _close_page(
-    request: Request,
-    session: AsyncSession,
-    settings: SettingsDep,
-    active: ActiveSession,
-    campaign: Campaign,
-    error: CampaignError | None = None,
-) -> HTMLResponse:
-    outlook = await flows.closing_outlook(session, campaign)
-    return page(
-        request,
-        "staff/campaign_close.html",
+        change.template,
         status_code=error.status if error else status.HTTP_200_OK,
         active=active,
         campaign=campaign,
