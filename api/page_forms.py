@@ -3,6 +3,7 @@ wrong with them turned back into messages for the fields at fault."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,3 +165,35 @@ def state_for_service_error(
     if error.field is None or error.field in whole_form:
         return FormState(values=form, notice=sentence(error.detail))
     return FormState(values=form, errors={error.field: sentence(error.detail)})
+
+
+def worded_field_errors(
+    invalid: ValidationError,
+    when_empty: Mapping[str, str],
+    bad_format: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """One message per field, worded for a staff page: what to do when it was left empty
+    or is not one of the choices offered, or when its text is not of the form it must
+    have (`bad_format`), else what is wrong with it. A list item's error is its list's."""
+    errors: dict[str, str] = {}
+    for item in invalid.errors():
+        location = [part for part in item["loc"] if isinstance(part, str)]
+        name = location[0] if location else "form"
+        kind = item["type"]
+        empty = kind in ("missing", "enum") or not str(item.get("input") or "").strip()
+        if empty and name in when_empty:
+            errors.setdefault(name, when_empty[name])
+        elif (
+            bad_format and name in bad_format and kind in ("string_pattern_mismatch", "int_parsing")
+        ):
+            errors.setdefault(name, bad_format[name])
+        else:
+            errors.setdefault(name, error_message(name, item))
+    return errors
+
+
+def refused_state(values: dict[str, str], error: CampaignError) -> FormState:
+    """A service's refusal beside the field it names, or above the form."""
+    if error.field in values:
+        return FormState(values=values, errors={error.field: sentence(error.detail)})
+    return FormState(values=values, notice=sentence(error.detail))

@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.dashboard import numbers
 from api.dashboard.rendering import may_edit, page, refusable, see_other
 from api.deps import EditorForm, SessionDep, SettingsDep, StaffLogin, requires_staff_login
-from api.page_forms import FormState, error_message, read_form, sentence
+from api.page_forms import (
+    FormState,
+    read_form,
+    refused_state,
+    sentence,
+    worded_field_errors,
+)
 from api.routers.donations import payments_on
 from api.routers.pages import campaign_page_view
 from campaign.campaigns import flows
@@ -64,7 +70,7 @@ async def create_campaign(request: Request, session: SessionDep, active: EditorF
     async with refusable(session) as refused:
         campaign = await flows.create(session, data, new_consent=new_consent)
     if refused.error:
-        state = _refused_state(form, refused.error)
+        state = refused_state(form, refused.error)
         return await _new_page(request, session, active, state, status_code=refused.status_code)
     return see_other(f"/staff/campaigns/{campaign.slug}")
 
@@ -94,7 +100,7 @@ async def save_campaign(
     async with refusable(session) as refused:
         await flows.save_changes(session, campaign, data, new_consent=new_consent)
     if refused.error:
-        state = _refused_state(form, refused.error)
+        state = refused_state(form, refused.error)
         return await _edit_page(
             request, session, active, campaign, state, status_code=refused.status_code
         )
@@ -190,12 +196,14 @@ async def save_donation_setup(
     try:
         data = DonationSetupInput.model_validate(_setup_fields(form))
     except ValidationError as invalid:
-        state = FormState(values=form, errors=_field_errors(invalid, _SETUP_WHEN_EMPTY))
+        state = FormState(
+            values=form, errors=worded_field_errors(invalid, _SETUP_WHEN_EMPTY, _BAD_FORMAT)
+        )
         return await _donations_page(request, session, active, campaign, state, status_code=422)
     async with refusable(session) as refused:
         await donations.save_setup(session, campaign, data)
     if refused.error:
-        state = _refused_state(form, refused.error)
+        state = refused_state(form, refused.error)
         return await _donations_page(
             request, session, active, campaign, state, status_code=refused.status_code
         )
@@ -292,14 +300,14 @@ def _parsed(
     try:
         data = model.model_validate(fields)
     except ValidationError as invalid:
-        errors.update(_field_errors(invalid, _WHEN_EMPTY))
+        errors.update(worded_field_errors(invalid, _WHEN_EMPTY, _BAD_FORMAT))
     wording = _blank_is_none(form.get(_NEW_CONSENT))
     if wording is not None:
         try:
             language = form.get("language", "") or "en"
             new_consent = ConsentTextCreate(language=language, text=wording)
         except ValidationError as invalid:
-            mistakes = _field_errors(invalid, _WHEN_EMPTY)
+            mistakes = worded_field_errors(invalid, _WHEN_EMPTY, _BAD_FORMAT)
             if "text" in mistakes:
                 errors[_NEW_CONSENT] = mistakes["text"]
             # A bad language is already said beside the language field.
@@ -308,31 +316,6 @@ def _parsed(
 
 def _blank_is_none(value: str | None) -> str | None:
     return value if value and value.strip() else None
-
-
-def _field_errors(invalid: ValidationError, when_empty: dict[str, str]) -> dict[str, str]:
-    """One message per field, worded for the page: what to do when it was left empty or
-    is not one of the choices offered, else what is wrong with it."""
-    errors: dict[str, str] = {}
-    for item in invalid.errors():
-        location = [part for part in item["loc"] if isinstance(part, str)]
-        name = location[0] if location else "form"
-        kind = item["type"]
-        empty = kind in ("missing", "enum") or not str(item.get("input") or "").strip()
-        if empty and name in when_empty:
-            errors.setdefault(name, when_empty[name])
-        elif name in _BAD_FORMAT and kind in ("string_pattern_mismatch", "int_parsing"):
-            errors.setdefault(name, _BAD_FORMAT[name])
-        else:
-            errors.setdefault(name, error_message(name, item))
-    return errors
-
-
-def _refused_state(values: dict[str, str], error: CampaignError) -> FormState:
-    """A service's refusal beside the field it names, or above the form."""
-    if error.field in values:
-        return FormState(values=values, errors={error.field: sentence(error.detail)})
-    return FormState(values=values, notice=sentence(error.detail))
 
 
 def _values_of(campaign: Campaign) -> dict[str, str]:

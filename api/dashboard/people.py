@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.dashboard.rendering import is_admin, page, refusable, see_other
 from api.deps import AdminForm, AdminLogin, RowIdPath, SessionDep, StaffForm, StaffLogin
-from api.page_forms import FormState, error_message, read_form, sentence
+from api.page_forms import FormState, read_form, refused_state, sentence, worded_field_errors
 from api.schemas.staff import TokenCreate
 from campaign.errors import CampaignError, InvalidInput
 from campaign.staff import invitations, users
@@ -79,7 +79,7 @@ async def invite(request: Request, session: SessionDep, active: AdminForm) -> Re
     try:
         data = StaffInvitation.model_validate(values)
     except ValidationError as invalid:
-        state = FormState(values=values, errors=_field_errors(invalid, _WHEN_EMPTY))
+        state = FormState(values=values, errors=worded_field_errors(invalid, _WHEN_EMPTY))
         return await _users_page(
             request,
             session,
@@ -90,7 +90,7 @@ async def invite(request: Request, session: SessionDep, active: AdminForm) -> Re
     async with refusable(session) as refused:
         invited = await invitations.invite_user(session, data, sent_by=active.user)
     if refused.error:
-        state = _refused_state(values, refused.error)
+        state = refused_state(values, refused.error)
         return await _users_page(
             request, session, active, invite=state, status_code=refused.status_code
         )
@@ -256,7 +256,7 @@ async def create_token(request: Request, session: SessionDep, active: StaffForm)
     try:
         data = TokenCreate.model_validate(values)
     except ValidationError as invalid:
-        state = FormState(values=values, errors=_field_errors(invalid, _TOKEN_WHEN_EMPTY))
+        state = FormState(values=values, errors=worded_field_errors(invalid, _TOKEN_WHEN_EMPTY))
         return await _tokens_page(
             request, session, active, form=state, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
@@ -265,7 +265,7 @@ async def create_token(request: Request, session: SessionDep, active: StaffForm)
             session, name=data.name, role=data.role, user=active.user
         )
     if refused.error:
-        state = _refused_state(values, refused.error)
+        state = refused_state(values, refused.error)
         return await _tokens_page(
             request, session, active, form=state, status_code=refused.status_code
         )
@@ -327,7 +327,7 @@ async def choose_password(secret: LinkSecret, request: Request, session: Session
     try:
         data = NewPassword.model_validate({"password": password})
     except ValidationError as invalid:
-        errors = _field_errors(invalid, _WHEN_EMPTY)
+        errors = worded_field_errors(invalid, _WHEN_EMPTY)
     if "password" not in errors and form.get("password_confirmation", "") != password:
         errors["password_confirmation"] = _NOT_THE_SAME
     if errors:
@@ -370,27 +370,3 @@ def _welcome_page(
         # Passwords are never sent back into the page.
         form=form or FormState(),
     )
-
-
-# --- Forms ----------------------------------------------------------------------------------
-
-
-def _field_errors(invalid: ValidationError, when_empty: dict[str, str]) -> dict[str, str]:
-    """One message per field, worded for the page: what to do when it was left empty or
-    is not one of the choices offered, else what is wrong with it."""
-    errors: dict[str, str] = {}
-    for item in invalid.errors():
-        name = str(item["loc"][-1]) if item["loc"] else "form"
-        empty = item["type"] in ("missing", "enum") or not str(item.get("input") or "").strip()
-        if empty and name in when_empty:
-            errors.setdefault(name, when_empty[name])
-        else:
-            errors.setdefault(name, error_message(name, item))
-    return errors
-
-
-def _refused_state(values: dict[str, str], error: CampaignError) -> FormState:
-    """A service's refusal beside the field it names, or above the form."""
-    if error.field in values:
-        return FormState(values=values, errors={error.field: sentence(error.detail)})
-    return FormState(values=values, notice=sentence(error.detail))
