@@ -207,6 +207,16 @@ def refused_release(form: FormData, error: CampaignError) -> RefusedForm:
     )
 
 
+def refused_ticked(
+    name: str, error: CampaignError, form: FormData, *, field_ids: dict[str, str]
+) -> RefusedForm:
+    """A form of ticked calls (merging them, drafting from them) shown back: nothing is
+    typed in it, and the calls stay ticked as they were sent."""
+    return refused_form(
+        name, error, {}, field_ids=field_ids, form_id=name, ticked=ticked_calls(form)
+    )
+
+
 @dataclass(frozen=True)
 class RefusedForm:
     """The form of the release page that was refused, shown again as it was sent: its

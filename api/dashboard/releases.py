@@ -22,9 +22,9 @@ from api.dashboard.forms import (
     error_text,
     refused_form,
     refused_release,
+    refused_ticked,
     release_submission_from_page,
     release_update_from_form,
-    ticked_calls,
 )
 from api.dashboard.rendering import may_edit, page, refusable, see_other
 from api.deps import (
@@ -199,14 +199,7 @@ async def merge_calls(
     async with refusable(session) as refused:
         kept = await releases.merge_calls(session, call_merge_from_form(form), of_release=release)
     if refused.error:
-        shown = refused_form(
-            "merge",
-            refused.error,
-            {},
-            field_ids=_MERGE_FIELDS,
-            form_id="merge",
-            ticked=ticked_calls(form),
-        )
+        shown = refused_ticked("merge", refused.error, form, field_ids=_MERGE_FIELDS)
         return await _release_page(request, session, active, release_id, shown)
     return see_other(f"/staff/releases/{release_id}?merged={kept.id}#call-row-{kept.id}")
 
@@ -222,14 +215,7 @@ async def draft_campaign(
     async with refusable(session) as refused:
         drafted = await releases.draft_campaign(session, release, draft_request_from_form(form))
     if refused.error:
-        shown = refused_form(
-            "draft",
-            refused.error,
-            {},
-            field_ids=_DRAFT_FIELDS,
-            form_id="draft",
-            ticked=ticked_calls(form),
-        )
+        shown = refused_ticked("draft", refused.error, form, field_ids=_DRAFT_FIELDS)
         return await _release_page(request, session, active, release_id, shown)
     return see_other(f"/staff/campaigns/{drafted.campaign.slug}")
 
