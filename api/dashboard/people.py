@@ -106,13 +106,7 @@ async def change_role(
     async with refusable(session) as refused:
         await users.change_role(session, target, _role(form.get("role")))
     if refused.error:
-        return await _users_page(
-            request,
-            session,
-            active,
-            refusal=(target.id, refused.error),
-            status_code=refused.status_code,
-        )
+        return await _refused_in_row(request, session, active, target, refused.error)
     return _done_with("role", target)
 
 
@@ -145,13 +139,7 @@ async def reactivate(
     async with refusable(session) as refused:
         await users.reactivate_user(session, target)
     if refused.error:
-        return await _users_page(
-            request,
-            session,
-            active,
-            refusal=(target.id, refused.error),
-            status_code=refused.status_code,
-        )
+        return await _refused_in_row(request, session, active, target, refused.error)
     return _done_with("reactivated", target)
 
 
@@ -164,14 +152,22 @@ async def reset_password(
     async with refusable(session) as refused:
         purpose = await invitations.send_password_link(session, target, sent_by=active.user)
     if refused.error:
-        return await _users_page(
-            request,
-            session,
-            active,
-            refusal=(target.id, refused.error),
-            status_code=refused.status_code,
-        )
+        return await _refused_in_row(request, session, active, target, refused.error)
     return _done_with("reinvited" if purpose == LinkPurpose.INVITATION else "reset", target)
+
+
+async def _refused_in_row(
+    request: Request,
+    session: AsyncSession,
+    active: ActiveSession,
+    target: StaffUser,
+    error: CampaignError,
+) -> HTMLResponse:
+    """A change to one user (role, reactivation, password link) refused: the list again,
+    the error in that user's row."""
+    return await _users_page(
+        request, session, active, refusal=(target.id, error), status_code=error.status
+    )
 
 
 async def _users_page(
