@@ -16,7 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+from campaign.config import DEVELOPMENT_SECRET
 from campaign.letters.templating import in_words
+from campaign.outbox.unsubscribe import unsubscribe_token
 from tests.fixtures.accessibility import assert_accessible_async, assert_fits_phone_async
 from tests.fixtures.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, needs_chromium
 
@@ -310,6 +312,18 @@ async def test_an_activist_writes_to_their_mp_from_the_letter_page(
     [to_mp] = [e for e in sent if "alex.morgan@parliament.example" in str(e["To"])]
     assert "Dear Alex Morgan," in text_body(to_mp)
     assert "where my children learnt to swim" in text_body(to_mp)
+
+    # Ada's copy links to her letter's own page, behind its private link.
+    own = [
+        word.strip("<>")
+        for email in sent
+        if "ada.lovelace@example.org" in str(email["To"])
+        for word in text_body(email).split()
+        if f"{server.base}/letters/" in word and "/letters/confirm/" not in word
+    ]
+    await page.goto(own[-1])
+    await expect(page.locator("main")).to_contain_text("where my children learnt to swim")
+    await visit.screenshot("own-letter")
     visit.assert_only_local_requests()
 
 
@@ -381,4 +395,30 @@ async def test_the_embed_works_inside_another_sites_frame(
     await refused.page.wait_for_timeout(500)
     framed = refused.page.frames[-1]
     assert "Save the river meadows" not in await framed.content()
+    visit.assert_only_local_requests()
+
+
+async def test_the_other_public_pages_pass_the_same_checks(browser: Any, server: Server) -> None:
+    """The pages a supporter reaches from an email or a mistyped link: unsubscribing and
+    its answer, a confirmation link that no longer works, and a campaign that is not
+    there."""
+    expect = playwright_api.expect
+    visit = await _visit(browser)
+    page = visit.page
+
+    token = unsubscribe_token("someone@example.org", DEVELOPMENT_SECRET)
+    await page.goto(f"{server.base}/unsubscribe/{token}")
+    await visit.screenshot("unsubscribe")
+    await page.get_by_role("button").first.click()
+    await expect(page.get_by_role("heading", level=1)).to_be_visible()
+    await visit.screenshot("unsubscribed")
+
+    await page.goto(f"{server.base}/confirm/no-such-token-at-all")
+    await expect(page.get_by_role("heading", level=1)).to_be_visible()
+    await visit.screenshot("confirmation-failed")
+
+    missing = await page.goto(f"{server.base}/c/no-such-campaign")
+    assert missing is not None and missing.status == 404
+    await expect(page.get_by_role("heading", level=1)).to_be_visible()
+    await visit.screenshot("page-not-found")
     visit.assert_only_local_requests()
