@@ -415,8 +415,12 @@ async def _calls_for_use(
 ) -> list[CallToActionRecord]:
     if len(set(call_ids)) != len(call_ids):
         raise InvalidInput("a call is named twice", field=field)
+    # In the release's order: the first call in the text leads a draft's title and
+    # wording, whichever order the ids were ticked or sent in.
     result = await session.execute(
-        select(CallToActionRecord).where(CallToActionRecord.id.in_(call_ids))
+        select(CallToActionRecord)
+        .where(CallToActionRecord.id.in_(call_ids))
+        .order_by(CallToActionRecord.start, CallToActionRecord.id)
     )
     calls = list(result.scalars())
     if len(calls) != len(call_ids):
