@@ -37,9 +37,9 @@ $(VENV)/.dev-installed: requirements-dev.lock pyproject.toml | $(VENV)/bin/pytho
 # Re-resolve the locks after changing dependencies in pyproject.toml.
 lock: $(VENV)/.dev-installed
 	$(BIN)/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
-		--strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+		--allow-unsafe -o requirements.lock pyproject.toml
 	$(BIN)/pip-compile --quiet --generate-hashes --no-emit-index-url --no-emit-find-links \
-		--strip-extras --allow-unsafe --extra dev -o requirements-dev.lock pyproject.toml
+		--allow-unsafe --extra dev -o requirements-dev.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) var
