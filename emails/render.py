@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -67,6 +68,13 @@ _TAG_OPENING = "[%"
 _TAG = re.compile(r"\[%(\w+):(text|html)%\]")
 
 
+# Headers are written whole up to RFC 5322's hard limit of 998 characters rather than
+# folded at its suggested 78: Python's folder drops the quotes of a display name that it
+# splits across lines, so "Eve, victim@evil.com, <a long family name>" would come out as
+# several addresses. Our names (200 characters at most) and addresses (320) fit on one
+# line; a name beyond ASCII is written as encoded words, and those fold safely.
+_HEADER_POLICY = policy.default.clone(max_line_length=998)
+
 _Member = tuple[OutboxMessage, dict[str, str]]
 
 
@@ -108,13 +116,14 @@ class Batch:
         """The complete message one recipient gets, substitutions made."""
         email = EmailMessage()
         sender_domain = settings.email_from_address.rpartition("@")[2]
-        # Address objects quote display names; the email package refuses CR/LF in headers.
+        # Address objects quote or encode display names; nothing is pasted into a header.
         email["From"] = Address(
-            self.from_name or settings.email_from_name, addr_spec=settings.email_from_address
+            display_name(self.from_name or settings.email_from_name),
+            addr_spec=settings.email_from_address,
         )
-        email["To"] = Address(recipient.name, addr_spec=recipient.address)
+        email["To"] = Address(display_name(recipient.name), addr_spec=recipient.address)
         if self.reply_to:
-            email["Reply-To"] = self.reply_to
+            email["Reply-To"] = Address(addr_spec=self.reply_to)
         email["Subject"] = recipient.subject
         email["Date"] = format_datetime(utcnow())
         email["Message-ID"] = make_msgid(
@@ -125,12 +134,20 @@ class Batch:
             email[name] = value
         email.set_content(substitute(self.text, recipient.substitutions))
         email.add_alternative(substitute(self.html, recipient.substitutions), subtype="html")
+        # Only now: the bodies were encoded for 78-character lines, the headers are not.
+        email.policy = _HEADER_POLICY
         return email
 
 
+def display_name(name: str) -> str:
+    """A name as a header may carry it: on one line, with no control characters."""
+    return " ".join("".join(c if c.isprintable() else " " for c in name).split())
+
+
 def substitute(body: str, substitutions: dict[str, str]) -> str:
-    """Replace each tag once, left to right: a value that looks like a tag stays text."""
-    return _TAG.sub(lambda match: substitutions[match.group(0)], body)
+    """Replace each tag once, left to right: a value that looks like a tag stays text,
+    and so does tag-like text that is no tag of this recipient's (a letter quoting one)."""
+    return _TAG.sub(lambda match: substitutions.get(match.group(0), match.group(0)), body)
 
 
 def render_batches(messages: Iterable[OutboxMessage], settings: Settings) -> list[Batch]:
@@ -139,12 +156,13 @@ def render_batches(messages: Iterable[OutboxMessage], settings: Settings) -> lis
     alone: list[Batch] = []
     for message in messages:
         shared, personal = _split_context(message, settings)
-        if _must_go_alone(personal):
+        shared_json = json.dumps(shared, sort_keys=True, default=str)
+        if _must_go_alone(personal) or _TAG_OPENING in shared_json:
             alone.append(_render_alone(message, shared, personal, settings))
             continue
         key = (
             message.kind,
-            json.dumps(shared, sort_keys=True, default=str),
+            shared_json,
             tuple(sorted(personal)),
             message.from_name,
             message.reply_to,
@@ -201,7 +219,9 @@ def _links(message: OutboxMessage, settings: Settings) -> dict[str, str]:
 
 def _must_go_alone(personal: dict[str, str]) -> bool:
     """A value that contains a tag's opening, or too many bytes of values, is not
-    trusted to a provider's substitution: that message is rendered whole."""
+    trusted to a provider's substitution: that message is rendered whole. (So is one
+    whose shared values hold a tag's opening: a provider substitutes wherever it finds a
+    tag, and text a person wrote must reach the reader as written.)"""
     if any(_TAG_OPENING in value for value in personal.values()):
         return True
     return sum(len(v.encode()) for v in _substitutions(personal).values()) > (
