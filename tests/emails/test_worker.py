@@ -133,7 +133,7 @@ async def test_a_message_sent_twice_keeps_its_first_sending(
 
 @pytest.mark.parametrize("name", ["Ada\r\nBcc: victim@example.org", "Ada\nLovelace"])
 def test_header_injection_is_impossible_in_rendering(settings: Settings, name: str) -> None:
-    # The API refuses line breaks in names; rendering refuses them again on its own.
+    # The API refuses line breaks in names; rendering makes them spaces on its own.
     message = OutboxMessage(
         id=1,
         kind=EmailKind.ALREADY_SIGNED.value,
@@ -141,8 +141,10 @@ def test_header_injection_is_impossible_in_rendering(settings: Settings, name: s
         to_name=name,
         context={"given_name": "Ada", "campaign_title": "T", "campaign_slug": "t"},
     )
-    with pytest.raises(ValueError):
-        render_message(message, settings).as_bytes()
+    raw = render_message(message, settings).as_bytes()
+    headers = raw.split(b"\n\n")[0]
+    assert b"\nBcc" not in headers and b"\nLovelace" not in headers
+    assert headers.count(b"ada@example.org") == 1
 
 
 async def test_the_console_backend_prints_the_text(
