@@ -8,8 +8,10 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint lock clean
 
+# The demo is a development server: it says so, which lets it sign links with the
+# development placeholder instead of a real CAMPAIGN_SECRET_KEY.
 demo: $(VENV)/.runtime-installed
-	$(BIN)/campaign demo
+	CAMPAIGN_ENVIRONMENT=$${CAMPAIGN_ENVIRONMENT:-development} $(BIN)/campaign demo
 
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

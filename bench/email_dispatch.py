@@ -91,6 +91,7 @@ def asyncpg_dsn(url: URL) -> str:
 
 def campaign_env(url: URL, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMPAIGN_")}
+    env["CAMPAIGN_ENVIRONMENT"] = "development"
     env["CAMPAIGN_DATABASE_URL"] = url.render_as_string(hide_password=False)
     env["NO_PROXY"] = "127.0.0.1"
     env.update({f"CAMPAIGN_{name.upper()}": value for name, value in settings.items()})

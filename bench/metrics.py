@@ -316,7 +316,9 @@ async def previous_data(url: URL) -> dict[str, int]:
 
 async def measure_dashboard(url: URL, campaign_ids: list[int], rounds: int) -> dict[str, float]:
     """p95 in ms of each query, for one campaign (random each call) and for all."""
-    settings = Settings(database_url=url.render_as_string(hide_password=False))
+    settings = Settings(
+        environment="development", database_url=url.render_as_string(hide_password=False)
+    )
     engine = create_engine(settings)
     factory = create_session_factory(engine)
     window = metrics_window(None, None, Bucket.DAY, "Europe/London")
@@ -353,7 +355,9 @@ async def measure_dashboard(url: URL, campaign_ids: list[int], rounds: int) -> d
 
 
 async def build_rollups(url: URL, *, incremental: bool = False) -> float:
-    engine = create_engine(Settings(database_url=url.render_as_string(hide_password=False)))
+    engine = create_engine(
+        Settings(environment="development", database_url=url.render_as_string(hide_password=False))
+    )
     build = update_rollups if incremental else rebuild_rollups
     try:
         started = time.perf_counter()
@@ -403,7 +407,9 @@ def signing_writer(url: URL, campaign_id: int, consent_id: int, seconds: float) 
 
 
 async def measure_public_count(url: URL, campaign_id: int, seconds: float) -> dict[str, float]:
-    engine = create_engine(Settings(database_url=url.render_as_string(hide_password=False)))
+    engine = create_engine(
+        Settings(environment="development", database_url=url.render_as_string(hide_password=False))
+    )
     factory = create_session_factory(engine)
     cache = SignatureCountCache(ttl_seconds=1.0)
     served: list[float] = []
@@ -463,7 +469,9 @@ def peak_rss_mb(pid: int) -> float:
 
 
 async def staff_token(url: URL) -> str:
-    engine = create_engine(Settings(database_url=url.render_as_string(hide_password=False)))
+    engine = create_engine(
+        Settings(environment="development", database_url=url.render_as_string(hide_password=False))
+    )
     try:
         async with transaction(create_session_factory(engine)) as session:
             _token, secret = await create_token(session, name="metrics bench", role=Role.VIEWER)
@@ -476,6 +484,7 @@ def measure_export(url: URL, slug: str, token: str, rows: int) -> dict[str, floa
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMPAIGN_")}
     env |= {
+        "CAMPAIGN_ENVIRONMENT": "development",
         "CAMPAIGN_DATABASE_URL": url.render_as_string(hide_password=False),
         "CAMPAIGN_RUN_WORKER_IN_PROCESS": "false",
         "CAMPAIGN_MIGRATE_ON_START": "false",

@@ -96,7 +96,7 @@ def officials_of_run(id_prefix: str) -> ColumnElement[bool]:
 
 
 async def delete_officials(url: str, id_prefix: str) -> None:
-    engine = create_engine(Settings(database_url=url))
+    engine = create_engine(Settings(environment="development", database_url=url))
     try:
         async with transaction(create_session_factory(engine)) as session:
             await session.execute(delete(Official).where(officials_of_run(id_prefix)))
@@ -105,7 +105,7 @@ async def delete_officials(url: str, id_prefix: str) -> None:
 
 
 async def import_file(url: str, path: Path, id_prefix: str) -> tuple[float, dict[str, int]]:
-    engine = create_engine(Settings(database_url=url))
+    engine = create_engine(Settings(environment="development", database_url=url))
     try:
         started = time.perf_counter()
         async with transaction(create_session_factory(engine)) as session:

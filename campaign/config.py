@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # A claimed message that its worker has not settled within this time (the worker
     # died) is due again.
     worker_claim_lease_seconds: float = Field(default=300, ge=1, le=86_400)
+    # A hand-over whose outcome was never recorded, to a provider that cannot say whether
+    # it got it (the console; SendGrid without its Email Activity add-on), is sent again
+    # after this long, marked on the message as perhaps sent twice.
+    worker_unknown_outcome_wait_seconds: float = Field(default=3600, ge=1, le=7 * 86_400)
     # How often the worker brings the metrics rollups up to date (one incremental pass).
     metrics_interval_seconds: float = Field(default=30, ge=1, le=86_400)
     # How long a process reuses a campaign's public signature count (0: count each time).
@@ -102,12 +106,18 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_the_development_secret_in_production(self) -> Settings:
-        if (
-            self.environment == "production"
-            and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET
-        ):
-            raise ValueError("set CAMPAIGN_SECRET_KEY to a long random value in production")
+    def _refuse_the_development_secret_outside_development(self) -> Settings:
+        # The placeholder is public: whoever reads this file could sign unsubscribe links
+        # and donor tokens with it. A server whose operator forgot to say which
+        # environment it is must not fall back to it, so development must be said.
+        said_development = (
+            self.environment == "development" and "environment" in self.model_fields_set
+        )
+        if self.secret_key.get_secret_value() == DEVELOPMENT_SECRET and not said_development:
+            raise ValueError(
+                "set CAMPAIGN_SECRET_KEY to a long random value "
+                "(or CAMPAIGN_ENVIRONMENT=development to run with the development placeholder)"
+            )
         return self
 
     @model_validator(mode="after")

@@ -26,6 +26,10 @@ from tests.fixtures.database import (
 )
 from tests.fixtures.emails import read_emails
 
+# A secret of the suite's own, for every Settings the tests make and every server they
+# start: the development placeholder is refused outside an explicit development.
+os.environ.setdefault("CAMPAIGN_SECRET_KEY", "test-suite-" + os.urandom(16).hex())
+
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Tests that start their own server run it on SQLite (see tests/fixtures/browser.py):

@@ -33,6 +33,7 @@ def _free_port() -> int:
 
 def _environment(folder: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMPAIGN_")}
+    env["CAMPAIGN_ENVIRONMENT"] = "development"  # as the README's walk says
     env.update(
         CAMPAIGN_DATABASE_URL=f"sqlite+aiosqlite:///{folder}/campaign.db",
         CAMPAIGN_EMAIL_FILE_DIR=str(folder / "outbox"),

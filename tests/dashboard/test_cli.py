@@ -21,6 +21,7 @@ def _run(
     database_url: str, *args: str, password: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMPAIGN_")}
+    env["CAMPAIGN_SECRET_KEY"] = os.environ["CAMPAIGN_SECRET_KEY"]  # the suite's (conftest)
     env["CAMPAIGN_DATABASE_URL"] = database_url
     if password is not None:
         env["CAMPAIGN_NEW_STAFF_PASSWORD"] = password

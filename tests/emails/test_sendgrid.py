@@ -354,6 +354,7 @@ async def test_two_workers_send_10000_messages_each_exactly_once(
 
 def _worker_process(settings: Settings, lease_seconds: float) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMPAIGN_")}
+    env["CAMPAIGN_SECRET_KEY"] = os.environ["CAMPAIGN_SECRET_KEY"]  # the suite's (conftest)
     key = settings.sendgrid_api_key
     assert key is not None
     env.update(

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from campaign.config import Settings
+from campaign.config import DEVELOPMENT_SECRET, Settings
 from campaign.outbox.models import Suppression
 from campaign.outbox.unsubscribe import unsubscribe_headers, unsubscribe_token
 
@@ -63,7 +63,19 @@ def test_the_one_click_headers_follow_rfc_8058(settings: Settings) -> None:
     assert headers["List-Unsubscribe"].endswith(">")
 
 
-def test_production_refuses_the_development_secret() -> None:
+@pytest.mark.parametrize("environment", ["production", "test", None])
+def test_the_development_secret_is_refused_unless_development_is_said(
+    environment: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CAMPAIGN_ENVIRONMENT", raising=False)
+    said = {} if environment is None else {"environment": environment}
     with pytest.raises(ValueError, match="CAMPAIGN_SECRET_KEY"):
-        Settings(environment="production")
-    assert Settings(environment="production", secret_key="a-real-long-random-value")
+        Settings(secret_key=DEVELOPMENT_SECRET, **said)
+    assert Settings(secret_key="a-real-long-random-value", **said)
+
+
+def test_development_said_in_the_environment_may_use_the_placeholder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CAMPAIGN_ENVIRONMENT", "development")
+    assert Settings(secret_key=DEVELOPMENT_SECRET).environment == "development"

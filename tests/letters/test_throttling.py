@@ -178,6 +178,7 @@ async def test_the_cli_queues_finished_days_digests(
             .values(digest_day=utcnow().date() - timedelta(days=1))
         )
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMPAIGN_")}
+    env["CAMPAIGN_SECRET_KEY"] = os.environ["CAMPAIGN_SECRET_KEY"]  # the suite's (conftest)
     env["CAMPAIGN_DATABASE_URL"] = settings.database_url
     command = [sys.executable, "-m", "campaign", "letters", "send-digests"]
     first = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
