@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from limits import RateLimitItem, parse_many
@@ -38,3 +39,18 @@ class RateLimit:
             logger.warning("rate limit storage unavailable: %s", type(error).__name__)
             return True
         return allowed
+
+
+def network_key(ip: str) -> str:
+    """Whose hits count together: an IPv4 address, or an IPv6 address's /64 (one home or
+    one server gets a whole /64, so keying the full address would let one client take
+    18 quintillion keys)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
