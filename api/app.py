@@ -49,6 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.session_factory = create_session_factory(engine)
         app.state.sign_rate_limit = RateLimit(settings.sign_rate_limit, settings.redis_url)
         app.state.view_rate_limit = RateLimit(settings.view_rate_limit, settings.redis_url)
+        app.state.donation_rate_limit = RateLimit(settings.donation_rate_limit, settings.redis_url)
+        app.state.donation_campaign_rate_limit = RateLimit(
+            settings.donation_campaign_rate_limit, settings.redis_url
+        )
         app.state.signable_campaigns = SignableCampaignCache()
         app.state.stripe = _stripe_gateway(settings)
         stop = asyncio.Event()

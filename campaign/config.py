@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     # Page views counted per client IP and campaign; beyond this a view is answered the
     # same and not recorded, so a script cannot inflate the funnel.
     view_rate_limit: str = "30/minute;300/day"
+    # Starting a donation (each start is a Stripe Checkout session), per client network
+    # (an IPv4 address or an IPv6 /64) and per campaign; over either, a 429.
+    donation_rate_limit: str = "10/hour;30/day"
+    donation_campaign_rate_limit: str = "600/hour"
     # Rate-limit state is shared between processes in Redis when this is set.
     redis_url: str | None = None
 
@@ -99,7 +103,9 @@ class Settings(BaseSettings):
     def _strip_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
-    @field_validator("sign_rate_limit", "view_rate_limit")
+    @field_validator(
+        "sign_rate_limit", "view_rate_limit", "donation_rate_limit", "donation_campaign_rate_limit"
+    )
     @classmethod
     def _parse_rate_limit(cls, value: str) -> str:
         parse_many(value)  # raises ValueError naming the bad part

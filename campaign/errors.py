@@ -57,6 +57,13 @@ class Forbidden(CampaignError):
     title = "Not allowed"
 
 
+class TooManyRequests(CampaignError):
+    status = 429
+    type = "too-many-requests"
+    title = "Too many requests"
+    headers: ClassVar[dict[str, str] | None] = {"Retry-After": "3600"}
+
+
 class ProviderUnavailable(CampaignError):
     """A payment or email provider could not do what we asked; trying again may work."""
 

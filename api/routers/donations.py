@@ -8,7 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse
 
-from api.deps import Editor, PublicCampaign, SessionDep, SettingsDep, StaffCampaign, Viewer
+from api.deps import (
+    ClientIp,
+    Editor,
+    PublicCampaign,
+    SessionDep,
+    SettingsDep,
+    StaffCampaign,
+    Viewer,
+)
+from api.donation_limits import ensure_donation_within_limits
 from api.pages import templates
 from api.schemas.donations import (
     CheckoutStarted,
@@ -42,7 +51,9 @@ async def start_donation(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    ip: ClientIp,
 ) -> CheckoutStarted:
+    await ensure_donation_within_limits(request, ip, campaign.id)
     donation = await service.start_donation(
         session,
         campaign,

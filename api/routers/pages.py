@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.chip_in import chip_in_form, donation_fields, donation_options
 from api.deps import ClientIp, SessionDep, SettingsDep, SigningOverLimit, public_counts
+from api.donation_limits import ensure_donation_within_limits
 from api.form_tokens import FormTokenRefused, check_form_token, issue_form_token, read_donor_token
 from api.page_forms import (
     TRACKING_FIELDS,
@@ -175,7 +176,7 @@ async def write_letter_from_page(
 
 @router.post("/c/{slug}/donate")
 async def chip_in(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, ip: ClientIp
 ) -> Response:
     """Start a Checkout from the chip-in form and send the donor there (303)."""
     form = await read_form(request)
@@ -188,6 +189,7 @@ async def chip_in(
     try:
         donor = read_donor_token(_secret(settings), token, slug)
         data = DonationInput.model_validate(donation_fields(form, donor, options))
+        await ensure_donation_within_limits(request, ip, campaign.id)
         donation = await start_donation(
             session,
             campaign,
