@@ -2,10 +2,19 @@
 the backend, and records the outcome. Runs in `campaign serve` on the embedded default,
 or alone (`campaign worker`), as many as you like on PostgreSQL.
 
-What it promises: a message is sent once per successful hand-over, and a claimed message
-whose worker dies is retried after the claim's lease. The one window for a duplicate is
-between the provider accepting a request and our recording it (one round trip to the
-database): a worker killed exactly then sends that batch again when the lease runs out.
+What it promises: nothing is lost, and no message is handed over twice where the
+provider can say what it got. Before a hand-over the batch is recorded as `sending`
+with a new attempt id, which the provider is given too; the outcome is recorded after
+(retried for up to a lease while the database is unreachable). A batch left `sending`
+(its worker died, or the database stayed away) is looked into once its lease runs out:
+the backend is asked which of its messages it got in that attempt. Those are recorded as
+sent; the others go again. The file backend and SendGrid with its Email Activity add-on
+can tell (the file backend per file, so a worker killed halfway through a batch resends
+only the files it had not written). A backend that cannot tell (the console, SendGrid
+without the add-on) gets the batch again only after `worker_unknown_outcome_wait_seconds`,
+and each of its messages says in `last_error` that it may have been sent twice. A batch
+whose own worker, alive but slower than its lease, is still sending when another asks
+could go twice, so the lease must be longer than the backend's timeout.
 """
 
 from __future__ import annotations
@@ -15,9 +24,12 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+from typing import TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.config import Settings
@@ -27,11 +39,16 @@ from campaign.metrics.rollup import update_rollups
 from campaign.outbox.models import OutboxMessage
 from campaign.outbox.service import (
     claim_due_messages,
+    claim_unsettled_attempts,
     hold_suppressed,
+    leave_outcome_unknown,
     mark_attempt_failed,
     mark_failed,
+    mark_sending,
     mark_sent,
+    new_attempt_id,
     release,
+    settle_unsettled_attempt,
 )
 from emails.backends import EmailBackend, Rejected, TemporaryFailure, backend_from_settings
 from emails.render import Batch, render_batches
@@ -44,6 +61,12 @@ SEND_CONCURRENCY = 4
 DIGEST_CHECK_SECONDS = 60.0
 # How long to hold off after a rate limit that didn't say for how long.
 DEFAULT_RATE_LIMIT_PAUSE = 10.0
+# Recording an outcome while the database is unreachable: the first wait, doubled each
+# time up to the cap, for at most a lease (then the lease's expiry settles it).
+FIRST_RECORDING_RETRY = 0.05
+MAX_RECORDING_RETRY = 5.0
+
+_T = TypeVar("_T")
 
 
 class OutboxWorker:
@@ -60,6 +83,7 @@ class OutboxWorker:
         self.backend = backend or backend_from_settings(settings)
         self.jitter = jitter
         self.lease = timedelta(seconds=settings.worker_claim_lease_seconds)
+        self.unknown_outcome_wait = timedelta(seconds=settings.worker_unknown_outcome_wait_seconds)
         self._requests = asyncio.Semaphore(SEND_CONCURRENCY)
         self._resume_at = 0.0  # monotonic time; set when the provider asks us to wait
         self._stopping = False
@@ -69,6 +93,7 @@ class OutboxWorker:
         messages were handed over."""
         if self._paused():
             return 0
+        await self._settle_unsettled_attempts()
         async with transaction(self.session_factory) as session:
             messages = await claim_due_messages(
                 session, self.settings.worker_batch_size, self.lease
@@ -161,21 +186,98 @@ class OutboxWorker:
             if self._stopping or self._paused():
                 await self._release(batch, max(0.0, self._resume_at - time.monotonic()))
                 return 0
+            attempt_id = new_attempt_id()
             try:
-                provider_ids = await self.backend.send(batch)
+                async with transaction(self.session_factory) as session:
+                    going = await mark_sending(
+                        session, [by_id[i] for i in batch.outbox_ids], attempt_id, self.lease
+                    )
+            except Exception:
+                # Nothing handed over: the claim's lease brings the batch back.
+                logger.exception("recording a batch as sending failed; it is not sent")
+                return 0
+            if len(going) < len(batch.recipients):
+                batch = batch.with_recipients([r for r in batch.recipients if r.outbox_id in going])
+            if not batch.recipients:
+                return 0
+            try:
+                provider_ids = await self.backend.send(batch, attempt_id)
             except Exception as error:
                 failure = error
         if failure is None:
-            async with transaction(self.session_factory) as session:
-                await mark_sent(session, provider_ids)
+            await self._record_sent(provider_ids)
             return len(provider_ids)
         if isinstance(failure, Rejected):
             return await self._settle_rejection(batch, by_id, failure)
-        if not isinstance(failure, TemporaryFailure):
-            # Not a provider answer (a bug, a broken connection): retry with backoff.
-            failure = TemporaryFailure(repr(failure))
-        await self._retry_later(batch, by_id, failure)
+        if isinstance(failure, TemporaryFailure):
+            await self._retry_later(batch, by_id, failure)
+            return 0
+        # The provider may have it (a timeout, a connection broken mid-request, a bug):
+        # the batch stays `sending`, and the backend is asked once the lease runs out.
+        logger.warning("sending %d message(s): outcome unknown: %r", len(batch.recipients), failure)
+        await self._record(
+            leave_outcome_unknown, attempt_id, batch.outbox_ids, f"outcome unknown: {failure!r}"
+        )
         return 0
+
+    async def _record_sent(self, provider_ids: Mapping[int, str]) -> None:
+        await self._record(mark_sent, provider_ids)
+
+    async def _record(self, record: Callable[..., Awaitable[_T]], *args: object) -> _T | None:
+        """Run one recording in its own transaction, again and again with backoff while the
+        database is unreachable, for at most a lease; after that the batch is settled as
+        any unsettled one is, by asking the backend."""
+        deadline = time.monotonic() + self.lease.total_seconds()
+        wait = FIRST_RECORDING_RETRY
+        while True:
+            try:
+                async with transaction(self.session_factory) as session:
+                    return await record(session, *args)
+            except (DBAPIError, OSError) as error:
+                if isinstance(error, DBAPIError) and not _connection_error(error):
+                    raise
+                if time.monotonic() + wait > deadline:
+                    logger.error("recording an outcome failed for a whole lease: %r", error)
+                    return None
+                logger.warning("recording an outcome failed (%r); retrying in %.2f s", error, wait)
+                await asyncio.sleep(wait * (0.5 + self.jitter()))
+                wait = min(wait * 2, MAX_RECORDING_RETRY)
+
+    async def _settle_unsettled_attempts(self) -> None:
+        """Hand-overs whose outcome was never recorded and whose lease ran out: ask the
+        backend what it got, per attempt, and settle each."""
+        async with transaction(self.session_factory) as session:
+            stale = await claim_unsettled_attempts(
+                session, self.settings.worker_batch_size, self.lease
+            )
+        by_attempt: dict[str, list[OutboxMessage]] = defaultdict(list)
+        for message in stale:
+            by_attempt[message.attempt_id or ""].append(message)
+        for attempt_id, messages in by_attempt.items():
+            try:
+                accepted = await self.backend.accepted(attempt_id, [m.id for m in messages])
+            except Exception as error:
+                # Asked again when the lease just taken runs out.
+                logger.warning("asking about attempt %s failed: %r", attempt_id, error)
+                continue
+            async with transaction(self.session_factory) as session:
+                await settle_unsettled_attempt(
+                    session,
+                    attempt_id,
+                    messages,
+                    accepted,
+                    unknown_outcome_wait=self.unknown_outcome_wait,
+                    provider=self.backend.name,
+                )
+            if accepted is None:
+                logger.warning("attempt %s: the backend cannot tell what it got", attempt_id)
+            else:
+                logger.info(
+                    "attempt %s: %d of %d message(s) had arrived; the rest go again",
+                    attempt_id,
+                    len(accepted),
+                    len(messages),
+                )
 
     async def _retry_later(
         self, batch: Batch, by_id: dict[int, OutboxMessage], failure: TemporaryFailure
@@ -223,3 +325,14 @@ class OutboxWorker:
     async def _release(self, batch: Batch, after_seconds: float) -> None:
         async with transaction(self.session_factory) as session:
             await release(session, batch.outbox_ids, timedelta(seconds=after_seconds))
+
+
+def _connection_error(error: DBAPIError) -> bool:
+    """A lost or refused connection (the database restarting, a connection killed): worth
+    trying again. Anything else the database says would say it again."""
+    if error.connection_invalidated:
+        return True
+    text = f"{type(error.orig).__name__} {error.orig}".lower()
+    return any(
+        word in text for word in ("connection", "shutdown", "terminat", "closed", "cannot connect")
+    )

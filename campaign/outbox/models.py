@@ -25,6 +25,9 @@ from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    # Recorded just before the hand-over to the provider: the provider may or may not
+    # have it. Settled as sent, or (where the provider says it has not got it) pending.
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
@@ -58,12 +61,13 @@ class EmailKind(StrEnum):
 class OutboxMessage(Base):
     __tablename__ = "outbox_messages"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
         CheckConstraint(
             "delivery_status IN ('queued', 'sent', 'delivered', 'deferred', 'bounced', 'dropped')",
             name="delivery_status",
         ),
-        # The worker's claim query: due pending messages, oldest first.
+        # The worker's claim queries: due pending messages, oldest first; hand-overs
+        # whose lease ran out (status sending).
         Index(None, "status", "available_at"),
     )
 
@@ -82,6 +86,11 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The last hand-over: a random id shared by the messages of one provider request,
+    # which the provider is given too (so it can be asked later whether it got them), and
+    # when it began.
+    attempt_id: Mapped[str | None] = mapped_column(String(64))
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_message_id: Mapped[str | None] = mapped_column(String(200))
     delivery_status: Mapped[str] = mapped_column(

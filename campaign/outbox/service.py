@@ -3,6 +3,8 @@ claimed and settled by the worker in emails/."""
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -10,12 +12,16 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ColumnElement,
     String,
+    case,
+    cast,
     func,
     insert,
     literal,
     select,
+    tuple_,
     type_coerce,
     update,
 )
@@ -103,31 +109,89 @@ async def claim_due_messages(
 # email, and nowhere after it has gone.
 SECRET_CONTEXT_KEYS = ("token", "view_token")
 
+# How a message that may have reached its recipient twice says so to staff, in
+# `last_error`; recording the sending keeps it (see mark_sent).
+MAY_HAVE_BEEN_SENT_TWICE = "may have been sent twice"
+
+
+def new_attempt_id() -> str:
+    """The id of one hand-over, random so no two workers ever make the same one."""
+    return secrets.token_hex(16)
+
+
+async def mark_sending(
+    session: AsyncSession,
+    messages: Sequence[OutboxMessage],
+    attempt_id: str,
+    lease: timedelta,
+) -> set[int]:
+    """Record, before the hand-over, that these claimed messages are about to be given to
+    the provider as one request with `attempt_id`; returns the ids that may go. A message
+    still as this worker claimed it (status and attempt count unchanged) may go: one
+    another worker took over after this one's lease ran out may not. Sending again (the
+    rest of a batch the provider refused in part) takes a new attempt id."""
+    now = utcnow()
+    claimed = [(message.id, message.attempts) for message in messages]
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            tuple_(OutboxMessage.id, OutboxMessage.attempts).in_(claimed),
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        .values(
+            status=OutboxStatus.SENDING,
+            attempt_id=attempt_id,
+            sending_at=now,
+            available_at=now + lease,
+        )
+        .returning(OutboxMessage.id),
+        execution_options={"synchronize_session": False},
+    )
+    return set(result.scalars())
+
 
 async def mark_sent(session: AsyncSession, provider_ids: Mapping[int, str]) -> None:
     """Record the hand-over, and forget the emails' secrets: whoever can read the
     database later must not be able to follow someone else's confirmation link.
-    One statement per provider id (a SendGrid request has one for all its emails)."""
-    by_provider_id: dict[str, list[int]] = defaultdict(list)
-    for outbox_id, provider_id in provider_ids.items():
-        by_provider_id[provider_id].append(outbox_id)
-    now = utcnow()
-    context = _context_without_secrets(session)
-    for provider_id, ids in by_provider_id.items():
-        await session.execute(
-            update(OutboxMessage)
-            # Only pending ones: `sent_at` is set once (the metrics count it), even if a
-            # message whose lease ran out was sent twice.
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
-            .values(
-                status=OutboxStatus.SENT,
-                sent_at=now,
-                provider_message_id=provider_id,
-                last_error=None,
-                context=context,
+    One statement for a whole batch, whether it has one provider id (a SendGrid request)
+    or one per message (the file backend)."""
+    if not provider_ids:
+        return
+    distinct = set(provider_ids.values())
+    update_sent = update(OutboxMessage).values(
+        status=OutboxStatus.SENT,
+        sent_at=utcnow(),
+        last_error=case(
+            (
+                OutboxMessage.last_error.startswith(MAY_HAVE_BEEN_SENT_TWICE),
+                OutboxMessage.last_error,
             ),
-            execution_options={"synchronize_session": False},
+            else_=None,
+        ),
+        context=_context_without_secrets(session),
+    )
+    # Only pending or sending ones: `sent_at` is set once (the metrics count it), even if
+    # a message whose lease ran out was sent twice.
+    unsettled = OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING])
+    if len(distinct) == 1:
+        statement = update_sent.values(provider_message_id=distinct.pop()).where(
+            OutboxMessage.id.in_(list(provider_ids)), unsettled
         )
+    else:
+        given = _id_to_text_pairs(session, provider_ids)
+        statement = update_sent.values(provider_message_id=given.c.value).where(
+            OutboxMessage.id == cast(given.c.key, BigInteger), unsettled
+        )
+    await session.execute(statement, execution_options={"synchronize_session": False})
+
+
+def _id_to_text_pairs(session: AsyncSession, values: Mapping[int, str]) -> Any:
+    """(key, value) rows from one JSON object bound as one parameter: a table to join an
+    UPDATE with, on both databases, however many rows."""
+    mapping = json.dumps({str(key): value for key, value in values.items()})
+    if session.get_bind().dialect.name == "postgresql":
+        return func.jsonb_each_text(cast(mapping, JSONB)).table_valued("key", "value")
+    return func.json_each(mapping).table_valued("key", "value")
 
 
 def _context_without_secrets(session: AsyncSession) -> ColumnElement[Any]:
@@ -138,6 +202,115 @@ def _context_without_secrets(session: AsyncSession) -> ColumnElement[Any]:
         return context
     paths = [f"$.{key}" for key in SECRET_CONTEXT_KEYS]
     return type_coerce(func.json_remove(OutboxMessage.context, *paths), JSON)
+
+
+async def claim_unsettled_attempts(
+    session: AsyncSession, limit: int, lease: timedelta
+) -> list[OutboxMessage]:
+    """Take up to `limit` messages whose hand-over was never settled (their worker died,
+    or could not record the outcome) and whose lease has run out, to find out from the
+    provider what became of them. Taken for another lease, as a claim is."""
+    now = utcnow()
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.available_at <= now)
+        .order_by(OutboxMessage.available_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.scalars(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(available_at=now + lease)
+        .returning(OutboxMessage),
+        execution_options={"synchronize_session": False},
+    )
+    return sorted(result, key=lambda message: message.id)
+
+
+async def settle_unsettled_attempt(
+    session: AsyncSession,
+    attempt_id: str,
+    messages: Sequence[OutboxMessage],
+    accepted: Mapping[int, str] | None,
+    *,
+    unknown_outcome_wait: timedelta,
+    provider: str,
+) -> None:
+    """Settle one attempt's messages from the provider's answer. `accepted` (outbox id
+    to provider id) are the ones it has: sent. The others it never got: due again now.
+    None means the provider cannot tell: the messages wait `unknown_outcome_wait` from
+    their hand-over, then go again, marked as perhaps sent twice."""
+    ids = [message.id for message in messages]
+    if accepted is not None:
+        await mark_sent(session, accepted)
+        await _due_again(session, attempt_id, [i for i in ids if i not in accepted])
+        return
+    now = utcnow()
+    sending_at = min((m.sending_at for m in messages if m.sending_at), default=now)
+    this_attempt = (
+        OutboxMessage.id.in_(ids),
+        OutboxMessage.status == OutboxStatus.SENDING,
+        OutboxMessage.attempt_id == attempt_id,
+    )
+    if now < sending_at + unknown_outcome_wait:
+        values: dict[str, object] = {"available_at": sending_at + unknown_outcome_wait}
+    else:
+        values = {
+            "status": OutboxStatus.PENDING,
+            "available_at": now,
+            "last_error": (
+                f"{MAY_HAVE_BEEN_SENT_TWICE}: {provider} cannot tell whether it got attempt "
+                f"{attempt_id} of {sending_at:%Y-%m-%d %H:%M:%S} UTC, whose outcome was "
+                "never recorded; sent again after waiting"
+            ),
+        }
+    await session.execute(
+        update(OutboxMessage).where(*this_attempt).values(**values),
+        execution_options={"synchronize_session": False},
+    )
+
+
+async def leave_outcome_unknown(
+    session: AsyncSession, attempt_id: str, outbox_ids: Sequence[int], error: str
+) -> None:
+    """A hand-over that failed in a way that does not say whether the provider got it
+    (a timeout, a broken connection): it stays `sending`, so that when its lease runs
+    out the provider is asked rather than sent the batch again."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(outbox_ids),
+            OutboxMessage.status == OutboxStatus.SENDING,
+            OutboxMessage.attempt_id == attempt_id,
+        )
+        .values(last_error=error[:2000]),
+        execution_options={"synchronize_session": False},
+    )
+
+
+async def _due_again(session: AsyncSession, attempt_id: str, outbox_ids: Sequence[int]) -> None:
+    """The provider never got these: pending and due now, the attempt still counted; a
+    message that has had MAX_ATTEMPTS ends as failed."""
+    if not outbox_ids:
+        return
+    this_attempt = (
+        OutboxMessage.id.in_(outbox_ids),
+        OutboxMessage.status == OutboxStatus.SENDING,
+        OutboxMessage.attempt_id == attempt_id,
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(*this_attempt)
+        .values(
+            status=case(
+                (OutboxMessage.attempts >= MAX_ATTEMPTS, OutboxStatus.FAILED.value),
+                else_=OutboxStatus.PENDING.value,
+            ),
+            available_at=utcnow(),
+        ),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def retry_delay(attempts: int, jitter: float) -> timedelta:
@@ -167,6 +340,8 @@ async def mark_attempt_failed(
             values["status"] = OutboxStatus.FAILED
         else:
             delay = max(retry_delay(attempts, jitter), not_before or timedelta(0))
+            # A batch the provider answered with a failure was `sending`: it has nothing.
+            values["status"] = OutboxStatus.PENDING
             values["available_at"] = now + delay
         await session.execute(
             update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(**values),
@@ -188,11 +363,18 @@ async def release(
     session: AsyncSession, outbox_ids: Sequence[int], not_before: timedelta = timedelta(0)
 ) -> None:
     """Give claimed messages back unsent, without counting the attempt: the worker is
-    stopping, or the provider asked us to slow down."""
+    stopping, or the provider asked us to slow down (and said it took nothing)."""
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(outbox_ids), OutboxMessage.status == OutboxStatus.PENDING)
-        .values(attempts=OutboxMessage.attempts - 1, available_at=utcnow() + not_before),
+        .where(
+            OutboxMessage.id.in_(outbox_ids),
+            OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        .values(
+            status=OutboxStatus.PENDING,
+            attempts=OutboxMessage.attempts - 1,
+            available_at=utcnow() + not_before,
+        ),
         execution_options={"synchronize_session": False},
     )
 

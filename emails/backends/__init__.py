@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from campaign.config import Settings
-from emails.backends.base import EmailBackend, Rejected, TemporaryFailure
+from emails.backends.base import EmailBackend, OutcomeUnknown, Rejected, TemporaryFailure
 from emails.backends.console import ConsoleBackend
 from emails.backends.file import FileBackend
 from emails.backends.sendgrid import SendGridBackend
 
-__all__ = ["EmailBackend", "Rejected", "TemporaryFailure", "backend_from_settings"]
+__all__ = [
+    "EmailBackend",
+    "OutcomeUnknown",
+    "Rejected",
+    "TemporaryFailure",
+    "backend_from_settings",
+]
 
 
 def backend_from_settings(settings: Settings) -> EmailBackend:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from campaign.config import Settings
 from emails.render import Batch
 
 
 class ConsoleBackend:
+    name = "the console backend"
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    async def send(self, batch: Batch) -> dict[int, str]:
+    async def send(self, batch: Batch, attempt_id: str) -> dict[int, str]:
         for recipient in batch.recipients:
             email = batch.email_for(recipient, self.settings)
             text = email.get_body(preferencelist=("plain",))
@@ -22,3 +25,6 @@ class ConsoleBackend:
             )
         sys.stdout.flush()
         return {r.outbox_id: f"console:{r.outbox_id}" for r in batch.recipients}
+
+    async def accepted(self, attempt_id: str, outbox_ids: Sequence[int]) -> dict[int, str] | None:
+        return None  # what was printed is gone

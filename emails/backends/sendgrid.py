@@ -1,6 +1,7 @@
 """Sends through SendGrid's v3 mail API with the official client: one request per batch,
 one personalization per recipient, our outbox id in `custom_args` so delivery events can
-be matched to the message they are about."""
+be matched to the message they are about, and the attempt's id beside it so the Email
+Activity API can later say whether a request whose answer we never recorded arrived."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Sequence
 from email.message import Message
 from typing import Any
 from urllib.error import URLError
@@ -17,14 +19,18 @@ from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 
 from campaign.config import Settings
-from emails.backends.base import Rejected, TemporaryFailure
+from emails.backends.base import OutcomeUnknown, Rejected, TemporaryFailure
 from emails.render import Batch, Recipient
 
 # The provider's error text kept on the message: enough to act on, not a whole page.
 _MAX_DETAIL = 1000
+# The custom arg that carries the attempt's id.
+ATTEMPT_ARG = "outbox_attempt"
 
 
 class SendGridBackend:
+    name = "SendGrid"
+
     def __init__(self, settings: Settings) -> None:
         if settings.sendgrid_api_key is None:
             raise ValueError("CAMPAIGN_SENDGRID_API_KEY is needed for the sendgrid backend")
@@ -33,10 +39,24 @@ class SendGridBackend:
         # gets its own client rather than sharing one's mutable header state.
         self._local = threading.local()
 
-    async def send(self, batch: Batch) -> dict[int, str]:
-        body = request_body(batch, self.settings)
+    async def send(self, batch: Batch, attempt_id: str) -> dict[int, str]:
+        body = request_body(batch, self.settings, attempt_id)
         message_id = await asyncio.to_thread(self._post, body)
         return dict.fromkeys(batch.outbox_ids, message_id)
+
+    async def accepted(self, attempt_id: str, outbox_ids: Sequence[int]) -> dict[int, str] | None:
+        """Asks the Email Activity API for the emails of the attempt. SendGrid accepts or
+        refuses a request whole, so any email listed means it took them all, and none
+        listed (asked a lease after the request, time enough for its "processed" events
+        to be indexed) means it never got the request."""
+        listed = await asyncio.to_thread(self._activity_of, attempt_id)
+        if listed is None:
+            return None
+        if not listed:
+            return {}
+        # An activity msg_id is the request's X-Message-Id, a dot, then SendGrid's own part.
+        message_id = str(listed[0].get("msg_id", "")).split(".", 1)[0] or f"sendgrid:{attempt_id}"
+        return dict.fromkeys(outbox_ids, message_id)
 
     def _client(self) -> SendGridAPIClient:
         client = getattr(self._local, "client", None)
@@ -54,11 +74,39 @@ class SendGridBackend:
         except HTTPError as error:
             raise _failure_of(error) from None
         except (URLError, TimeoutError, ConnectionError) as error:
-            raise TemporaryFailure(f"SendGrid unreachable: {error}") from None
+            if _refused(error):
+                raise TemporaryFailure(f"SendGrid unreachable: {error}") from None
+            # Sent, perhaps; unanswered: SendGrid may have queued it.
+            raise OutcomeUnknown(f"SendGrid did not answer: {error!r}") from None
         return response.headers.get("X-Message-Id") or f"sendgrid:{response.status_code}"
 
+    def _activity_of(self, attempt_id: str) -> list[dict[str, Any]] | None:
+        query = f"unique_args['{ATTEMPT_ARG}']=\"{attempt_id}\""
+        try:
+            response = self._client().client.messages.get(
+                query_params={"query": query, "limit": 1000}
+            )
+        except HTTPError as error:
+            failure = _failure_of(error)
+            if isinstance(failure, TemporaryFailure):
+                raise failure from None
+            return None  # refused: without the add-on or the key's access, it cannot tell
+        except (URLError, TimeoutError, ConnectionError) as error:
+            raise TemporaryFailure(f"SendGrid unreachable: {error}") from None
+        try:
+            messages = json.loads(response.body or b"{}").get("messages")
+        except (ValueError, AttributeError):
+            return None
+        return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else None
 
-def request_body(batch: Batch, settings: Settings) -> dict[str, Any]:
+
+def _refused(error: Exception) -> bool:
+    """Whether the connection was refused: then the request never left us."""
+    reason = error.reason if isinstance(error, URLError) else error
+    return isinstance(reason, ConnectionRefusedError)
+
+
+def request_body(batch: Batch, settings: Settings, attempt_id: str) -> dict[str, Any]:
     """The JSON of POST /v3/mail/send, built directly: the library's `Mail(is_multiple=
     True)` helper reorders recipients, and a dict is what it would send anyway."""
     body: dict[str, Any] = {
@@ -68,7 +116,7 @@ def request_body(batch: Batch, settings: Settings) -> dict[str, Any]:
         },
         # Every personalization has its own; SendGrid still wants one at the top.
         "subject": batch.recipients[0].subject,
-        "personalizations": [_personalization(r) for r in batch.recipients],
+        "personalizations": [_personalization(r, attempt_id) for r in batch.recipients],
         "content": [
             {"type": "text/plain", "value": batch.text},
             {"type": "text/html", "value": batch.html},
@@ -82,14 +130,14 @@ def request_body(batch: Batch, settings: Settings) -> dict[str, Any]:
     return body
 
 
-def _personalization(recipient: Recipient) -> dict[str, Any]:
+def _personalization(recipient: Recipient, attempt_id: str) -> dict[str, Any]:
     to: dict[str, str] = {"email": recipient.address}
     if recipient.name:
         to["name"] = recipient.name
     personalization: dict[str, Any] = {
         "to": [to],
         "subject": recipient.subject,
-        "custom_args": {"outbox_id": str(recipient.outbox_id)},
+        "custom_args": {"outbox_id": str(recipient.outbox_id), ATTEMPT_ARG: attempt_id},
     }
     if recipient.substitutions:
         personalization["substitutions"] = recipient.substitutions

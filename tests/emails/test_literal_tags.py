@@ -55,7 +55,7 @@ def messages() -> list[OutboxMessage]:
 def texts_written_by_file_backend(folder: Path) -> dict[str, str]:
     backend = FileBackend(folder, SETTINGS)
     for batch in render_batches(messages(), SETTINGS):
-        asyncio.run(backend.send(batch))
+        asyncio.run(backend.send(batch, "attempt-1"))
     texts = {}
     for path in sorted(folder.glob("*.eml")):
         email = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
@@ -76,14 +76,14 @@ def test_the_file_backend_writes_tag_like_text_as_text(tmp_path: Path) -> None:
 def test_the_console_backend_prints_tag_like_text_as_text(capsys: object) -> None:
     backend = ConsoleBackend(SETTINGS)
     for batch in render_batches(messages(), SETTINGS):
-        asyncio.run(backend.send(batch))
+        asyncio.run(backend.send(batch, "attempt-1"))
     printed = capsys.readouterr().out  # type: ignore[attr-defined]
     assert printed.count(TAGS) >= 2
 
 
 def test_sendgrid_is_never_asked_to_substitute_inside_text_a_person_wrote() -> None:
     for batch in render_batches(messages(), SETTINGS):
-        body = request_body(batch, SETTINGS)
+        body = request_body(batch, SETTINGS, "attempt-1")
         holds_tags = TAGS in body["content"][0]["value"]
         for personalization in body["personalizations"]:
             if holds_tags:

@@ -397,14 +397,14 @@ async def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(
     _wait_for(lambda: fake_sendgrid.abandoned == 1, "the abandoned request to be seen")
     assert fake_sendgrid.deliveries == []
     rows = await messages(session_factory)
-    assert {row.status for row in rows} == {OutboxStatus.PENDING}
+    assert {row.status for row in rows} == {OutboxStatus.SENDING}
     assert {row.attempts for row in rows} == {1}
 
     # Another worker finds nothing to do until the dead one's claim runs out...
     second = OutboxWorker(session_factory, sendgrid_settings)
     assert await second.send_due_messages() == 0
     await asyncio.sleep(2.2)
-    # ...then finishes the job.
+    # ...then learns from SendGrid that it never got the request, and finishes the job.
     assert await second.send_due_messages() == 50
     received = Counter(fake_sendgrid.outbox_ids())
     assert len(received) == 50 and set(received.values()) == {1}

@@ -3,6 +3,7 @@ the result; a failing backend leads to retries with backoff, then a visible fail
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from campaign.config import Settings
 from campaign.db import transaction, utcnow
 from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus, Suppression
 from campaign.outbox.service import MAX_ATTEMPTS, enqueue_email, mark_sent
+from emails.backends import TemporaryFailure
 from emails.backends.console import ConsoleBackend
 from emails.render import Batch, render_batches, render_message
 from emails.worker import OutboxWorker
@@ -44,12 +46,17 @@ async def _messages(factory: async_sessionmaker[AsyncSession]) -> list[OutboxMes
 
 
 class FailingBackend:
+    name = "a failing backend"
+
     def __init__(self) -> None:
         self.calls = 0
 
-    async def send(self, batch: Batch) -> dict[int, str]:
+    async def send(self, batch: Batch, attempt_id: str) -> dict[int, str]:
         self.calls += 1
-        raise ConnectionError("provider unreachable")
+        raise TemporaryFailure("provider unreachable")
+
+    async def accepted(self, attempt_id: str, outbox_ids: Sequence[int]) -> dict[int, str] | None:
+        return {}
 
 
 async def test_a_message_is_written_once_and_marked_sent(
@@ -158,7 +165,7 @@ async def test_the_console_backend_prints_the_text(
         context={"given_name": "Ada", "campaign_title": "Meadows", "campaign_slug": "m"},
     )
     [batch] = render_batches([message], settings)
-    provider_ids = await ConsoleBackend(settings).send(batch)
+    provider_ids = await ConsoleBackend(settings).send(batch, "attempt-1")
     printed = capsys.readouterr().out
     assert provider_ids == {7: "console:7"}
     assert "Ada Lovelace <ada@example.org>" in printed

@@ -7,6 +7,11 @@ It can be told to answer with errors (429 with rate-limit headers, 5xx, 400), an
 hold requests until released: a request whose client has gone away by then is not
 accepted, as a provider that never got to answer would not have queued it.
 
+It answers the Email Activity API's filter for the one query the worker makes,
+`GET /v3/messages?query=unique_args['outbox_attempt']="<id>"&limit=N`, from what it
+accepted (as the real one would once the emails' "processed" events are indexed), or
+refuses it with 403 as an account without the add-on does (`activity_api=False`).
+
 Run alone for benchmarks: `python -m tests.fakes.sendgrid --port 0` prints the port;
 GET /__received answers with the outbox ids accepted so far.
 """
@@ -20,6 +25,7 @@ import select
 import socket
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -29,6 +35,7 @@ from typing import Any
 API_KEY = "SG.test-key"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TAG = re.compile(r"\[%\w+:(?:text|html)%\]")
+_ATTEMPT_QUERY = re.compile(r"unique_args\['outbox_attempt'\]=\"([^\"]+)\"")
 
 
 @dataclass
@@ -36,6 +43,7 @@ class Delivery:
     """One email as SendGrid would send it: a personalization of an accepted request."""
 
     outbox_id: str | None
+    attempt: str | None
     to: list[dict[str, str]]
     subject: str
     message_id: str
@@ -58,9 +66,13 @@ class ScriptedAnswer:
 
 
 class FakeSendGrid:
-    def __init__(self, api_key: str = API_KEY, keep_content: bool = True) -> None:
+    def __init__(
+        self, api_key: str = API_KEY, keep_content: bool = True, *, activity_api: bool = True
+    ) -> None:
         self.api_key = api_key
         self.keep_content = keep_content
+        self.activity_api = activity_api
+        self.activity_queries = 0
         self.deliveries: list[Delivery] = []
         self.requests = 0  # every POST, answered or not
         self.request_sizes: list[int] = []  # personalizations per accepted request
@@ -95,6 +107,11 @@ class FakeSendGrid:
     def outbox_ids(self) -> list[str | None]:
         with self._lock:
             return [d.outbox_id for d in self.deliveries]
+
+    def attempts(self) -> list[tuple[str | None, str | None]]:
+        """(outbox id, attempt id) of every email accepted."""
+        with self._lock:
+            return [(d.outbox_id, d.attempt) for d in self.deliveries]
 
     @property
     def url(self) -> str:
@@ -151,6 +168,40 @@ class FakeSendGrid:
         self._record(request, message_id)
         handler.answer(202, None, {"X-Message-Id": message_id})
 
+    def handle_activity(self, handler: _Handler, query: dict[str, list[str]]) -> None:
+        with self._lock:
+            self.activity_queries += 1
+        if handler.headers.get("Authorization") != f"Bearer {self.api_key}":
+            handler.answer(401, _errors(None, "authorization required"))
+            return
+        if not self.activity_api:
+            handler.answer(403, _errors(None, "access forbidden"))
+            return
+        match = _ATTEMPT_QUERY.fullmatch((query.get("query") or [""])[0])
+        try:
+            limit = int((query.get("limit") or ["10"])[0])
+        except ValueError:
+            limit = 0
+        if match is None or not 1 <= limit <= 1000:
+            handler.answer(400, _errors("query", "invalid query"))
+            return
+        with self._lock:
+            listed = [d for d in self.deliveries if d.attempt == match.group(1)][:limit]
+        messages = [
+            {
+                "from_email": "",
+                "msg_id": f"{d.message_id}.filterdrecv-fake-1-{n}.0",
+                "subject": d.subject,
+                "to_email": d.to[0]["email"] if d.to else "",
+                "status": "processing",
+                "opens_count": 0,
+                "clicks_count": 0,
+                "last_event_time": "",
+            }
+            for n, d in enumerate(listed)
+        ]
+        handler.answer(200, {"messages": messages})
+
     def _wait_until_open(self, handler: _Handler) -> bool:
         with self._lock:
             self.waiting += 1
@@ -170,6 +221,7 @@ class FakeSendGrid:
         deliveries = [
             Delivery(
                 outbox_id=p.get("custom_args", {}).get("outbox_id"),
+                attempt=p.get("custom_args", {}).get("outbox_attempt"),
                 to=p["to"],
                 subject=p.get("subject", request.get("subject", "")),
                 message_id=message_id,
@@ -258,7 +310,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.answer(404, _errors(None, "not found"))
 
     def do_GET(self) -> None:
-        if self.path == "/__received":
+        path, _, query = self.path.partition("?")
+        if path == "/v3/messages":
+            self.sendgrid.handle_activity(self, urllib.parse.parse_qs(query))
+        elif self.path == "/__received":
             self.answer(
                 200, {"outbox_ids": self.sendgrid.outbox_ids(), "requests": self.sendgrid.requests}
             )
