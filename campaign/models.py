@@ -17,6 +17,7 @@ from campaign.metrics.models import (
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
+from campaign.signatures.invalidations import InvalidatedSignature, InvalidationJob
 from campaign.signatures.models import Signature
 from campaign.staff.models import ApiToken, StaffSession, StaffUser
 from campaign.targets.models import Official, PostcodeDivision
@@ -32,6 +33,8 @@ __all__ = [
     "DonationPayment",
     "DonationSetup",
     "EmailEvent",
+    "InvalidatedSignature",
+    "InvalidationJob",
     "Letter",
     "LetterDelivery",
     "LetterDigest",
