@@ -50,6 +50,7 @@ from campaign.outbox.service import (
     release,
     settle_unsettled_attempt,
 )
+from campaign.signatures.invalidations import run_invalidations
 from emails.backends import EmailBackend, Rejected, TemporaryFailure, backend_from_settings
 from emails.render import Batch, render_batches
 
@@ -120,6 +121,8 @@ class OutboxWorker:
                 if time.monotonic() >= next_metrics_pass:
                     await self._update_metrics()
                     next_metrics_pass = time.monotonic() + self.settings.metrics_interval_seconds
+                # Bulk invalidations staff confirmed: batches for a moment, then email again.
+                await run_invalidations(self.session_factory)
                 try:
                     sent = await self.send_due_messages()
                 except Exception:
