@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.dashboard import (
+    abuse,
     account,
     campaigns,
     directory,
@@ -17,5 +18,5 @@ from api.dashboard import (
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (account, releases, campaigns, letters, numbers, supporters, directory, people):
+for part in (account, releases, campaigns, letters, numbers, supporters, abuse, directory, people):
     router.include_router(part.router, prefix="/staff")
