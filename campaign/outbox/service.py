@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     String,
+    bindparam,
     case,
     cast,
     func,
@@ -188,10 +189,11 @@ async def mark_sent(session: AsyncSession, provider_ids: Mapping[int, str]) -> N
 def _id_to_text_pairs(session: AsyncSession, values: Mapping[int, str]) -> Any:
     """(key, value) rows from one JSON object bound as one parameter: a table to join an
     UPDATE with, on both databases, however many rows."""
-    mapping = json.dumps({str(key): value for key, value in values.items()})
+    mapping = {str(key): value for key, value in values.items()}
     if session.get_bind().dialect.name == "postgresql":
-        return func.jsonb_each_text(cast(mapping, JSONB)).table_valued("key", "value")
-    return func.json_each(mapping).table_valued("key", "value")
+        given = bindparam("provider_ids", mapping, type_=JSONB)
+        return func.jsonb_each_text(given).table_valued("key", "value")
+    return func.json_each(json.dumps(mapping)).table_valued("key", "value")
 
 
 def _context_without_secrets(session: AsyncSession) -> ColumnElement[Any]:
