@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from api.dashboard import router as dashboard_router
 from api.middleware import BodySizeLimit, SecurityHeaders
 from api.problems import install_problem_handlers
-from api.ratelimit import RateLimit
+from api.ratelimit import RateLimit, SigningLimits
 from api.routers import (
     abuse,
     donations,
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.settings = settings
         app.state.session_factory = create_session_factory(engine)
-        app.state.sign_rate_limit = RateLimit(settings.sign_rate_limit, settings.redis_url)
+        app.state.signing_limits = SigningLimits(settings)
         app.state.view_rate_limit = RateLimit(settings.view_rate_limit, settings.redis_url)
         app.state.donation_rate_limit = RateLimit(settings.donation_rate_limit, settings.redis_url)
         app.state.donation_campaign_rate_limit = RateLimit(

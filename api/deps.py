@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.ratelimit import SigningLimits
 from campaign.campaigns.cache import SignableCampaignCache
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import get_campaign, get_public_campaign
@@ -138,14 +139,21 @@ async def client_ip(request: Request) -> str | None:
 ClientIp = Annotated[str | None, Depends(client_ip)]
 
 
-async def _signing_over_limit(request: Request, ip: ClientIp) -> bool:
-    if ip is None:
-        return False
-    within = await request.app.state.sign_rate_limit.hit("sign", ip)
-    return not within
+async def client_user_agent(request: Request) -> str | None:
+    return request.headers.get("user-agent")
 
 
-SigningOverLimit = Annotated[bool, Depends(_signing_over_limit)]
+UserAgent = Annotated[str | None, Depends(client_user_agent)]
+
+
+async def _signing_limits(request: Request) -> SigningLimits:
+    # Only handed over, never counted here: FastAPI runs dependencies before it checks
+    # the body, and a request refused for its input must not count against anyone.
+    limits: SigningLimits = request.app.state.signing_limits
+    return limits
+
+
+SigningLimitsDep = Annotated[SigningLimits, Depends(_signing_limits)]
 
 
 async def _staff_campaign(slug: str, session: SessionDep, _staff: Viewer) -> Campaign:

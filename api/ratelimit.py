@@ -1,14 +1,19 @@
-"""Per-client rate limits, shared through Redis when configured, in-process otherwise."""
+"""Per-client rate limits, shared through Redis when configured, in-process otherwise;
+and the set of limits on signing and writing letters."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.storage import storage_from_string
+
+from campaign.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +45,16 @@ class RateLimit:
             return True
         return allowed
 
+    async def allows(self, *identifiers: str) -> bool:
+        """Whether a hit would pass now, counting nothing."""
+        try:
+            for item in self._items:
+                if not await self._limiter.test(item, *identifiers):
+                    return False
+        except Exception as error:
+            logger.warning("rate limit storage unavailable: %s", type(error).__name__)
+        return True
+
 
 def network_key(ip: str) -> str:
     """Whose hits count together: an IPv4 address, or an IPv6 address's /64 (one home or
@@ -54,3 +69,47 @@ def network_key(ip: str) -> str:
             return str(address.ipv4_mapped)
         return str(ipaddress.IPv6Network((address, 64), strict=False))
     return str(address)
+
+
+class SigningLimits:
+    """What signing and writing letters are limited by: the client's network (across
+    campaigns), the campaign (across networks) and, for signatures, the email's domain
+    within the campaign. Only what was accepted is counted: a refused request (a typo,
+    a closed campaign) uses none of it."""
+
+    def __init__(self, settings: Settings) -> None:
+        redis_url = settings.redis_url
+        self.per_network = RateLimit(settings.sign_rate_limit, redis_url)
+        self.per_campaign = RateLimit(settings.sign_campaign_rate_limit, redis_url)
+        self.per_domain = RateLimit(settings.sign_domain_rate_limit, redis_url)
+
+    async def over_limit(
+        self, *, ip_address: str | None, campaign_id: int, email_domain: str
+    ) -> bool:
+        """Count one accepted signature; True if it is over any limit. Every limit is
+        counted every time, with keys that are never the address, so the calls made are
+        the same whoever signs."""
+        campaign = str(campaign_id)
+        # No client address (no peer): nothing to key a network by, so no network limit.
+        within_network = ip_address is None or await self.per_network.hit(
+            "sign", network_key(ip_address)
+        )
+        within_campaign = await self.per_campaign.hit("sign-campaign", campaign)
+        within_domain = await self.per_domain.hit("sign-domain", campaign, email_domain)
+        return not (within_network and within_campaign and within_domain)
+
+    @asynccontextmanager
+    async def for_letter(self, ip_address: str | None, campaign_id: int) -> AsyncIterator[bool]:
+        """Whether a letter would be over the limits; it is counted on leaving the block,
+        and only if the block raised nothing. (Writing a letter refuses some input only
+        once it has looked the officials up, so the limits cannot wait for it as they do
+        for signatures.) Letters count apart from signatures."""
+        network = network_key(ip_address) if ip_address is not None else None
+        campaign = str(campaign_id)
+        within = (network is None or await self.per_network.allows("letter", network)) and (
+            await self.per_campaign.allows("letter-campaign", campaign)
+        )
+        yield not within
+        if network is not None:
+            await self.per_network.hit("letter", network)
+        await self.per_campaign.hit("letter-campaign", campaign)

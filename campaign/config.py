@@ -62,14 +62,23 @@ class Settings(BaseSettings):
     # it got it (the console; SendGrid without its Email Activity add-on), is sent again
     # after this long, marked on the message as perhaps sent twice.
     worker_unknown_outcome_wait_seconds: float = Field(default=3600, ge=1, le=7 * 86_400)
+    # Signature submissions resolved per worker transaction (see signatures/submissions.py).
+    submission_batch_size: int = Field(default=500, ge=1, le=10_000)
     # How often the worker brings the metrics rollups up to date (one incremental pass).
     metrics_interval_seconds: float = Field(default=30, ge=1, le=86_400)
     # How long a process reuses a campaign's public signature count (0: count each time).
     public_count_cache_seconds: float = Field(default=1.0, ge=0, le=60)
 
-    # Signing rate limit per client IP, in the `limits` notation ("20/hour;100/day").
-    # Over the limit the answer is unchanged and the signature is stored as fraudulent.
+    # Signing limits, in the `limits` notation ("20/hour;100/day"), counted only for
+    # signatures accepted (valid, campaign open). Over any of them the answer is
+    # unchanged and the signature is stored as fraudulent, with no email. Per client
+    # network (an IPv4 address or an IPv6 /64), across campaigns:
     sign_rate_limit: str = "20/hour;100/day"
+    # Per campaign, from everywhere: far above a real surge, a brake on a botnet.
+    sign_campaign_rate_limit: str = "3000/minute"
+    # Per email domain (of the normalised address) and campaign. One big webmail domain
+    # can carry half of a campaign's real signers, so this stays at half the campaign's.
+    sign_domain_rate_limit: str = "1500/minute"
     # Page views counted per client IP and campaign; beyond this a view is answered the
     # same and not recorded, so a script cannot inflate the funnel.
     view_rate_limit: str = "30/minute;300/day"
@@ -104,7 +113,12 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @field_validator(
-        "sign_rate_limit", "view_rate_limit", "donation_rate_limit", "donation_campaign_rate_limit"
+        "sign_rate_limit",
+        "sign_campaign_rate_limit",
+        "sign_domain_rate_limit",
+        "view_rate_limit",
+        "donation_rate_limit",
+        "donation_campaign_rate_limit",
     )
     @classmethod
     def _parse_rate_limit(cls, value: str) -> str:

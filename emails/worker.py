@@ -51,6 +51,7 @@ from campaign.outbox.service import (
     settle_unsettled_attempt,
 )
 from campaign.signatures.invalidations import run_invalidations
+from campaign.signatures.submissions import resolve_due_submissions
 from emails.backends import EmailBackend, Rejected, TemporaryFailure, backend_from_settings
 from emails.render import Batch, render_batches
 
@@ -92,6 +93,8 @@ class OutboxWorker:
     async def send_due_messages(self) -> int:
         """One pass: claim (committed, so the claim holds), send, record. Returns how many
         messages were handed over."""
+        # Signatures submitted since the last pass first, so their emails go out in this one.
+        await resolve_due_submissions(self.session_factory, self.settings)
         if self._paused():
             return 0
         await self._settle_unsettled_attempts()

@@ -173,3 +173,17 @@ def deliver_emails(
         return read_emails(settings.email_file_dir)
 
     return deliver
+
+
+@pytest.fixture
+def settle_submissions(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> Callable[[], Awaitable[None]]:
+    """Let the real outbox worker resolve the signatures submitted so far (a signing
+    request only records a submission), so a test can read signatures and counts. The
+    emails they cause are sent by the same pass, as in production."""
+
+    async def settle() -> None:
+        await OutboxWorker(session_factory, settings).send_due_messages()
+
+    return settle

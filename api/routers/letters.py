@@ -15,7 +15,7 @@ from api.deps import (
     PublicCampaign,
     SessionDep,
     SettingsDep,
-    SigningOverLimit,
+    SigningLimitsDep,
     StaffCampaign,
     Viewer,
 )
@@ -73,15 +73,16 @@ async def write_letter(
     session: SessionDep,
     settings: SettingsDep,
     ip: ClientIp,
-    over_limit: SigningOverLimit,
+    limits: SigningLimitsDep,
 ) -> LetterReceived:
-    context = WritingContext(
-        ip_address=ip,
-        over_rate_limit=over_limit,
-        organisation=settings.email_from_name,
-        channel=SignatureChannel.API,
-    )
-    await service.write_letter(session, campaign, data, context)
+    async with limits.for_letter(ip, campaign.id) as over_limit:
+        context = WritingContext(
+            ip_address=ip,
+            over_rate_limit=over_limit,
+            organisation=settings.email_from_name,
+            channel=SignatureChannel.API,
+        )
+        await service.write_letter(session, campaign, data, context)
     return LetterReceived()
 
 

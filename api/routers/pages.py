@@ -7,7 +7,7 @@ same whether or not an address signed or wrote before."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -20,7 +20,14 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.chip_in import chip_in_form, donation_fields, donation_options
-from api.deps import ClientIp, SessionDep, SettingsDep, SigningOverLimit, public_counts
+from api.deps import (
+    ClientIp,
+    SessionDep,
+    SettingsDep,
+    SigningLimitsDep,
+    UserAgent,
+    public_counts,
+)
 from api.donation_limits import ensure_donation_within_limits
 from api.form_tokens import FormTokenRefused, check_form_token, issue_form_token, read_donor_token
 from api.page_forms import (
@@ -36,6 +43,7 @@ from api.page_forms import (
     tracking_values,
 )
 from api.pages import templates
+from api.ratelimit import SigningLimits
 from api.routers.letters import OfficialsQuery
 from api.schemas.donations import DonationOptions
 from api.schemas.letters import PublicOfficial
@@ -53,7 +61,8 @@ from campaign.letters.models import LetterSetup, TargetRuleKind
 from campaign.letters.schemas import LetterInput
 from campaign.letters.service import WritingContext
 from campaign.letters.templating import in_words
-from campaign.signatures.flows import sign_petition
+from campaign.metrics.counts import public_signature_count
+from campaign.signatures.flows import submit_signature
 from campaign.signatures.models import SignatureChannel
 from campaign.signatures.schemas import SignatureInput, SigningContext
 
@@ -61,6 +70,10 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 router.mount(
     "/static", StaticFiles(directory=Path(__file__).parent.parent / "static"), name="static"
 )
+
+# The signing form's honeypot: a field hidden from people (and from screen readers) that
+# form-filling bots fill in. A name such bots like and browsers do not autofill.
+HONEYPOT_FIELD = "website"
 
 # Countries by name for the select; the value sent is the ISO code the API takes.
 COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
@@ -102,9 +115,12 @@ async def sign_from_page(
     session: SessionDep,
     settings: SettingsDep,
     ip: ClientIp,
-    over_limit: SigningOverLimit,
+    user_agent: UserAgent,
+    limits: SigningLimitsDep,
 ) -> Response:
-    return await _sign(request, session, settings, slug, ip, over_limit, embed=False)
+    channel = SignatureChannel.WEB
+    context = SigningContext(channel=channel, ip_address=ip, user_agent=user_agent)
+    return await _sign(request, session, settings, slug, context, limits, embed=False)
 
 
 @router.post("/embed/{slug}/sign")
@@ -114,9 +130,12 @@ async def sign_from_embed(
     session: SessionDep,
     settings: SettingsDep,
     ip: ClientIp,
-    over_limit: SigningOverLimit,
+    user_agent: UserAgent,
+    limits: SigningLimitsDep,
 ) -> Response:
-    return await _sign(request, session, settings, slug, ip, over_limit, embed=True)
+    channel = SignatureChannel.EMBED
+    context = SigningContext(channel=channel, ip_address=ip, user_agent=user_agent)
+    return await _sign(request, session, settings, slug, context, limits, embed=True)
 
 
 @router.get("/c/{slug}/sent", response_class=HTMLResponse)
@@ -136,7 +155,7 @@ async def write_letter_from_page(
     session: SessionDep,
     settings: SettingsDep,
     ip: ClientIp,
-    over_limit: SigningOverLimit,
+    limits: SigningLimitsDep,
 ) -> Response:
     form = await read_form(request)
     try:
@@ -151,13 +170,14 @@ async def write_letter_from_page(
     try:
         check_form_token(_secret(settings), form.get("form_token"), f"letter:{slug}")
         data = LetterInput.model_validate(letter_fields(form))
-        context = WritingContext(
-            ip_address=ip,
-            over_rate_limit=over_limit,
-            organisation=settings.email_from_name,
-            channel=SignatureChannel.WEB,
-        )
-        await letters.write_letter(session, campaign, data, context)
+        async with limits.for_letter(ip, campaign.id) as over_limit:
+            context = WritingContext(
+                ip_address=ip,
+                over_rate_limit=over_limit,
+                organisation=settings.email_from_name,
+                channel=SignatureChannel.WEB,
+            )
+            await letters.write_letter(session, campaign, data, context)
     except FormTokenRefused as refused:
         state = FormState(values=form, notice=refused.reason)
         return await _letter_page(request, session, settings, campaign, lookup, state, 403)
@@ -235,8 +255,8 @@ async def _sign(
     session: AsyncSession,
     settings: Settings,
     slug: str,
-    ip: str | None,
-    over_limit: bool,
+    context: SigningContext,
+    limits: SigningLimits,
     *,
     embed: bool,
 ) -> Response:
@@ -249,15 +269,10 @@ async def _sign(
     try:
         check_form_token(_secret(settings), form.get("form_token"), f"sign:{slug}")
         data = SignatureInput.model_validate(signature_fields(form))
-        channel = SignatureChannel.EMBED if embed else SignatureChannel.WEB
-        context = SigningContext(channel=channel, ip_address=ip, over_rate_limit=over_limit)
-        await sign_petition(
-            session,
-            SignableCampaign.of(campaign),
-            data,
-            context,
-            max_emails_per_signature=settings.max_emails_per_signature,
-        )
+        # People never see the honeypot field; whatever is in it was put there by a bot,
+        # which is answered exactly as a person is.
+        context = replace(context, honeypot_filled=bool(form.get(HONEYPOT_FIELD)))
+        await submit_signature(session, SignableCampaign.of(campaign), data, context, limits)
     except FormTokenRefused as refused:
         state = FormState(values=form, notice=refused.reason)
         return await _petition_page(*page, state, embed=embed, status=403)
@@ -337,7 +352,7 @@ async def _petition_context(
     page_url = f"{settings.public_url}/c/{campaign.slug}"
     return {
         **_shared_context(campaign, preview),
-        "confirmed": counts.confirmed,
+        "confirmed": public_signature_count(counts),
         "ask_postcode": campaign.postcode_mode != PostcodeMode.HIDDEN,
         "postcode_required": campaign.postcode_mode == PostcodeMode.REQUIRED,
         "consent_text": consent.text,
@@ -349,6 +364,7 @@ async def _petition_context(
         "share_email": _share_by_email(campaign, page_url),
         "embed": embed,
         "tracking_fields": TRACKING_FIELDS,
+        "honeypot_field": HONEYPOT_FIELD,
     }
 
 

@@ -13,14 +13,15 @@ from api.deps import (
     PublicCounts,
     SessionDep,
     SettingsDep,
-    SigningOverLimit,
+    SigningLimitsDep,
+    UserAgent,
 )
 from api.pages import templates
 from api.schemas.campaigns import PublicCampaignView
 from api.schemas.signatures import ConfirmationRequest, SignatureConfirmed, SignatureReceived
 from campaign.consents.service import get_consent_text
 from campaign.errors import CampaignError
-from campaign.signatures.flows import confirm_signature, sign_petition
+from campaign.signatures.flows import confirm_signature, submit_signature
 from campaign.signatures.models import SignatureChannel
 from campaign.signatures.schemas import SignatureInput, SigningContext
 
@@ -41,20 +42,12 @@ async def sign(
     data: SignatureInput,
     campaign: CampaignToSign,
     session: SessionDep,
-    settings: SettingsDep,
     ip: ClientIp,
-    over_limit: SigningOverLimit,
+    user_agent: UserAgent,
+    limits: SigningLimitsDep,
 ) -> SignatureReceived:
-    context = SigningContext(
-        channel=SignatureChannel.API, ip_address=ip, over_rate_limit=over_limit
-    )
-    await sign_petition(
-        session,
-        campaign,
-        data,
-        context,
-        max_emails_per_signature=settings.max_emails_per_signature,
-    )
+    context = SigningContext(channel=SignatureChannel.API, ip_address=ip, user_agent=user_agent)
+    await submit_signature(session, campaign, data, context, limits)
     return SignatureReceived()
 
 

@@ -10,17 +10,22 @@ from campaign.campaigns.models import Campaign
 from campaign.campaigns.rendering import render_markdown
 from campaign.consents.models import ConsentText
 from campaign.letters.templating import in_words
+from campaign.metrics.counts import public_signature_count
 from campaign.signatures.schemas import SignatureCounts
 
 
-class Counts(BaseModel):
+class PublicCounts(BaseModel):
+    """Confirmed signatures only. A pending count would rise for a new address and not
+    for one that signed before, telling anyone watching it who has signed."""
+
+    confirmed: int
+
+
+class StaffCounts(BaseModel):
     """Confirmed and pending are reported apart, never summed into one number."""
 
     confirmed: int
     pending: int
-
-
-class StaffCounts(Counts):
     fraudulent: int
     invalidated: int
 
@@ -47,7 +52,7 @@ class PublicCampaignView(BaseModel):
     state: str
     postcode: str
     consent: ConsentWording
-    counts: Counts
+    counts: PublicCounts
     published_at: datetime | None
     closed_at: datetime | None
 
@@ -69,7 +74,7 @@ class PublicCampaignView(BaseModel):
             state=campaign.state,
             postcode=campaign.postcode_mode,
             consent=ConsentWording.model_validate(consent),
-            counts=Counts(confirmed=counts.confirmed, pending=counts.pending),
+            counts=PublicCounts(confirmed=public_signature_count(counts)),
             published_at=campaign.published_at,
             closed_at=campaign.closed_at,
         )

@@ -6,9 +6,13 @@ marks, plus the rows past them (seconds' worth), plus what changed on rows alrea
 rolled up (late confirmations, and the rare statuses, counted again through their small
 partial index). See rollup.py for the algebra; `counts_by_status` is it.
 
-The public count is served from a per-process cache of a second or two: under a surge
-every page load asks for the same number, and it only needs to be about right for that
-long. When an entry expires, one request counts again and the others that arrive
+The public count is the confirmed signatures alone (public_signature_count): pending
+ones are for staff, since a pending count that rose for a new address and not for a known
+one would tell anyone watching it who had signed.
+
+The counts a public page shows are served from a per-process cache of a second or two:
+under a surge every page load asks for the same number, and it only needs to be about
+right for that long. When an entry expires, one request counts again and the others that arrive
 meanwhile wait for its answer instead of counting too."""
 
 from __future__ import annotations
@@ -47,6 +51,11 @@ def counts_by_status(created: int, confirmations: int, rare: RareCounts) -> Sign
         fraudulent=fraudulent,
         invalidated=invalidated,
     )
+
+
+def public_signature_count(counts: SignatureCounts) -> int:
+    """The one number the public sees: confirmed signatures."""
+    return counts.confirmed
 
 
 async def current_signature_counts(session: AsyncSession, campaign_id: int) -> SignatureCounts:

@@ -1,102 +1,79 @@
-"""Signing a petition and confirming the signature: the steps that touch people,
-consents, signatures and the outbox together, in the caller's one transaction."""
+"""Signing a petition and confirming the signature.
+
+A signing request only checks what does not depend on the address (the input, the
+campaign's rules, the limits) and writes one submission row, the same for everyone; the
+worker resolves it later (submissions.py). So neither the answer nor the time it takes
+tells a new address from one that has signed. Confirming touches the signature, the
+person and their email, in the caller's one transaction."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, case, select, update
+from sqlalchemy import CursorResult, Table, exists, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, PostcodeMode
 from campaign.campaigns.signable import SignableCampaign
-from campaign.consents.service import record_consent
-from campaign.db import insert_for, utcnow
+from campaign.db import utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound
-from campaign.outbox.models import EmailKind
-from campaign.outbox.service import enqueue_email
-from campaign.people.service import mark_email_confirmed, upsert_person
-from campaign.signatures.models import Signature, SignatureStatus
-from campaign.signatures.postgres import insert_first_signature
+from campaign.people.service import mark_email_confirmed
+from campaign.signatures.models import (
+    USER_AGENT_LENGTH,
+    Signature,
+    SignatureStatus,
+    SignatureSubmission,
+)
 from campaign.signatures.schemas import SignatureInput, SigningContext, Tracking
-from campaign.tokens import hash_token, new_token
+from campaign.tokens import hash_token
 
-_SIGNATURES = cast(Table, Signature.__table__)
+_SUBMISSIONS = cast(Table, SignatureSubmission.__table__)
 
 
-async def sign_petition(
+class SigningLimiter(Protocol):
+    """Counts an accepted signature against the signing limits; True if it is over one.
+    It is asked once per accepted signature, with keys that never include the address."""
+
+    async def over_limit(
+        self, *, ip_address: str | None, campaign_id: int, email_domain: str
+    ) -> bool: ...
+
+
+async def submit_signature(
     session: AsyncSession,
     campaign: SignableCampaign,
     data: SignatureInput,
     context: SigningContext,
-    *,
-    max_emails_per_signature: int,
+    limiter: SigningLimiter,
 ) -> None:
-    """Record a signature. Returns nothing on purpose: the caller must answer the same
-    whether this was a first signature, a repeat, or one held as fraudulent."""
+    """Accept a signature for the worker to resolve. Returns nothing on purpose: the
+    caller must answer the same whether this turns out to be a first signature, a repeat,
+    or one held as fraudulent, and the work done here is the same for all of them.
+
+    The limits are counted only once the input is valid and the campaign open, so a
+    person who mistyped a few times is not taken for a flood."""
+    ensure_signable(campaign)
+    postcode = _postcode_for(campaign, data.postcode)
+    over_limit = await limiter.over_limit(
+        ip_address=context.ip_address,
+        campaign_id=campaign.id,
+        email_domain=email_domain(data),
+    )
+    if not await _insert_submission(session, campaign, data, context, postcode, over_limit):
+        raise InvalidState("this petition is not open for signatures", field="slug")
+
+
+def ensure_signable(campaign: SignableCampaign) -> None:
     if campaign.state != CampaignState.PUBLISHED:
         raise InvalidState("this petition is not open for signatures", field="slug")
     if campaign.kind != CampaignKind.PETITION:
         raise InvalidState("this campaign takes letters, not signatures", field="slug")
-    postcode = _postcode_for(campaign, data.postcode)
-    status = SignatureStatus.FRAUDULENT if context.over_rate_limit else SignatureStatus.PENDING
-    token = new_token()
-    row = _signature_row(campaign, data, context, postcode, status, token)
-    person_id: int | None = None
-    if session.get_bind().dialect.name == "postgresql":
-        values = _first_signature_values(campaign, data, row, token)
-        outcome = await insert_first_signature(session, values)
-        if outcome.signature_id is not None:
-            return
-        if not outcome.campaign_open:
-            raise InvalidState("this petition is not open for signatures", field="slug")
-        person_id = outcome.person_id
-    else:
-        await _ensure_still_open(session, campaign.id)
-    if person_id is None:
-        person_id = await upsert_person(
-            session,
-            data.email,
-            given_name=data.given_name,
-            family_name=data.family_name,
-            country=data.country,
-            postcode=postcode,
-        )
-        if await _insert_signature(session, {**row, "person_id": person_id}) is not None:
-            await _record_email_updates_choice(session, campaign, person_id, data, context)
-            if status == SignatureStatus.PENDING:
-                await _send_confirmation(session, campaign, data, token)
-            return
-    await _handle_repeat_signature(
-        session, campaign, person_id, data, context, row, token, max_emails_per_signature
-    )
 
 
-def _first_signature_values(
-    campaign: SignableCampaign, data: SignatureInput, row: dict[str, Any], token: str
-) -> dict[str, Any]:
-    """The parameters of the one-statement first signature: the signature's row, plus
-    what the person, consent and email rows take beside it."""
-    return {
-        **row,
-        "email_normalised": data.email.normalised,
-        "now": row["created_at"],
-        "consent_text_id": campaign.consent_text_id,
-        "language": campaign.language,
-        "email_kind": EmailKind.SIGNATURE_CONFIRMATION.value,
-        "to_name": _display_name(data),
-        "email_context": _confirmation_context(campaign, data, token),
-        "send_email": row["status"] == SignatureStatus.PENDING,
-    }
-
-
-async def _ensure_still_open(session: AsyncSession, campaign_id: int) -> None:
-    """The caller's view of the campaign may be seconds old; the database's is not.
-    (No row lock: many signers share-locking the one campaign row would queue them on
-    it. A signature racing the close by milliseconds counts as made before it.)"""
-    state = await session.scalar(select(Campaign.state).where(Campaign.id == campaign_id))
-    if state != CampaignState.PUBLISHED:
-        raise InvalidState("this petition is not open for signatures", field="slug")
+def email_domain(data: SignatureInput) -> str:
+    """The part of the normalised address after the @: many people share it, so it can
+    key a limit without keying the person."""
+    return data.email.normalised.rpartition("@")[2]
 
 
 def _postcode_for(campaign: SignableCampaign, postcode: str | None) -> str | None:
@@ -107,21 +84,26 @@ def _postcode_for(campaign: SignableCampaign, postcode: str | None) -> str | Non
     return postcode
 
 
-def _signature_row(
+async def _insert_submission(
+    session: AsyncSession,
     campaign: SignableCampaign,
     data: SignatureInput,
     context: SigningContext,
     postcode: str | None,
-    status: SignatureStatus,
-    token: str,
-) -> dict[str, Any]:
-    """The signature's columns (all but person_id), as both insert paths write them."""
+    over_limit: bool,
+) -> bool:
+    """Write the submission if the campaign is still published; False if it is not.
+
+    The caller's view of the campaign may be seconds old; the database's is not, and
+    asking it in the same statement costs no round trip. (No row lock: many signers
+    share-locking the one campaign row would queue them on it. A signature racing the
+    close by milliseconds counts as made before it.)"""
     tracking = data.tracking or Tracking()
-    pending = status == SignatureStatus.PENDING
-    return {
+    now = utcnow()
+    values = {
         "campaign_id": campaign.id,
-        "status": status.value,
         "email": data.email.typed,
+        "email_normalised": data.email.normalised,
         "given_name": data.given_name,
         "family_name": data.family_name,
         "country": data.country,
@@ -130,161 +112,32 @@ def _signature_row(
         "email_updates": data.consent.email_updates,
         "channel": context.channel.value,
         "ip_address": context.ip_address,
+        "user_agent": context.user_agent[:USER_AGENT_LENGTH] if context.user_agent else None,
         "referrer": tracking.referrer,
         "utm_source": tracking.source,
         "utm_medium": tracking.medium,
         "utm_campaign": tracking.campaign,
-        "confirmation_token_hash": hash_token(token) if pending else None,
-        "emails_sent": 1 if pending else 0,
-        "created_at": utcnow(),
+        "over_rate_limit": over_limit,
+        "honeypot_filled": context.honeypot_filled,
+        "attempts": 0,
+        "available_at": now,
+        "created_at": now,
     }
-
-
-async def _insert_signature(session: AsyncSession, row: dict[str, Any]) -> int | None:
-    """Insert the signature unless this person already signed; the unique index
-    settles concurrent attempts. Returns the new id, or None for a repeat."""
-    table = _SIGNATURES
+    columns = [_SUBMISSIONS.c[name] for name in values]
+    typed = [
+        literal(value, type_=column.type)
+        for value, column in zip(values.values(), columns, strict=True)
+    ]
+    still_open = exists().where(
+        Campaign.id == campaign.id, Campaign.state == CampaignState.PUBLISHED
+    )
     result = await session.execute(
-        insert_for(session, table)
-        .values(**row)
-        .on_conflict_do_nothing(index_elements=["campaign_id", "person_id"])
-        .returning(table.c.id)
-    )
-    return result.scalar_one_or_none()
-
-
-async def _handle_repeat_signature(
-    session: AsyncSession,
-    campaign: SignableCampaign,
-    person_id: int,
-    data: SignatureInput,
-    context: SigningContext,
-    row: dict[str, Any],
-    token: str,
-    max_emails: int,
-) -> None:
-    """This person has a signature here already. Answer by email, within the cap:
-    a fresh link if it is pending, a notice if it is confirmed."""
-    if context.over_rate_limit:
-        return  # a flood of repeats must not become a flood of emails
-    table = _SIGNATURES
-    this_signature = (table.c.campaign_id == campaign.id) & (table.c.person_id == person_id)
-    # Counting the email and checking the cap in one UPDATE holds the row lock for
-    # both, so concurrent repeats of one address cannot go past the cap.
-    status = await session.scalar(
-        update(table)
-        .where(
-            this_signature,
-            table.c.status.in_([SignatureStatus.PENDING, SignatureStatus.CONFIRMED]),
-            table.c.emails_sent < max_emails,
+        insert(_SUBMISSIONS).from_select(
+            columns,
+            select(*typed).where(still_open),
         )
-        .values(
-            emails_sent=table.c.emails_sent + 1,
-            # A new link replaces the old one, so only the newest email's link works.
-            confirmation_token_hash=case(
-                (table.c.status == SignatureStatus.PENDING, row["confirmation_token_hash"]),
-                else_=table.c.confirmation_token_hash,
-            ),
-        )
-        .returning(table.c.status)
     )
-    if status == SignatureStatus.PENDING:
-        await _send_confirmation(session, campaign, data, token)
-    elif status == SignatureStatus.CONFIRMED:
-        await _send_already_signed(session, campaign, data)
-    elif await _reopen_held_signature(session, this_signature, row, max_emails):
-        # Held by the rate limit earlier (perhaps someone else typed this address):
-        # a signature made within the limit gets its chance to be confirmed.
-        await _record_email_updates_choice(session, campaign, person_id, data, context)
-        await _send_confirmation(session, campaign, data, token)
-    # Otherwise the signature was invalidated by staff or has had its emails: silence.
-
-
-async def _reopen_held_signature(
-    session: AsyncSession, this_signature: Any, row: dict[str, Any], max_emails: int
-) -> bool:
-    """Turn a signature held as fraudulent into a pending one with the new details."""
-    table = _SIGNATURES
-    kept = {"campaign_id", "created_at", "emails_sent"}
-    reopened = await session.scalar(
-        update(table)
-        .where(
-            this_signature,
-            table.c.status == SignatureStatus.FRAUDULENT,
-            # Held by the limit only: one staff marked fraudulent stays so (review.py).
-            table.c.status_before_review.is_(None),
-            table.c.emails_sent < max_emails,
-        )
-        .values(
-            {name: value for name, value in row.items() if name not in kept}
-            | {"emails_sent": table.c.emails_sent + 1}
-        )
-        .returning(table.c.id)
-    )
-    return reopened is not None
-
-
-async def _record_email_updates_choice(
-    session: AsyncSession,
-    campaign: SignableCampaign,
-    person_id: int,
-    data: SignatureInput,
-    context: SigningContext,
-) -> None:
-    await record_consent(
-        session,
-        person_id=person_id,
-        consent_text_id=campaign.consent_text_id,
-        language=campaign.language,
-        granted=data.consent.email_updates,
-        campaign_id=campaign.id,
-        channel=context.channel.value,
-    )
-
-
-async def _send_confirmation(
-    session: AsyncSession, campaign: SignableCampaign, data: SignatureInput, token: str
-) -> None:
-    await enqueue_email(
-        session,
-        EmailKind.SIGNATURE_CONFIRMATION,
-        to_address=data.email.typed,
-        to_name=_display_name(data),
-        context=_confirmation_context(campaign, data, token),
-        campaign_id=campaign.id,
-    )
-
-
-async def _send_already_signed(
-    session: AsyncSession, campaign: SignableCampaign, data: SignatureInput
-) -> None:
-    await enqueue_email(
-        session,
-        EmailKind.ALREADY_SIGNED,
-        to_address=data.email.typed,
-        to_name=_display_name(data),
-        context={
-            "given_name": data.given_name,
-            "campaign_title": campaign.title,
-            "campaign_slug": campaign.slug,
-        },
-        campaign_id=campaign.id,
-    )
-
-
-def _confirmation_context(
-    campaign: SignableCampaign, data: SignatureInput, token: str
-) -> dict[str, str]:
-    return {
-        "given_name": data.given_name,
-        "campaign_title": campaign.title,
-        "campaign_slug": campaign.slug,
-        "token": token,
-    }
-
-
-def _display_name(data: SignatureInput) -> str:
-    return f"{data.given_name} {data.family_name}"
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 async def confirm_signature(session: AsyncSession, token: str) -> tuple[Signature, Campaign]:

@@ -1,4 +1,5 @@
-"""A signature: one person's support for one petition, pending until they confirm by email."""
+"""A signature: one person's support for one petition, pending until they confirm by email;
+and a submission: what a signing request sent, until the worker turns it into one."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+
+# How much of a User-Agent header is kept; enough to tell clients apart.
+USER_AGENT_LENGTH = 300
 
 
 class SignatureStatus(StrEnum):
@@ -68,6 +72,8 @@ class Signature(Base):
     email_updates: Mapped[bool] = mapped_column(Boolean)
     channel: Mapped[str] = mapped_column(String(20))
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    # As the browser sent it, cut to USER_AGENT_LENGTH: staff group suspicious bursts by it.
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH))
     referrer: Mapped[str | None] = mapped_column(String(500))
     utm_source: Mapped[str | None] = mapped_column(String(200))
     utm_medium: Mapped[str | None] = mapped_column(String(200))
@@ -85,3 +91,40 @@ class Signature(Base):
     review_reason: Mapped[str | None] = mapped_column(String(200))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("staff_users.id"))
+
+
+class SignatureSubmission(Base):
+    """One signing request as it was accepted, before anyone looked at whether its address
+    has signed: every request writes exactly this row, so a request's answer and timing
+    cannot tell a new address from a known one. The worker resolves it into a signature
+    (submissions.py) and deletes it in the same transaction; it holds personal data, so
+    it lives only until then."""
+
+    __tablename__ = "signature_submissions"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"))
+    email: Mapped[str] = mapped_column(String(320))
+    email_normalised: Mapped[str] = mapped_column(String(320))
+    given_name: Mapped[str] = mapped_column(String(100))
+    family_name: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))
+    # Already under the campaign's postcode rule (None where it asks for none).
+    postcode: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    email_updates: Mapped[bool] = mapped_column(Boolean)
+    channel: Mapped[str] = mapped_column(String(20))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH))
+    referrer: Mapped[str | None] = mapped_column(String(500))
+    utm_source: Mapped[str | None] = mapped_column(String(200))
+    utm_medium: Mapped[str | None] = mapped_column(String(200))
+    utm_campaign: Mapped[str | None] = mapped_column(String(200))
+    # Over a signing limit, or a bot filled the form's hidden field: either way the
+    # signature is held as fraudulent and no email goes out.
+    over_rate_limit: Mapped[bool] = mapped_column(Boolean)
+    honeypot_filled: Mapped[bool] = mapped_column(Boolean)
+    # Failed resolutions so far, and when the next try is due.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,140 +1,166 @@
-"""The busiest write in the product, a first signature, as one PostgreSQL statement:
-the person (if new), the signature, the consent record and the confirmation email in a
-single round trip instead of five. It writes nothing unless the campaign is still
-published and this person has not signed it; what it learnt on the way (is the campaign
-open, who is the person) lets the general path in flows.py take over for repeats and
-races. The two paths must write the same rows (the tests run both: PostgreSQL takes
-this one, SQLite the general one)."""
+"""The commonest resolution, a first signature, for a whole batch of submissions in one
+PostgreSQL statement: the people (if new), the signatures, their consent records and
+confirmation emails in a single round trip instead of five per signature, so one worker
+keeps up with a surge. It writes nothing for a submission whose signer has signed the
+petition already, or whose address another transaction is adding at the same moment:
+those are left to the general path in submissions.py, which also resolves every
+submission on SQLite. The two paths must write the same rows (the tests run both).
+The campaign's state is not asked: a submission accepted while it was open counts."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.consents.models import ConsentRecord
-from campaign.outbox.models import OutboxMessage
-from campaign.people.models import Person
-from campaign.signatures.models import Signature
+# One array per column of the input, in this order; unnest turns them into rows.
+_INPUT = (
+    ("submission_id", "bigint"),
+    ("campaign_id", "bigint"),
+    ("email_normalised", "text"),
+    ("email", "text"),
+    ("given_name", "text"),
+    ("family_name", "text"),
+    ("country", "text"),
+    ("postcode", "text"),
+    ("comment", "text"),
+    ("email_updates", "boolean"),
+    ("channel", "text"),
+    ("ip_address", "text"),
+    ("user_agent", "text"),
+    ("referrer", "text"),
+    ("utm_source", "text"),
+    ("utm_medium", "text"),
+    ("utm_campaign", "text"),
+    ("status", "text"),
+    ("confirmation_token_hash", "text"),
+    ("emails_sent", "integer"),
+    ("created_at", "timestamptz"),
+    ("consent_text_id", "bigint"),
+    ("language", "text"),
+    ("send_email", "boolean"),
+    ("to_name", "text"),
+    ("email_context", "text"),
+)
+_ARRAYS = ", ".join(f"${n}::{kind}[]" for n, (_name, kind) in enumerate(_INPUT, start=1))
+_COLUMNS = ", ".join(name for name, _kind in _INPUT)
+_NOW = f"${len(_INPUT) + 1}::timestamptz"
+_EMAIL_KIND = f"${len(_INPUT) + 2}::text"
 
-_STATEMENT = text(
-    """
-WITH campaign_open AS (
-    SELECT FROM campaigns WHERE id = :campaign_id AND state = 'published'
+# Placeholders are numbered: $1.. the arrays, then the time and the email's kind.
+_SQL = f"""
+WITH input AS (
+    SELECT * FROM unnest({_ARRAYS}) AS t({_COLUMNS})
 ), new_person AS (
     INSERT INTO people (email_normalised, email, given_name, family_name, country, postcode,
                         created_at)
-    SELECT :email_normalised, :email, :given_name, :family_name, :country, :postcode, :now
-    WHERE EXISTS (SELECT FROM campaign_open)
+    SELECT email_normalised, email, given_name, family_name, country, postcode, {_NOW}
+    FROM input
     ON CONFLICT (email_normalised) DO NOTHING
-    RETURNING id
+    RETURNING id, email_normalised
 ), signer AS (
     -- The new row, or the existing one. A person inserted by a concurrent transaction
-    -- after this statement began is in neither: then nothing is written here.
-    SELECT id FROM new_person
-    UNION ALL
-    SELECT id FROM people
-    WHERE email_normalised = :email_normalised AND EXISTS (SELECT FROM campaign_open)
+    -- after this statement began is in neither: then nothing is written for them here.
+    SELECT input.*, coalesce(new_person.id, people.id) AS person_id
+    FROM input
+    LEFT JOIN new_person ON new_person.email_normalised = input.email_normalised
+    LEFT JOIN people ON people.email_normalised = input.email_normalised
 ), new_signature AS (
     INSERT INTO signatures (campaign_id, person_id, status, email, given_name, family_name,
                             country, postcode, comment, email_updates, channel, ip_address,
-                            referrer, utm_source, utm_medium, utm_campaign,
+                            user_agent, referrer, utm_source, utm_medium, utm_campaign,
                             confirmation_token_hash, emails_sent, created_at)
-    SELECT :campaign_id, signer.id, :status, :email, :given_name, :family_name,
-           :country, :postcode, :comment, :email_updates, :channel, :ip_address,
-           :referrer, :utm_source, :utm_medium, :utm_campaign,
-           :confirmation_token_hash, :emails_sent, :now
+    SELECT campaign_id, person_id, status, email, given_name, family_name,
+           country, postcode, comment, email_updates, channel, ip_address,
+           user_agent, referrer, utm_source, utm_medium, utm_campaign,
+           confirmation_token_hash, emails_sent, created_at
     FROM signer
+    WHERE person_id IS NOT NULL
     ON CONFLICT (campaign_id, person_id) DO NOTHING
-    RETURNING id, person_id
+    RETURNING campaign_id, person_id
+), signed AS (
+    SELECT signer.*
+    FROM signer JOIN new_signature USING (campaign_id, person_id)
 ), consent AS (
     INSERT INTO consent_records (person_id, consent_text_id, granted, language, campaign_id,
                                  channel, created_at)
-    SELECT new_signature.person_id, :consent_text_id, :email_updates, :language, :campaign_id,
-           :channel, :now
-    FROM new_signature
+    SELECT person_id, consent_text_id, email_updates, language, campaign_id, channel, {_NOW}
+    FROM signed
 ), confirmation AS (
     INSERT INTO outbox_messages (kind, to_address, to_name, context, campaign_id, status,
                                  attempts, created_at, available_at)
-    SELECT :email_kind, :email, :to_name, :email_context, :campaign_id, 'pending', 0, :now, :now
-    FROM new_signature
-    WHERE :send_email
+    SELECT {_EMAIL_KIND}, email, to_name, email_context::jsonb, campaign_id, 'pending', 0,
+           {_NOW}, {_NOW}
+    FROM signed
+    WHERE send_email
 )
-SELECT (SELECT id FROM new_signature) AS signature_id,
-       (SELECT id FROM signer) AS person_id,
-       EXISTS (SELECT FROM campaign_open) AS campaign_open
-"""
-).bindparams(
-    # Typed, so each parameter is cast (INSERT ... SELECT cannot infer the types).
-    *(
-        bindparam(name, type_=column.type)
-        for name, column in {
-            "email_normalised": Person.email_normalised,
-            "email": Person.email,
-            "given_name": Person.given_name,
-            "family_name": Person.family_name,
-            "country": Person.country,
-            "postcode": Person.postcode,
-            "now": Person.created_at,
-            "campaign_id": Signature.campaign_id,
-            "status": Signature.status,
-            "comment": Signature.comment,
-            "email_updates": Signature.email_updates,
-            "channel": Signature.channel,
-            "ip_address": Signature.ip_address,
-            "referrer": Signature.referrer,
-            "utm_source": Signature.utm_source,
-            "utm_medium": Signature.utm_medium,
-            "utm_campaign": Signature.utm_campaign,
-            "confirmation_token_hash": Signature.confirmation_token_hash,
-            "emails_sent": Signature.emails_sent,
-            "consent_text_id": ConsentRecord.consent_text_id,
-            "language": ConsentRecord.language,
-            "email_kind": OutboxMessage.kind,
-            "to_name": OutboxMessage.to_name,
-            "email_context": OutboxMessage.context,
-            "send_email": Signature.email_updates,  # a boolean
-        }.items()
-    )
-)
-
-
-# Compiled once: the driver gets the SQL with numbered, typed parameters.
-_COMPILED = _STATEMENT.compile(dialect=asyncpg_dialect())
-_SQL = _COMPILED.string
-_PARAMETER_ORDER = tuple(_COMPILED.positiontup or ())
+SELECT signer.submission_id, signer.person_id, new_signature.person_id IS NOT NULL AS signed
+FROM signer LEFT JOIN new_signature USING (campaign_id, person_id)
+"""  # noqa: S608 (built from the constants above, never from input)
 
 
 @dataclass(frozen=True)
-class FirstSignatureOutcome:
-    signature_id: int | None  # None: nothing was written
-    person_id: int | None  # None: the address is new and another request is adding it
-    campaign_open: bool
+class FirstSignature:
+    """One submission's rows, as the statement takes them. A batch must hold at most one
+    per campaign and normalised address: the statement cannot tell two apart."""
+
+    submission_id: int
+    signature: dict[str, Any]  # the signature's columns but person_id
+    email_normalised: str
+    consent_text_id: int
+    language: str
+    send_email: bool
+    to_name: str
+    email_context: dict[str, str]
 
 
-async def insert_first_signature(
-    session: AsyncSession, values: dict[str, Any]
-) -> FirstSignatureOutcome:
-    """Insert everything a first signature needs, if it is one.
+@dataclass(frozen=True)
+class FirstSignatureOutcomes:
+    signed: set[int]  # the submissions resolved here
+    # Submissions not resolved here whose signer was found: repeats, to be answered.
+    signers: dict[int, int]  # submission id → person id
 
-    The statement goes straight to asyncpg on the session's own connection: this path
-    runs for nearly every signature in a surge, and SQLAlchemy's statement handling
-    cost more CPU than the database spends on it. Being one statement, it is atomic
-    on its own; inside the session's transaction when one has begun, it joins it. It
-    uses the session's connection, never a second one: requests that hold one pooled
-    connection while waiting for another deadlock the pool under load (the
-    200-request concurrency test shows it)."""
+
+async def insert_first_signatures(
+    session: AsyncSession, firsts: Sequence[FirstSignature], *, now: datetime, email_kind: str
+) -> FirstSignatureOutcomes:
+    """Insert everything these first signatures need, where they are first signatures.
+    Says which submissions it resolved, and who signed the others where it knows; for
+    those it wrote nothing.
+
+    The statement goes straight to asyncpg on the session's own connection, inside its
+    transaction: it runs for nearly every signature in a surge, and SQLAlchemy's
+    statement handling of a few thousand parameters would cost more than the database
+    spends on them."""
+    if not firsts:
+        return FirstSignatureOutcomes(set(), {})
+    columns: dict[str, list[Any]] = {name: [] for name, _kind in _INPUT}
+    for first in firsts:
+        values = {
+            **first.signature,
+            "submission_id": first.submission_id,
+            "email_normalised": first.email_normalised,
+            "consent_text_id": first.consent_text_id,
+            "language": first.language,
+            "send_email": first.send_email,
+            "to_name": first.to_name,
+            "email_context": json.dumps(first.email_context),
+        }
+        for name, column in columns.items():
+            column.append(values[name])
     connection = await session.connection()
     driver = (await connection.get_raw_connection()).driver_connection
     assert driver is not None
-    arguments = [
-        json.dumps(values[name]) if name == "email_context" else values[name]
-        for name in _PARAMETER_ORDER
-    ]
-    row = await driver.fetchrow(_SQL, *arguments)
-    assert row is not None  # the final SELECT always returns one row
-    return FirstSignatureOutcome(row["signature_id"], row["person_id"], row["campaign_open"])
+    rows = await driver.fetch(_SQL, *columns.values(), now, email_kind)
+    return FirstSignatureOutcomes(
+        signed={row["submission_id"] for row in rows if row["signed"]},
+        signers={
+            row["submission_id"]: row["person_id"]
+            for row in rows
+            if not row["signed"] and row["person_id"] is not None
+        },
+    )

@@ -65,8 +65,10 @@ class SigningContext:
 
     channel: SignatureChannel
     ip_address: str | None
-    # Over the per-IP signing limit: stored as fraudulent, answered as usual.
-    over_rate_limit: bool = False
+    user_agent: str | None = None
+    # The signing page's hidden field, which people never see and bots fill in: the
+    # signature is answered as usual and held as fraudulent.
+    honeypot_filled: bool = False
 
 
 @dataclass(frozen=True)
