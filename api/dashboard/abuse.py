@@ -29,6 +29,7 @@ CRITERIA_FIELDS = (
     "ip_prefix",
     "email_domain",
     "country",
+    "user_agent",
     "signed_from",
     "signed_until",
 )
@@ -39,12 +40,14 @@ GROUPING_LABELS = {
     velocity.Grouping.IPV6_64: "IPv6 network (/64)",
     velocity.Grouping.EMAIL_DOMAIN: "Email domain",
     velocity.Grouping.COUNTRY: "Country",
+    velocity.Grouping.USER_AGENT: "User agent",
 }
 CRITERION_LABELS = {
     "ip_address": "IP address",
     "ip_prefix": "Network",
     "email_domain": "Email domain",
     "country": "Country",
+    "user_agent": "User agent",
     "signed_from": "Signed from",
     "signed_until": "Signed before",
 }

@@ -1,5 +1,5 @@
 """Signatures invalidated in bulk by criteria (an address, a network, an email domain, a
-country, a time window, or several at once): a job staff confirm after counting what
+country, a user agent, a time window, or several at once): a job staff confirm after counting what
 it takes, that the worker runs in batches, that staff may cancel while it runs and
 reverse once it has stopped, with a log of the signatures each job changed.
 
@@ -49,7 +49,7 @@ from sqlalchemy.orm import Mapped, aliased, mapped_column
 from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, transaction, utcnow
 from campaign.errors import Conflict, InvalidState, NotFound
 from campaign.metrics.counts import current_signature_counts
-from campaign.signatures.models import Signature, SignatureStatus
+from campaign.signatures.models import USER_AGENT_LENGTH, Signature, SignatureStatus
 from campaign.signatures.review import ReviewReason
 from campaign.signatures.velocity import (
     email_domain_of,
@@ -108,6 +108,7 @@ class InvalidationJob(Base):
     ip_prefix: Mapped[str | None] = mapped_column(String(50))
     email_domain: Mapped[str | None] = mapped_column(String(255))
     country: Mapped[str | None] = mapped_column(String(2))
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH))
     signed_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     up_to_signature_id: Mapped[int] = mapped_column(BigInteger)
@@ -173,10 +174,14 @@ class InvalidationCriteria(BaseModel):
     ip_prefix: Annotated[str | None, Field(max_length=50)] = None
     email_domain: Annotated[str | None, Field(max_length=255)] = None
     country: CountryCode | None = None
+    # The whole header as stored (the velocity view's groups show it so).
+    user_agent: Annotated[str | None, Field(max_length=USER_AGENT_LENGTH)] = None
     signed_from: AwareDatetime | None = None
     signed_until: AwareDatetime | None = None
 
-    @field_validator("ip_address", "ip_prefix", "email_domain", "country", mode="before")
+    @field_validator(
+        "ip_address", "ip_prefix", "email_domain", "country", "user_agent", mode="before"
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return _blank_is_none(value)
@@ -258,6 +263,7 @@ def criteria_of(job: InvalidationJob) -> InvalidationCriteria:
         ip_prefix=job.ip_prefix,
         email_domain=job.email_domain,
         country=job.country,
+        user_agent=job.user_agent,
         signed_from=job.signed_from,
         signed_until=job.signed_until,
     )
@@ -323,6 +329,7 @@ async def start_invalidation(
         ip_prefix=criteria.ip_prefix,
         email_domain=criteria.email_domain,
         country=criteria.country,
+        user_agent=criteria.user_agent,
         signed_from=criteria.signed_from,
         signed_until=criteria.signed_until,
         up_to_signature_id=recount.up_to_signature_id,
@@ -567,6 +574,8 @@ def _taken(
         where.append(email_domain_of(session) == criteria.email_domain)
     if criteria.country is not None:
         where.append(Signature.country == criteria.country)
+    if criteria.user_agent is not None:
+        where.append(Signature.user_agent == criteria.user_agent)
     if criteria.signed_from is not None:
         where.append(Signature.created_at >= criteria.signed_from)
     if criteria.signed_until is not None:

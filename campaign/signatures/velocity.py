@@ -1,8 +1,8 @@
 """How fast a campaign is being signed, and by whom: signatures per minute over a window
-(the last hour or the last day) grouped by address, network, email domain and country,
-with the groups whose rate rose most against the window before. Staff read it to see a
-flood and what its signatures have in common. It never shows an email address, only
-its domain.
+(the last hour or the last day) grouped by address, network, email domain, country and
+user agent, with the groups whose rate rose most against the window before. Staff read
+it to see a flood and what its signatures have in common. It never shows an email
+address, only its domain.
 
 Each grouping is one grouped query over the two windows' rows, read from the index on
 (campaign_id, created_at), answering only its top groups: the page costs the same
@@ -44,6 +44,7 @@ class Grouping(StrEnum):
     IPV6_64 = "ipv6_64"
     EMAIL_DOMAIN = "email_domain"
     COUNTRY = "country"
+    USER_AGENT = "user_agent"
 
 
 # The invalidation criterion that takes exactly a group's signatures.
@@ -53,6 +54,7 @@ CRITERION_OF = {
     Grouping.IPV6_64: "ip_prefix",
     Grouping.EMAIL_DOMAIN: "email_domain",
     Grouping.COUNTRY: "country",
+    Grouping.USER_AGENT: "user_agent",
 }
 
 # Groups shown per grouping, and movers shown in all.
@@ -162,6 +164,7 @@ async def signing_velocity(
         Grouping.IPV4_24: (ipv4_network_start(), (is_ipv4(),)),
         Grouping.EMAIL_DOMAIN: (email_domain_of(session), ()),
         Grouping.COUNTRY: (Signature.country, ()),
+        Grouping.USER_AGENT: (Signature.user_agent, ()),
     }
     for grouping, (key, where) in keyed.items():
         groups[grouping] = await _top_groups(session, span, grouping, key, where, by_rise=False)

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("ip_prefix", sa.String(length=50), nullable=True),
         sa.Column("email_domain", sa.String(length=255), nullable=True),
         sa.Column("country", sa.String(length=2), nullable=True),
+        sa.Column("user_agent", sa.String(length=300), nullable=True),
         sa.Column("signed_from", campaign.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("signed_until", campaign.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("up_to_signature_id", sa.BigInteger(), nullable=False),

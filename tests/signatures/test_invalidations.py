@@ -41,6 +41,7 @@ async def add_signature(
     country: str = "GB",
     status: str = "pending",
     at: datetime | None = None,
+    user_agent: str | None = None,
 ) -> int:
     """One signature of a new person, as signing writes it, with the facts a flood
     shares chosen."""
@@ -67,6 +68,7 @@ async def add_signature(
             email_updates=False,
             channel="api",
             ip_address=ip,
+            user_agent=user_agent,
             created_at=at or NOW - timedelta(minutes=5),
             confirmed_at=(at or NOW) if status == "confirmed" else None,
         )
@@ -158,7 +160,7 @@ async def test_criteria_count_the_signatures_they_match(
     client: httpx.AsyncClient, editor: dict[str, str], campaign: int, session_factory: Factory
 ) -> None:
     f = session_factory
-    await add_signature(f, campaign, ip="198.51.100.7", domain="flood.example")
+    await add_signature(f, campaign, ip="198.51.100.7", domain="flood.example", user_agent="bot/1")
     await add_signature(f, campaign, ip="198.51.100.7", domain="flood.example", status="confirmed")
     await add_signature(f, campaign, ip="198.51.100.99", domain="flood.example", country="FR")
     await add_signature(f, campaign, ip="198.51.10.7", domain="Other.example")
@@ -175,6 +177,7 @@ async def test_criteria_count_the_signatures_they_match(
     assert (await count(client, editor, email_domain="@FLOOD.example"))["matching"] == 3
     assert (await count(client, editor, email_domain="other.example"))["matching"] == 1
     assert (await count(client, editor, country="fr"))["matching"] == 1
+    assert (await count(client, editor, user_agent="bot/1"))["matching"] == 1
     window = {
         "signed_from": (NOW - timedelta(hours=4)).isoformat(),
         "signed_until": (NOW - timedelta(hours=2)).isoformat(),

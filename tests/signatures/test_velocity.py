@@ -25,7 +25,9 @@ async def test_the_last_hour_by_group_against_the_hour_before(
     f = session_factory
     recent, earlier = NOW - timedelta(minutes=10), NOW - timedelta(minutes=70)
     for _ in range(4):
-        await add_signature(f, campaign, ip="198.51.100.7", domain="flood.example", at=recent)
+        await add_signature(
+            f, campaign, ip="198.51.100.7", domain="flood.example", at=recent, user_agent="bot/1"
+        )
     await add_signature(f, campaign, ip="198.51.100.8", domain="flood.example", at=recent)
     await add_signature(f, campaign, ip="2001:db8:1:2::5", country="FR", at=recent)
     await add_signature(f, campaign, ip="2001:db8:1:2:aa::1", country="FR", at=recent)
@@ -56,14 +58,16 @@ async def test_the_last_hour_by_group_against_the_hour_before(
         "mail.example": (0, 2),
     }
     assert groups(view, "country") == {"GB": (6, 2), "FR": (2, 0)}
+    assert groups(view, "user_agent") == {"bot/1": (4, 0)}
     assert view["ipv6_complete"] is True
 
     movers = [(m["grouping"], m["key"], m["rise"]) for m in view["movers"]]
-    assert movers[:7] == [
+    assert movers[:8] == [
         ("ipv4_24", "198.51.100.0/24", 5),
         ("email_domain", "flood.example", 5),
         ("country", "GB", 4),
         ("ip", "198.51.100.7", 4),
+        ("user_agent", "bot/1", 4),
         ("email_domain", "example.org", 3),
         ("ipv6_64", "2001:db8:1:2::/64", 2),
         ("country", "FR", 2),
