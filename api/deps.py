@@ -7,10 +7,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Depends, HTTPException, Path, Request, status
+from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.params import RowIdPath as RowIdPath  # where the routers first found it
+from api.params import SlugPath
 from api.ratelimit import SigningLimits
 from campaign.campaigns.cache import SignableCampaignCache
 from campaign.campaigns.models import Campaign
@@ -156,16 +158,18 @@ async def _signing_limits(request: Request) -> SigningLimits:
 SigningLimitsDep = Annotated[SigningLimits, Depends(_signing_limits)]
 
 
-async def _staff_campaign(slug: str, session: SessionDep, _staff: Viewer) -> Campaign:
+async def _staff_campaign(slug: SlugPath, session: SessionDep, _staff: Viewer) -> Campaign:
     # Authenticates first, so nobody can probe which draft slugs exist.
     return await get_campaign(session, slug)
 
 
-async def _public_campaign(slug: str, session: SessionDep) -> Campaign:
+async def _public_campaign(slug: SlugPath, session: SessionDep) -> Campaign:
     return await get_public_campaign(session, slug)
 
 
-async def _campaign_to_sign(slug: str, request: Request, session: SessionDep) -> SignableCampaign:
+async def _campaign_to_sign(
+    slug: SlugPath, request: Request, session: SessionDep
+) -> SignableCampaign:
     cache: SignableCampaignCache = request.app.state.signable_campaigns
     return await cache.get(session, slug)
 
@@ -173,11 +177,6 @@ async def _campaign_to_sign(slug: str, request: Request, session: SessionDep) ->
 StaffCampaign = Annotated[Campaign, Depends(_staff_campaign)]
 PublicCampaign = Annotated[Campaign, Depends(_public_campaign)]
 CampaignToSign = Annotated[SignableCampaign, Depends(_campaign_to_sign)]
-
-
-# A row's id in a route's path: the databases hold 64-bit signed integers, and a larger
-# number is a 422 naming the parameter rather than an overflow in the driver.
-RowIdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 
 async def release_extractor() -> Extractor:

@@ -3,6 +3,7 @@ PostgreSQL and SQLite, and the async engine and session factory."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -90,17 +92,50 @@ async def save_one_per_campaign(
     return row
 
 
+# A connection that has waited in the pool this long is tried before it is handed out.
+# Under load connections wait milliseconds; under light load a round trip costs nothing.
+IDLE_SECONDS_BEFORE_PING = 2.0
+# How long opening a connection may take before the request is answered 503 instead.
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         return _create_sqlite_engine(settings.database_url)
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
-        # No pre-ping: it costs a round trip per request. A connection that died with a
-        # database restart fails one request, and the pool then replaces all of them.
         pool_recycle=1800,
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
     )
+    _ping_idle_connections(engine)
+    return engine
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """Not a pre-ping on every checkout, which costs a round trip per request under load,
+    when connections are never idle. After a database restart in a quiet moment, the
+    pool holds only dead connections that have all been idle: each is tried and replaced
+    before a request gets it. (One that dies in use fails its request with a 503, and
+    SQLAlchemy then replaces every connection older than it.)"""
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(pool, "checkin")
+    def _note_idle(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_SECONDS_BEFORE_PING:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool's signal to discard this connection and hand out a new one.
+            raise DisconnectionError("an idle connection did not answer") from error
 
 
 def _create_sqlite_engine(url: str) -> AsyncEngine:

@@ -24,6 +24,7 @@ from api.page_forms import (
     sentence,
     worded_field_errors,
 )
+from api.params import SlugPath
 from api.routers.donations import payments_on
 from api.routers.pages import campaign_page_view
 from campaign.campaigns import flows
@@ -77,7 +78,7 @@ async def create_campaign(request: Request, session: SessionDep, active: EditorF
 
 @router.get("/campaigns/{slug}/edit")
 async def edit_page(
-    slug: str, request: Request, session: SessionDep, active: StaffLogin, saved: bool = False
+    slug: SlugPath, request: Request, session: SessionDep, active: StaffLogin, saved: bool = False
 ) -> HTMLResponse:
     campaign = await campaigns.get_campaign(session, slug)
     form = FormState(values=_values_of(campaign))
@@ -86,7 +87,7 @@ async def edit_page(
 
 @router.post("/campaigns/{slug}/edit")
 async def save_campaign(
-    slug: str, request: Request, session: SessionDep, active: EditorForm
+    slug: SlugPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     campaign = await campaigns.get_campaign(session, slug)
     form = await read_form(request)
@@ -121,7 +122,7 @@ async def text_preview(request: Request, _active: EditorForm) -> HTMLResponse:
 
 @router.get("/campaigns/{slug}/preview")
 async def preview(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep, active: StaffLogin
+    slug: SlugPath, request: Request, session: SessionDep, settings: SettingsDep, active: StaffLogin
 ) -> HTMLResponse:
     """The campaign's public page exactly as /c/<slug> builds it, in any state, for staff
     only: with a banner that says so, and forms that send nothing."""
@@ -146,7 +147,7 @@ async def preview(
 
 @router.get("/campaigns/{slug}/publish")
 async def confirm_publishing(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep, active: StaffLogin
+    slug: SlugPath, request: Request, session: SessionDep, settings: SettingsDep, active: StaffLogin
 ) -> HTMLResponse:
     campaign = await campaigns.get_campaign(session, slug)
     return await _confirmation_page(_PUBLISHING, request, session, settings, active, campaign)
@@ -154,14 +155,14 @@ async def confirm_publishing(
 
 @router.post("/campaigns/{slug}/publish")
 async def publish(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep, active: EditorForm
+    slug: SlugPath, request: Request, session: SessionDep, settings: SettingsDep, active: EditorForm
 ) -> Response:
     return await _confirmed(_PUBLISHING, slug, request, session, settings, active)
 
 
 @router.get("/campaigns/{slug}/close")
 async def confirm_closing(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep, active: StaffLogin
+    slug: SlugPath, request: Request, session: SessionDep, settings: SettingsDep, active: StaffLogin
 ) -> HTMLResponse:
     campaign = await campaigns.get_campaign(session, slug)
     return await _confirmation_page(_CLOSING, request, session, settings, active, campaign)
@@ -169,7 +170,7 @@ async def confirm_closing(
 
 @router.post("/campaigns/{slug}/close")
 async def close(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep, active: EditorForm
+    slug: SlugPath, request: Request, session: SessionDep, settings: SettingsDep, active: EditorForm
 ) -> Response:
     return await _confirmed(_CLOSING, slug, request, session, settings, active)
 
@@ -179,7 +180,7 @@ async def close(
 
 @router.get("/campaigns/{slug}/donations")
 async def donation_setup_page(
-    slug: str, request: Request, session: SessionDep, active: StaffLogin, saved: bool = False
+    slug: SlugPath, request: Request, session: SessionDep, active: StaffLogin, saved: bool = False
 ) -> HTMLResponse:
     campaign = await campaigns.get_campaign(session, slug)
     setup = await donations.get_setup(session, campaign.id)
@@ -189,7 +190,7 @@ async def donation_setup_page(
 
 @router.post("/campaigns/{slug}/donations")
 async def save_donation_setup(
-    slug: str, request: Request, session: SessionDep, active: EditorForm
+    slug: SlugPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     campaign = await campaigns.get_campaign(session, slug)
     form = await read_form(request)
@@ -215,7 +216,7 @@ async def save_donation_setup(
 
 @router.get("/campaigns/{slug}")
 async def campaign_page(
-    slug: str, request: Request, session: SessionDep, active: StaffLogin
+    slug: SlugPath, request: Request, session: SessionDep, active: StaffLogin
 ) -> HTMLResponse:
     return await _campaign_page(request, session, active, slug)
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Request, UploadFile, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.dashboard.rendering import may_edit, page, refusable, see_other
-from api.deps import EditorForm, RowIdPath, SessionDep, StaffLogin, requires_staff_login
+from api.deps import EditorForm, SessionDep, StaffLogin, requires_staff_login
 from api.page_forms import (
     FormState,
     blank_is_none,
@@ -18,6 +18,7 @@ from api.page_forms import (
     read_form,
     state_for_service_error,
 )
+from api.params import RowIdPath, RowIdQuery
 from api.uploads import MAX_IMPORT_BYTES, read_upload
 from campaign.errors import InvalidInput
 from campaign.staff.models import Role
@@ -33,7 +34,8 @@ router = APIRouter()
 # shown to viewers either.
 EditorLogin = Annotated[ActiveSession, Depends(requires_staff_login(Role.EDITOR))]
 # An id to page from, bounded like ids in paths.
-PageFrom = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
+PageFrom = RowIdQuery
+
 OptionalUpload = Annotated[UploadFile | None, File()]
 
 LIST_PATH = "/staff/officials"

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.dashboard.rendering import may_edit, page, refusable, see_other
-from api.deps import EditorForm, RowIdPath, SessionDep, StaffLogin
+from api.deps import EditorForm, SessionDep, StaffLogin
 from api.page_forms import FormState, read_form, sentence
+from api.params import RowIdPath, RowIdQuery, SlugPath
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign
 from campaign.errors import CampaignError, InvalidInput
@@ -35,7 +36,8 @@ from campaign.staff.sessions import ActiveSession
 router = APIRouter()
 
 SearchText = Annotated[str, Query(max_length=200)]
-PreviewId = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
+PreviewId = RowIdQuery
+
 
 # Each form on the page and the fields it shows; an error about another field (or about
 # the campaign itself) is shown above the page.
@@ -72,7 +74,7 @@ _SAVED = {
 
 @router.get("/campaigns/{slug}/letter")
 async def letter_setup_page(
-    slug: str,
+    slug: SlugPath,
     request: Request,
     session: SessionDep,
     active: StaffLogin,
@@ -88,7 +90,7 @@ async def letter_setup_page(
 
 @router.get("/campaigns/{slug}/letter/officials")
 async def official_search_results(
-    slug: str, request: Request, session: SessionDep, active: StaffLogin, q: SearchText = ""
+    slug: SlugPath, request: Request, session: SessionDep, active: StaffLogin, q: SearchText = ""
 ) -> HTMLResponse:
     """The directory search's results alone, for the page's script to show as staff
     type; the page itself shows the same for a search sent without it."""
@@ -105,7 +107,7 @@ async def official_search_results(
 
 @router.post("/campaigns/{slug}/letter/targets")
 async def save_targets(
-    slug: str, request: Request, session: SessionDep, active: EditorForm
+    slug: SlugPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     return await _save_part(
         slug, request, session, active, "targets", _target_choice, letter_setup.choose_targets
@@ -114,7 +116,7 @@ async def save_targets(
 
 @router.post("/campaigns/{slug}/letter/officials")
 async def add_official(
-    slug: str, request: Request, session: SessionDep, active: EditorForm
+    slug: SlugPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     return await _save_part(
         slug,
@@ -130,7 +132,11 @@ async def add_official(
 
 @router.post("/campaigns/{slug}/letter/officials/{official_id}/remove")
 async def remove_official(
-    slug: str, official_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
+    slug: SlugPath,
+    official_id: RowIdPath,
+    request: Request,
+    session: SessionDep,
+    active: EditorForm,
 ) -> Response:
     return await _save_part(
         slug,
@@ -145,7 +151,7 @@ async def remove_official(
 
 @router.post("/campaigns/{slug}/letter/template")
 async def save_template(
-    slug: str, request: Request, session: SessionDep, active: EditorForm
+    slug: SlugPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     return await _save_part(
         slug, request, session, active, "template", _template_input, letter_setup.change_template
@@ -154,7 +160,7 @@ async def save_template(
 
 @router.post("/campaigns/{slug}/letter/limits")
 async def save_limits(
-    slug: str, request: Request, session: SessionDep, active: EditorForm
+    slug: SlugPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     return await _save_part(
         slug, request, session, active, "limits", _limits_input, letter_setup.change_limits

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.charts import bar_chart, column_chart
 from api.deps import SessionDep, StaffLogin, public_counts
+from api.params import SlugPath
 from api.routers.metrics import csv_download
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignKind
@@ -92,7 +93,7 @@ async def _donation_line(session: AsyncSession, campaign: Campaign) -> dict[str,
 
 @router.get("/campaigns/{slug}/exports/{name}.csv")
 async def export(
-    slug: str, name: str, request: Request, session: SessionDep, _active: StaffLogin
+    slug: SlugPath, name: str, request: Request, session: SessionDep, _active: StaffLogin
 ) -> StreamingResponse:
     """The same CSV exports as the staff API's, for a logged-in user (viewers too)."""
     campaign = await campaigns.get_campaign(session, slug)

@@ -4,16 +4,17 @@ invitation or reset link sets a password."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.dashboard.rendering import is_admin, page, refusable, see_other
-from api.deps import AdminForm, AdminLogin, RowIdPath, SessionDep, StaffForm, StaffLogin
+from api.deps import AdminForm, AdminLogin, SessionDep, StaffForm, StaffLogin
 from api.page_forms import FormState, read_form, refused_state, sentence, worded_field_errors
+from api.params import RowIdPath, RowIdQuery, TokenPath
 from api.schemas.staff import TokenCreate
 from campaign.errors import CampaignError, InvalidInput
 from campaign.staff import invitations, users
@@ -31,8 +32,6 @@ USERS = "/staff/users"
 TOKENS = "/staff/tokens"
 # Where a new password's owner is sent, to log in with it.
 CHOSEN = "/staff/password-set"
-# A link's secret in a path: longer is no link of ours (and not worth hashing).
-LinkSecret = Annotated[str, Path(max_length=100)]
 
 # What each form says when a field is left empty (or a choice is not one offered).
 _WHEN_EMPTY = {
@@ -67,7 +66,7 @@ async def user_list(
     session: SessionDep,
     active: AdminLogin,
     done: str | None = None,
-    user: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    user: RowIdQuery = None,
 ) -> HTMLResponse:
     return await _users_page(request, session, active, notice=await _done(session, done, user))
 
@@ -307,13 +306,13 @@ async def _tokens_page(
 
 
 @router.get("/welcome/{secret}")
-async def welcome(secret: LinkSecret, request: Request, session: SessionDep) -> HTMLResponse:
+async def welcome(secret: TokenPath, request: Request, session: SessionDep) -> HTMLResponse:
     opened = await invitations.find_open_link(session, secret)
     return _welcome_page(request, opened)
 
 
 @router.post("/welcome/{secret}")
-async def choose_password(secret: LinkSecret, request: Request, session: SessionDep) -> Response:
+async def choose_password(secret: TokenPath, request: Request, session: SessionDep) -> Response:
     opened = await invitations.find_open_link(session, secret)
     if opened is None:
         return _welcome_page(request, None)

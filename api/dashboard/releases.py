@@ -30,12 +30,12 @@ from api.dashboard.rendering import may_edit, page, refusable, see_other
 from api.deps import (
     EditorForm,
     ReleaseExtractor,
-    RowIdPath,
     SessionDep,
     StaffLogin,
     requires_staff_login,
 )
 from api.page_forms import FormState, read_form
+from api.params import RowIdPath, RowIdQuery
 from api.uploads import MAX_UPLOAD_BYTES
 from campaign.errors import CampaignError
 from campaign.extraction.models import Strength
@@ -134,7 +134,7 @@ async def release_page(
     request: Request,
     session: SessionDep,
     active: StaffLogin,
-    merged: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    merged: RowIdQuery = None,
     submitted: Annotated[Literal["before"] | None, Query()] = None,
 ) -> HTMLResponse:
     """`merged`: the call the ticked calls were just merged into; `submitted=before`: the

@@ -3,16 +3,17 @@ paged, and signatures marked fraudulent or invalid."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.dashboard.rendering import may_edit, page, refusable, see_other
-from api.deps import EditorForm, RowIdPath, SessionDep, StaffLogin, public_counts
+from api.deps import EditorForm, SessionDep, StaffLogin, public_counts
 from api.page_forms import FormState, field_errors, read_form, state_for_service_error
+from api.params import RowIdPath, RowIdQuery, SlugPath
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.campaigns.service import get_campaign
 from campaign.errors import NotFound
@@ -25,7 +26,8 @@ from campaign.staff.sessions import ActiveSession
 router = APIRouter()
 
 # An id to page from, bounded like ids in paths.
-PageFrom = Annotated[int | None, Query(ge=1, le=2**63 - 1)]
+PageFrom = RowIdQuery
+
 
 SEARCH_FIELDS = ("email", "name", "status", "country", "source")
 MARK_FIELDS = ("status", "reason")
@@ -35,7 +37,7 @@ _WHOLE_FORM = ("signature_id",)
 
 @router.get("/campaigns/{slug}/supporters")
 async def supporter_list(
-    slug: str,
+    slug: SlugPath,
     request: Request,
     session: SessionDep,
     active: StaffLogin,
@@ -95,7 +97,7 @@ async def supporter_list(
 
 @router.get("/campaigns/{slug}/supporters/{signature_id}")
 async def signature_page(
-    slug: str,
+    slug: SlugPath,
     signature_id: RowIdPath,
     request: Request,
     session: SessionDep,
@@ -111,7 +113,7 @@ async def signature_page(
 
 @router.post("/campaigns/{slug}/supporters/{signature_id}/mark")
 async def mark_signature(
-    slug: str,
+    slug: SlugPath,
     signature_id: RowIdPath,
     request: Request,
     session: SessionDep,
@@ -147,7 +149,7 @@ async def mark_signature(
 
 @router.post("/campaigns/{slug}/supporters/{signature_id}/undo")
 async def undo_mark(
-    slug: str,
+    slug: SlugPath,
     signature_id: RowIdPath,
     request: Request,
     session: SessionDep,

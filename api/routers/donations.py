@@ -19,6 +19,7 @@ from api.deps import (
 )
 from api.donation_limits import ensure_donation_within_limits
 from api.pages import templates
+from api.params import OffsetQuery
 from api.schemas.donations import (
     CheckoutStarted,
     DonationOptions,
@@ -103,7 +104,7 @@ async def read_donations(
     session: SessionDep,
     _staff: Viewer,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> StaffDonationPage:
     donations = await list_donations(session, campaign.id, limit=limit, offset=offset)
     return StaffDonationPage(

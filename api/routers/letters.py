@@ -20,6 +20,7 @@ from api.deps import (
     Viewer,
 )
 from api.pages import templates
+from api.params import OffsetQuery, TokenPath
 from api.schemas.letters import (
     LetterConfirmationRequest,
     LetterConfirmed,
@@ -98,7 +99,7 @@ async def confirm_letter(
 
 @router.get("/letters/confirm/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def confirm_letter_from_email_link(
-    token: str, request: Request, session: SessionDep, settings: SettingsDep
+    token: TokenPath, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     try:
         _letter, campaign = await service.confirm_letter(
@@ -112,7 +113,7 @@ async def confirm_letter_from_email_link(
 
 
 @router.get("/api/v1/letters/{token}")
-async def read_own_letter(token: str, session: SessionDep) -> OwnLetterView:
+async def read_own_letter(token: TokenPath, session: SessionDep) -> OwnLetterView:
     letter = await service.letter_by_view_token(session, token)
     deliveries = await deliveries_of(session, [letter.id])
     return OwnLetterView.of(
@@ -121,7 +122,7 @@ async def read_own_letter(token: str, session: SessionDep) -> OwnLetterView:
 
 
 @router.get("/letters/{token}", response_class=HTMLResponse, include_in_schema=False)
-async def own_letter_page(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+async def own_letter_page(token: TokenPath, request: Request, session: SessionDep) -> HTMLResponse:
     try:
         letter = await service.letter_by_view_token(session, token)
     except CampaignError as error:
@@ -158,7 +159,7 @@ async def list_letters(
     session: SessionDep,
     _staff: Viewer,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: OffsetQuery = 0,
 ) -> StaffLetterPage:
     letters = await service.list_letters(session, campaign.id, limit=limit, offset=offset)
     deliveries = await deliveries_of(session, [letter.id for letter in letters])

@@ -43,6 +43,7 @@ from api.page_forms import (
     tracking_values,
 )
 from api.pages import templates
+from api.params import SlugPath
 from api.ratelimit import SigningLimits
 from api.routers.letters import OfficialsQuery
 from api.schemas.donations import DonationOptions
@@ -83,7 +84,7 @@ COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambd
 
 @router.get("/c/{slug}", response_class=HTMLResponse)
 async def campaign_page(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep
+    slug: SlugPath, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     try:
         campaign = await get_public_campaign(session, slug)
@@ -97,7 +98,7 @@ async def campaign_page(
 
 @router.get("/embed/{slug}", response_class=HTMLResponse)
 async def embedded_petition(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep
+    slug: SlugPath, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """Just the form and the count, for an <iframe> on an organisation's own site."""
     try:
@@ -110,7 +111,7 @@ async def embedded_petition(
 
 @router.post("/c/{slug}/sign")
 async def sign_from_page(
-    slug: str,
+    slug: SlugPath,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -125,7 +126,7 @@ async def sign_from_page(
 
 @router.post("/embed/{slug}/sign")
 async def sign_from_embed(
-    slug: str,
+    slug: SlugPath,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -139,18 +140,20 @@ async def sign_from_embed(
 
 
 @router.get("/c/{slug}/sent", response_class=HTMLResponse)
-async def check_your_inbox(slug: str, request: Request, session: SessionDep) -> Response:
+async def check_your_inbox(slug: SlugPath, request: Request, session: SessionDep) -> Response:
     return await _inbox_page(request, session, slug, embed=False)
 
 
 @router.get("/embed/{slug}/sent", response_class=HTMLResponse)
-async def check_your_inbox_embedded(slug: str, request: Request, session: SessionDep) -> Response:
+async def check_your_inbox_embedded(
+    slug: SlugPath, request: Request, session: SessionDep
+) -> Response:
     return await _inbox_page(request, session, slug, embed=True)
 
 
 @router.post("/c/{slug}/letter")
 async def write_letter_from_page(
-    slug: str,
+    slug: SlugPath,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -196,7 +199,7 @@ async def write_letter_from_page(
 
 @router.post("/c/{slug}/donate")
 async def chip_in(
-    slug: str, request: Request, session: SessionDep, settings: SettingsDep, ip: ClientIp
+    slug: SlugPath, request: Request, session: SessionDep, settings: SettingsDep, ip: ClientIp
 ) -> Response:
     """Start a Checkout from the chip-in form and send the donor there (303)."""
     form = await read_form(request)

@@ -17,6 +17,7 @@ from api.deps import (
     UserAgent,
 )
 from api.pages import templates
+from api.params import TokenPath
 from api.schemas.campaigns import PublicCampaignView
 from api.schemas.signatures import ConfirmationRequest, SignatureConfirmed, SignatureReceived
 from campaign.consents.service import get_consent_text
@@ -59,7 +60,7 @@ async def confirm(data: ConfirmationRequest, session: SessionDep) -> SignatureCo
 
 @router.get("/confirm/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def confirm_from_email_link(
-    token: str, request: Request, session: SessionDep, settings: SettingsDep
+    token: TokenPath, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     """The link in the confirmation email: confirms, then shows a page a person can read."""
     try:

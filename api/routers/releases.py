@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 
-from api.deps import Editor, ReleaseExtractor, RowIdPath, SessionDep, Viewer
+from api.deps import Editor, ReleaseExtractor, SessionDep, Viewer
+from api.params import OffsetQuery, RowIdPath
 from api.schemas.campaigns import StaffCampaignView
 from api.schemas.letters import LetterSetupView
 from api.schemas.releases import (
@@ -90,7 +91,7 @@ async def list_releases(
     session: SessionDep,
     _staff: Viewer,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: OffsetQuery = 0,
 ) -> list[ReleaseSummary]:
     releases = await service.list_releases(session, limit=limit, offset=offset)
     return [ReleaseSummary.model_validate(r) for r in releases]

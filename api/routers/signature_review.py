@@ -7,7 +7,8 @@ from datetime import datetime
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from api.deps import Editor, RowIdPath, SessionDep
+from api.deps import Editor, SessionDep
+from api.params import RowIdPath
 from campaign.signatures import review
 from campaign.signatures.models import Signature
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api.deps import Admin, Editor, RowIdPath, SessionDep, Viewer
+from api.deps import Admin, Editor, SessionDep, Viewer
+from api.params import RowIdPath
 from api.schemas.staff import (
     ConsentTextView,
     CreatedToken,

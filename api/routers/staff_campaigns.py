@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.deps import Editor, SessionDep, StaffCampaign, Viewer
+from api.params import OffsetQuery
 from api.schemas.campaigns import CampaignPage, StaffCampaignView
 from campaign.campaigns import flows, service
 from campaign.campaigns.models import CampaignState
@@ -30,7 +31,7 @@ async def list_campaigns(
     _staff: Viewer,
     state: CampaignState | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: OffsetQuery = 0,
 ) -> CampaignPage:
     campaigns = await service.list_campaigns(session, state=state, limit=limit, offset=offset)
     return CampaignPage(

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile, status
 
-from api.deps import Editor, RowIdPath, SessionDep, Viewer
+from api.deps import Editor, SessionDep, Viewer
+from api.params import OffsetQuery, RowIdPath
 from api.schemas.targets import ImportReportView, OfficialPage, OfficialView
 from api.uploads import MAX_IMPORT_BYTES, read_upload
 from campaign.targets import directory, imports
@@ -32,7 +33,7 @@ async def list_officials(
     q: Annotated[TargetName | None, Query(description="part of a name, title or body")] = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: OffsetQuery = 0,
 ) -> OfficialPage:
     officials = await directory.list_officials(
         session,

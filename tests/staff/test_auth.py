@@ -21,6 +21,8 @@ from campaign.staff.models import ApiToken
 PUBLIC_ROUTES = {
     ("GET", "/openapi.json"),
     ("GET", "/healthz"),
+    # Readiness for load balancers: says only whether the database answers (tests/api).
+    ("GET", "/readyz"),
     # The front page: the published campaigns and a link to /staff (tests/test_home.py).
     ("GET", "/"),
     ("GET", "/api/v1/campaigns/{slug}"),
