@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.dashboard.rendering import may_edit, page, refusable, see_other
-from api.deps import EditorForm, RowIdPath, SessionDep, StaffLogin
+from api.deps import EditorForm, SessionDep, StaffLogin
 from api.page_forms import FormState, field_errors, read_form, sentence
+from api.params import RowIdPath, SlugPath
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import get_campaign
 from campaign.errors import CampaignError
@@ -57,7 +58,7 @@ CHANGED_SHOWN = 100
 
 @router.get("/campaigns/{slug}/abuse")
 async def velocity_page(
-    slug: str, request: Request, session: SessionDep, active: StaffLogin, window: str = "hour"
+    slug: SlugPath, request: Request, session: SessionDep, active: StaffLogin, window: str = "hour"
 ) -> HTMLResponse:
     campaign = await get_campaign(session, slug)
     chosen = velocity.Window.DAY if window == velocity.Window.DAY else velocity.Window.HOUR
@@ -77,7 +78,7 @@ async def velocity_page(
 
 @router.get("/campaigns/{slug}/abuse/invalidate")
 async def invalidate_page(
-    slug: str, request: Request, session: SessionDep, active: StaffLogin
+    slug: SlugPath, request: Request, session: SessionDep, active: StaffLogin
 ) -> HTMLResponse:
     campaign = await get_campaign(session, slug)
     values = {name: request.query_params.get(name, "").strip() for name in CRITERIA_FIELDS}
@@ -86,7 +87,7 @@ async def invalidate_page(
 
 @router.post("/campaigns/{slug}/abuse/invalidations")
 async def start_invalidation(
-    slug: str, request: Request, session: SessionDep, active: EditorForm
+    slug: SlugPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     campaign = await get_campaign(session, slug)
     form = await read_form(request)
@@ -133,7 +134,7 @@ async def start_invalidation(
 
 @router.get("/campaigns/{slug}/abuse/invalidations")
 async def invalidation_log(
-    slug: str, request: Request, session: SessionDep, active: StaffLogin
+    slug: SlugPath, request: Request, session: SessionDep, active: StaffLogin
 ) -> HTMLResponse:
     campaign = await get_campaign(session, slug)
     return page(
@@ -149,7 +150,7 @@ async def invalidation_log(
 
 @router.get("/campaigns/{slug}/abuse/invalidations/{job_id}")
 async def job_page(
-    slug: str,
+    slug: SlugPath,
     job_id: RowIdPath,
     request: Request,
     session: SessionDep,
@@ -165,7 +166,7 @@ async def job_page(
 
 @router.post("/campaigns/{slug}/abuse/invalidations/{job_id}/cancel")
 async def cancel_job(
-    slug: str, job_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
+    slug: SlugPath, job_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     campaign = await get_campaign(session, slug)
     async with refusable(session) as refused:
@@ -187,7 +188,7 @@ async def cancel_job(
 
 @router.post("/campaigns/{slug}/abuse/invalidations/{job_id}/reverse")
 async def reverse_job(
-    slug: str, job_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
+    slug: SlugPath, job_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
     campaign = await get_campaign(session, slug)
     async with refusable(session) as refused:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.problems import MAX_LISTED_ERRORS
 from tests.conftest import petition_fields, signer
 
 SIGN = "/api/v1/campaigns/stop-the-arms-trade/signatures"
@@ -191,3 +192,24 @@ async def test_a_streamed_oversized_body_is_refused_too(
     answer = await client.post(SIGN, content=chunks(), headers={"Content-Type": "application/json"})
     assert answer.status_code == 413
     assert answer.json()["type"] == "/problems/body-too-large"
+
+
+async def test_a_body_of_many_wrong_keys_gets_a_short_answer(
+    client: httpx.AsyncClient, editor: dict
+) -> None:
+    body = petition_fields() | {f"k{n}": n for n in range(60_000)}
+    answer = await client.post("/api/v1/staff/campaigns", json=body, headers=editor)
+    assert answer.status_code == 422
+    problem = answer.json()
+    assert len(problem["errors"]) == MAX_LISTED_ERRORS
+    assert problem["error_count"] == 60_000
+    assert problem["detail"].endswith(f"and {60_000 - MAX_LISTED_ERRORS} more")
+    assert len(answer.content) < 20_000
+
+
+async def test_a_huge_key_is_not_repeated_whole(client: httpx.AsyncClient, editor: dict) -> None:
+    body = petition_fields() | {"k" * 500_000: 1}
+    answer = await client.post("/api/v1/staff/campaigns", json=body, headers=editor)
+    assert answer.status_code == 422
+    assert len(answer.content) < 5_000
+    assert answer.json()["field"].startswith("kkk")
