@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from api.app import create_app
 from campaign.config import Settings
 from campaign.db import create_engine, create_session_factory, transaction
+from campaign.signatures.submissions import resolve_due_submissions
 from campaign.staff.models import Role
 from campaign.staff.service import create_token
 from emails.worker import OutboxWorker
@@ -179,11 +180,11 @@ def deliver_emails(
 def settle_submissions(
     session_factory: async_sessionmaker[AsyncSession], settings: Settings
 ) -> Callable[[], Awaitable[None]]:
-    """Let the real outbox worker resolve the signatures submitted so far (a signing
-    request only records a submission), so a test can read signatures and counts. The
-    emails they cause are sent by the same pass, as in production."""
+    """Resolve the signatures submitted so far (a signing request only records a
+    submission) with the outbox worker's own first step, so a test can read signatures
+    and counts. The emails they queue stay queued until deliver_emails sends them."""
 
     async def settle() -> None:
-        await OutboxWorker(session_factory, settings).send_due_messages()
+        await resolve_due_submissions(session_factory, settings)
 
     return settle

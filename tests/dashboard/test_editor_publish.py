@@ -91,9 +91,11 @@ async def test_closing_says_what_stops_and_what_stays(
     editor_session: httpx.AsyncClient,
     editor: dict[str, str],
     publish_petition: Callable[..., Awaitable[dict[str, Any]]],
+    settle_submissions: Callable[[], Awaitable[None]],
 ) -> None:
     await publish_petition(slug="to-close")
     await editor_session.post("/api/v1/campaigns/to-close/signatures", json=signer())
+    await settle_submissions()
     confirm = await editor_session.get("/staff/campaigns/to-close/close")
     assert confirm.status_code == 200
     assert "Signing stops" in confirm.text

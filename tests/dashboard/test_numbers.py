@@ -36,6 +36,7 @@ async def test_a_viewer_downloads_the_same_csv_as_the_api_gives(
     make_user: MakeUser,
     log_in: LogIn,
     viewer: dict[str, str],
+    settle_submissions: Callable[[], Awaitable[None]],
 ) -> None:
     await publish_petition(slug=SLUG)
     for address in ("ada@example.org", "=cmd@example.org"):
@@ -43,6 +44,7 @@ async def test_a_viewer_downloads_the_same_csv_as_the_api_gives(
             f"/api/v1/campaigns/{SLUG}/signatures", json=signer(email=address)
         )
         assert signed.status_code == 202
+    await settle_submissions()
     await _as_viewer(make_user, log_in)
 
     page = (await client.get(PAGE)).text

@@ -20,6 +20,7 @@ async def test_staff_list_and_read_messages_without_their_secrets(
     client: httpx.AsyncClient,
     viewer: dict,
     publish_petition: Callable[..., Awaitable[dict[str, Any]]],
+    settle_submissions: Callable[[], Awaitable[None]],
 ) -> None:
     petition = await publish_petition()
     await client.post("/api/v1/campaigns/stop-the-arms-trade/signatures", json=signer())
@@ -27,6 +28,7 @@ async def test_staff_list_and_read_messages_without_their_secrets(
         "/api/v1/campaigns/stop-the-arms-trade/signatures",
         json=signer(email="grace@example.org"),
     )
+    await settle_submissions()
     listed = await client.get(MESSAGES, params={"campaign_id": petition["id"]}, headers=viewer)
     assert listed.status_code == 200
     assert [m["to_address"] for m in listed.json()] == ["grace@example.org", "ada@example.org"]
@@ -44,9 +46,11 @@ async def test_a_failed_message_can_be_retried_once_it_failed(
     editor: dict,
     publish_petition: Callable[..., Awaitable[dict[str, Any]]],
     session_factory: async_sessionmaker[AsyncSession],
+    settle_submissions: Callable[[], Awaitable[None]],
 ) -> None:
     await publish_petition()
     await client.post("/api/v1/campaigns/stop-the-arms-trade/signatures", json=signer())
+    await settle_submissions()
     [message] = (await client.get(MESSAGES, headers=editor)).json()
     not_yet = await client.post(f"{MESSAGES}/{message['id']}/retry", headers=editor)
     assert not_yet.status_code == 409

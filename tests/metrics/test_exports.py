@@ -46,6 +46,7 @@ async def test_signatures_export_has_the_campaigns_rows_and_no_private_fields(
     client: httpx.AsyncClient,
     viewer: dict[str, str],
     publish_petition: Publish,
+    settle_submissions: Callable[[], Awaitable[None]],
 ) -> None:
     await publish_petition()
     await publish_petition(slug="other")
@@ -55,6 +56,7 @@ async def test_signatures_export_has_the_campaigns_rows_and_no_private_fields(
         assert (await client.post(sign, json=person)).status_code == 202
     other = signer(email="other@example.org")
     assert (await client.post("/api/v1/campaigns/other/signatures", json=other)).is_success
+    await settle_submissions()
 
     answer = await client.get(EXPORT, headers=viewer)
     assert answer.status_code == 200

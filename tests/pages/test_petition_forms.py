@@ -83,6 +83,7 @@ async def test_signing_through_the_form_redirects_to_check_your_inbox(
     client: httpx.AsyncClient,
     publish_petition: Publish,
     session_factory: async_sessionmaker[AsyncSession],
+    settle_submissions: Callable[[], Awaitable[None]],
     deliver_emails: Callable[[], Awaitable[list[Any]]],
 ) -> None:
     await publish_petition()
@@ -95,6 +96,7 @@ async def test_signing_through_the_form_redirects_to_check_your_inbox(
     assert inbox.status_code == 200
     assert "Check your inbox" in inbox.text
 
+    await settle_submissions()
     [signature] = await _signatures(session_factory)
     assert (signature.status, signature.channel) == ("pending", "web")
     assert signature.comment == "<b>Bold</b> & brave"  # stored as typed, never rendered as HTML
@@ -124,6 +126,7 @@ async def test_errors_are_shown_next_to_their_fields_and_the_values_are_kept(
     client: httpx.AsyncClient,
     publish_petition: Publish,
     session_factory: async_sessionmaker[AsyncSession],
+    settle_submissions: Callable[[], Awaitable[None]],
 ) -> None:
     await publish_petition()
     form = signing_form(
@@ -146,6 +149,7 @@ async def test_errors_are_shown_next_to_their_fields_and_the_values_are_kept(
     assert 'value="not an address"' in page
     assert '<option value="GB" selected>' in page
     assert 'aria-invalid="true"' not in re.search(r'<input id="family_name"[^>]*>', page).group(0)
+    await settle_submissions()
     assert await _signatures(session_factory) == []
 
 
@@ -172,6 +176,7 @@ async def test_a_form_without_a_valid_token_is_refused_with_a_clear_page(
     client: httpx.AsyncClient,
     publish_petition: Publish,
     session_factory: async_sessionmaker[AsyncSession],
+    settle_submissions: Callable[[], Awaitable[None]],
     token: str | None,
 ) -> None:
     await publish_petition()
@@ -185,6 +190,7 @@ async def test_a_form_without_a_valid_token_is_refused_with_a_clear_page(
     assert "security token" in answer.text
     assert 'value="Grace"' in answer.text  # nothing typed is lost
     assert form_token(answer.text)  # a fresh token, so sending again works
+    await settle_submissions()
     assert await _signatures(session_factory) == []
 
 
@@ -247,6 +253,7 @@ async def test_hostile_input_is_refused_next_to_its_field(
     client: httpx.AsyncClient,
     publish_petition: Publish,
     session_factory: async_sessionmaker[AsyncSession],
+    settle_submissions: Callable[[], Awaitable[None]],
     fields: dict[str, str],
 ) -> None:
     await publish_petition()
@@ -254,6 +261,7 @@ async def test_hostile_input_is_refused_next_to_its_field(
     assert answer.status_code == 422
     [name] = fields
     assert _error_for(answer.text, name).startswith("Error: ")
+    await settle_submissions()
     assert await _signatures(session_factory) == []
 
 
@@ -322,6 +330,7 @@ async def test_the_embed_may_be_framed_and_signs_through_its_own_pages(
     client: httpx.AsyncClient,
     publish_petition: Publish,
     session_factory: async_sessionmaker[AsyncSession],
+    settle_submissions: Callable[[], Awaitable[None]],
 ) -> None:
     await publish_petition()
     embed = await client.get(f"/embed/{SLUG}")
@@ -341,6 +350,7 @@ async def test_the_embed_may_be_framed_and_signs_through_its_own_pages(
     assert answer.headers["location"] == f"/embed/{SLUG}/sent"
     sent = await client.get(answer.headers["location"])
     assert "x-frame-options" not in sent.headers
+    await settle_submissions()
     [signature] = await _signatures(session_factory)
     assert signature.channel == "embed"
 
@@ -384,6 +394,7 @@ async def test_where_a_signer_came_from_is_kept_with_the_signature(
     client: httpx.AsyncClient,
     publish_petition: Publish,
     session_factory: async_sessionmaker[AsyncSession],
+    settle_submissions: Callable[[], Awaitable[None]],
 ) -> None:
     await publish_petition()
     page = await client.get(
@@ -396,6 +407,7 @@ async def test_where_a_signer_came_from_is_kept_with_the_signature(
     form = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', page.text))
     answer = await client.post(f"{PAGE}/sign", data=signing_form(form.pop("form_token"), **form))
     assert answer.status_code == 303
+    await settle_submissions()
     [signature] = await _signatures(session_factory)
     assert (signature.utm_source, signature.utm_medium, signature.utm_campaign) == (
         "newsletter",
@@ -409,11 +421,13 @@ async def test_unusable_tracking_never_stops_a_signature(
     client: httpx.AsyncClient,
     publish_petition: Publish,
     session_factory: async_sessionmaker[AsyncSession],
+    settle_submissions: Callable[[], Awaitable[None]],
 ) -> None:
     await publish_petition()
     form = signing_form(await _token(client), utm_source="news\nletter", referrer="x" * 600)
     answer = await client.post(f"{PAGE}/sign", data=form)
     assert answer.status_code == 303
+    await settle_submissions()
     [signature] = await _signatures(session_factory)
     assert (signature.utm_source, signature.referrer) == (None, None)
 
