@@ -55,11 +55,14 @@ _EMAIL_KIND = f"${len(_INPUT) + 2}::text"
 _SQL = f"""
 WITH input AS (
     SELECT * FROM unnest({_ARRAYS}) AS t({_COLUMNS})
+-- Every insert takes its rows in the submissions' order, so ids follow it as they
+-- would had each been resolved alone.
 ), new_person AS (
     INSERT INTO people (email_normalised, email, given_name, family_name, country, postcode,
                         created_at)
     SELECT email_normalised, email, given_name, family_name, country, postcode, {_NOW}
     FROM input
+    ORDER BY submission_id
     ON CONFLICT (email_normalised) DO NOTHING
     RETURNING id, email_normalised
 ), signer AS (
@@ -80,6 +83,7 @@ WITH input AS (
            confirmation_token_hash, emails_sent, created_at
     FROM signer
     WHERE person_id IS NOT NULL
+    ORDER BY submission_id
     ON CONFLICT (campaign_id, person_id) DO NOTHING
     RETURNING campaign_id, person_id
 ), signed AS (
@@ -90,6 +94,7 @@ WITH input AS (
                                  channel, created_at)
     SELECT person_id, consent_text_id, email_updates, language, campaign_id, channel, {_NOW}
     FROM signed
+    ORDER BY submission_id
 ), confirmation AS (
     INSERT INTO outbox_messages (kind, to_address, to_name, context, campaign_id, status,
                                  attempts, created_at, available_at)
@@ -97,6 +102,7 @@ WITH input AS (
            {_NOW}, {_NOW}
     FROM signed
     WHERE send_email
+    ORDER BY submission_id
 )
 SELECT signer.submission_id, signer.person_id, new_signature.person_id IS NOT NULL AS signed
 FROM signer LEFT JOIN new_signature USING (campaign_id, person_id)
