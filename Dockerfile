@@ -12,8 +12,9 @@ RUN useradd --system --uid 10001 --create-home --home-dir /home/campaign campaig
 
 WORKDIR /app
 # Dependencies first, from the hashed lock, so code changes reuse this layer.
-COPY requirements.lock ./
-RUN pip install --require-hashes -r requirements.lock
+COPY requirements-pip.lock requirements.lock ./
+RUN pip install --require-hashes -r requirements-pip.lock \
+    && pip install --require-hashes -r requirements.lock
 
 COPY pyproject.toml README.md ./
 COPY campaign ./campaign

@@ -23,15 +23,18 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy campaign api emails
 
-$(VENV)/bin/python:
+# A known pip first: the one a Python bundles may be too old for the locks.
+$(VENV)/.pip-installed: requirements-pip.lock
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-pip.lock
+	touch $@
 
-$(VENV)/.runtime-installed: requirements.lock pyproject.toml | $(VENV)/bin/python
+$(VENV)/.runtime-installed: requirements.lock pyproject.toml $(VENV)/.pip-installed
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.dev-installed: requirements-dev.lock pyproject.toml | $(VENV)/bin/python
+$(VENV)/.dev-installed: requirements-dev.lock pyproject.toml $(VENV)/.pip-installed
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.runtime-installed
