@@ -11,8 +11,8 @@ What it measures
     - the public count (SignatureCountCache.get, what GET /api/v1/campaigns/{slug}
       does for its counts) of the 1-million-signature campaign, called every 5 ms for
       --count-seconds while pgbench writes 500 signatures per second into that same
-      campaign with bench/pgbench_sign.sql (the server's own one-statement signing
-      SQL); the p95 of the cached path, and, every 100th call, of the count an
+      campaign with bench/pgbench_first_signature.sql (the worker's one-statement
+      first signature); the p95 of the cached path, and, every 100th call, of the count an
       expired entry makes (current_signature_counts) beside counting every row;
     - the export of that campaign's 1 million signatures through the real HTTP
       endpoint of `campaign serve` (a subprocess, one process, no in-process worker):
@@ -74,7 +74,7 @@ from campaign.staff.service import create_token
 
 HOST = "127.0.0.1"
 BENCH_DIR = Path(__file__).resolve().parent
-PGBENCH_SCRIPT = BENCH_DIR / "pgbench_sign.sql"
+PGBENCH_SCRIPT = BENCH_DIR / "pgbench_first_signature.sql"
 CAMPAIGNS = 50
 FULL_SIGNATURES = 5_000_000
 FULL_EXPORT_CAMPAIGN = 1_000_000

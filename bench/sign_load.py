@@ -13,9 +13,11 @@ What it measures
     straight against PostgreSQL: that is the ceiling the database alone allows on this
     machine, and the result is also given as a fraction of it.
 
-    The outbox worker does not run inside the server here, as in production where it
-    is its own process: queued emails stay queued. The per-address signing rate limit
-    is lifted, since every request comes from 127.0.0.1.
+    A signing request writes a submission; the worker turns submissions into signatures
+    and queues their emails. The worker does not run during the load (in production it
+    is its own process): once the load stops, this script runs the worker's resolution
+    step itself, reports how long it took, and then checks. Queued emails are not sent.
+    The signing limits are lifted, since every request comes from 127.0.0.1.
 
 How to run (from the repository root; needs aiohttp, see bench/README.md)
     CAMPAIGN_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/bench \\
@@ -265,6 +267,8 @@ def running_server(url: URL, pool_size: int, workers: int, log_path: Path) -> It
         url,
         run_worker_in_process="false",
         sign_rate_limit="1000000/second",
+        sign_campaign_rate_limit="1000000/second",
+        sign_domain_rate_limit="1000000/second",
         database_pool_size=str(pool_size),
         migrate_on_start="false",
     )
@@ -570,6 +574,27 @@ async def check_stored(url: URL, slug: str, accepted: Counter[str], max_emails: 
     )
 
 
+async def resolve_submissions(url: URL) -> tuple[int, float]:
+    """The worker's first step, until no submission is left: (how many, seconds)."""
+    from campaign.config import Settings
+    from campaign.db import create_engine, create_session_factory
+    from campaign.signatures.submissions import resolve_due_submissions
+
+    settings = Settings(
+        environment="development", database_url=url.render_as_string(hide_password=False)
+    )
+    engine = create_engine(settings)
+    factory = create_session_factory(engine)
+    taken = 0
+    started = time.monotonic()
+    try:
+        while batch := await resolve_due_submissions(factory, settings):
+            taken += batch
+    finally:
+        await engine.dispose()
+    return taken, time.monotonic() - started
+
+
 def max_emails_per_signature() -> int:
     from campaign.config import Settings
 
@@ -792,6 +817,11 @@ def main(argv: list[str] | None = None) -> int:
             load = run_load(server, slug, options, run_tag)
             if load.errors:
                 progress(f"server log, last lines:\n{server.log_tail()}")
+        resolved, resolve_seconds = asyncio.run(resolve_submissions(url))
+        progress(
+            f"resolved {resolved} submissions in {resolve_seconds:.1f} s "
+            f"({resolved / max(resolve_seconds, 1e-9):.0f}/s)"
+        )
         stored = asyncio.run(check_stored(url, slug, load.accepted, max_emails_per_signature()))
         raw = None
         if not options.skip_pgbench:
