@@ -11,9 +11,7 @@ from api.ratelimit import RateLimit, network_key
 from campaign.errors import TooManyRequests
 
 
-async def ensure_donation_within_limits(
-    request: Request, ip: str | None, campaign_id: int
-) -> None:
+async def ensure_donation_within_limits(request: Request, ip: str | None, campaign_id: int) -> None:
     per_network: RateLimit = request.app.state.donation_rate_limit
     per_campaign: RateLimit = request.app.state.donation_campaign_rate_limit
     # Both are counted, so a refused network still counts towards the campaign's limit.

@@ -5,6 +5,7 @@ change anything."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -168,33 +169,47 @@ async def job_page(
 async def cancel_job(
     slug: SlugPath, job_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
-    campaign = await get_campaign(session, slug)
-    async with refusable(session) as refused:
-        await invalidations.cancel_invalidation(
-            session, campaign.id, job_id, cancelled_by=active.user.id
-        )
-    if refused.error:
-        return await _job_page(
-            request,
-            session,
-            active,
-            campaign,
-            job_id,
-            error=refused.error,
-            status_code=refused.status_code,
-        )
-    return see_other(f"{_log_path(campaign)}/{job_id}")
+    return await _act_on_job(
+        slug,
+        job_id,
+        request,
+        session,
+        active,
+        lambda campaign_id: invalidations.cancel_invalidation(
+            session, campaign_id, job_id, cancelled_by=active.user.id
+        ),
+    )
 
 
 @router.post("/campaigns/{slug}/abuse/invalidations/{job_id}/reverse")
 async def reverse_job(
     slug: SlugPath, job_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
+    return await _act_on_job(
+        slug,
+        job_id,
+        request,
+        session,
+        active,
+        lambda campaign_id: invalidations.reverse_invalidation(
+            session, campaign_id, job_id, reversed_by=active.user.id
+        ),
+    )
+
+
+async def _act_on_job(
+    slug: str,
+    job_id: int,
+    request: Request,
+    session: AsyncSession,
+    active: ActiveSession,
+    action: Callable[[int], Awaitable[object]],
+) -> Response:
+    """Run `action` (given the campaign's id) on a job; back to the job's page, with the
+    refusal if there is one."""
     campaign = await get_campaign(session, slug)
     async with refusable(session) as refused:
-        await invalidations.reverse_invalidation(
-            session, campaign.id, job_id, reversed_by=active.user.id
-        )
+        await action(campaign.id)
     if refused.error:
         return await _job_page(
             request,

@@ -64,10 +64,9 @@ TOP_MOVERS = 10
 IPV6_ADDRESSES = 5000
 
 
-@dataclass(frozen=True)
-class VelocityGroup:
-    grouping: Grouping
-    key: str  # as shown, and as the invalidation criterion takes it
+class _Rates:
+    """Per-minute rates of a window and the one before it, for the dataclasses below."""
+
     signatures: int  # in the window
     previous: int  # in the window before it
     minutes: int
@@ -80,6 +79,15 @@ class VelocityGroup:
     def previous_per_minute(self) -> float:
         return self.previous / self.minutes
 
+
+@dataclass(frozen=True)
+class VelocityGroup(_Rates):
+    grouping: Grouping
+    key: str  # as shown, and as the invalidation criterion takes it
+    signatures: int
+    previous: int
+    minutes: int
+
     @property
     def rise(self) -> int:
         return self.signatures - self.previous
@@ -90,7 +98,7 @@ class VelocityGroup:
 
 
 @dataclass(frozen=True)
-class Velocity:
+class Velocity(_Rates):
     window: Window
     since: datetime
     until: datetime
@@ -101,14 +109,6 @@ class Velocity:
     movers: list[VelocityGroup]
     # False when more IPv6 addresses signed than were read to sum their networks.
     ipv6_complete: bool
-
-    @property
-    def per_minute(self) -> float:
-        return self.signatures / self.minutes
-
-    @property
-    def previous_per_minute(self) -> float:
-        return self.previous / self.minutes
 
 
 def email_domain_of(session: AsyncSession) -> Any:
