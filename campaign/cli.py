@@ -12,14 +12,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
 
 from campaign.config import Settings, get_settings
 from campaign.db import create_engine, create_session_factory, transaction, utcnow
-from campaign.demo import DemoRun, demo_message, prepare_demo, refuse_in_production
 from campaign.errors import CampaignError, NotFound
 from campaign.metrics.rollup import ROLLUP_LAG, RollupPass, rebuild_rollups, update_rollups
 from campaign.migrate import upgrade_database
@@ -37,6 +36,9 @@ from campaign.targets.imports import (
     read_officials_file,
     valid_country_argument,
 )
+
+if TYPE_CHECKING:
+    from campaign.demo import DemoRun
 
 app = typer.Typer(help="campaign: petitions and letters to officials.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -361,6 +363,10 @@ def demo(
     """Migrate, read a sample release, draft and publish a petition from one of its
     calls to action, print its addresses, a staff login and a staff token, serve.
     Refused in production."""
+    # Here, not at the top: the demo reads a release, which loads the language model's
+    # library, and every other command would wait a second for it.
+    from campaign.demo import demo_message, refuse_in_production
+
     settings = get_settings()
     try:
         refuse_in_production(settings)  # before the database is touched
@@ -374,6 +380,8 @@ def demo(
 
 
 async def _prepare_demo(settings: Settings) -> DemoRun:
+    from campaign.demo import prepare_demo
+
     engine = create_engine(settings)
     try:
         async with transaction(create_session_factory(engine)) as session:
