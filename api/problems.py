@@ -10,11 +10,12 @@ import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.pages import templates
+from campaign.db import CONNECTION_FAULTS, caused_by, database_unavailable
 from campaign.errors import CampaignError
 
 logger = logging.getLogger(__name__)
@@ -178,38 +179,6 @@ async def _on_integrity_error(_request: Request, error: Exception) -> JSONRespon
     return problem(409, "conflict", "Conflict", "the request conflicts with existing data; retry")
 
 
-# Connection faults the driver may raise as they are, before SQLAlchemy can wrap them: the
-# server refusing or dropping connections, or saying it is starting, stopping or full.
-_CONNECTION_FAULTS: tuple[type[BaseException], ...] = (
-    ConnectionError,
-    TimeoutError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-)
-
-
-def _caused_by(error: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
-    cause: BaseException | None = error
-    for _ in range(10):  # a driver's error wrapped in SQLAlchemy's, wrapped in ours
-        if cause is None:
-            return False
-        if isinstance(cause, kinds):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
-def database_unavailable(error: BaseException) -> bool:
-    """The database cannot be reached or cannot take work now, so the same request may
-    succeed in a moment: not a fault of the request, nor a bug of ours."""
-    if isinstance(error, OperationalError | PoolTimeoutError):
-        return True
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return _caused_by(error, _CONNECTION_FAULTS)
-
-
 def _cause(error: BaseException) -> str:
     # The driver's message only: SQLAlchemy's adds the statement and its parameters,
     # which hold what people typed.
@@ -220,7 +189,7 @@ def _cause(error: BaseException) -> str:
 def _unstorable_input(error: BaseException) -> bool:
     # PostgreSQL's "data exception" class: text with a NUL, a number out of range. Inputs
     # are validated before they get this far; this is what is left if one was not.
-    return isinstance(error, DBAPIError) and _caused_by(error, (asyncpg.DataError,))
+    return isinstance(error, DBAPIError) and caused_by(error, (asyncpg.DataError,))
 
 
 async def _on_database_error(request: Request, error: Exception) -> Response:
@@ -259,6 +228,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(IntegrityError, _on_integrity_error)
-    for fault in (DBAPIError, PoolTimeoutError, *_CONNECTION_FAULTS):
+    for fault in (DBAPIError, PoolTimeoutError, *CONNECTION_FAULTS):
         app.add_exception_handler(fault, _on_database_error)
     app.add_exception_handler(Exception, _on_unexpected_error)

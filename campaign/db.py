@@ -10,10 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -181,3 +183,39 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     """One unit of work outside a request (CLI, worker): commit on success, roll back on error."""
     async with factory() as session, session.begin():
         yield session
+
+
+# Connection faults the driver may raise as they are, before SQLAlchemy can wrap them: the
+# server refusing or dropping connections, or saying it is starting, stopping or full.
+CONNECTION_FAULTS: tuple[type[BaseException], ...] = (
+    ConnectionError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+    # "terminating connection due to administrator command": a restart, or a connection
+    # killed by an operator; the next one will do.
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
+def caused_by(error: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    cause: BaseException | None = error
+    for _ in range(10):  # a driver's error wrapped in SQLAlchemy's, wrapped in ours
+        if cause is None:
+            return False
+        if isinstance(cause, kinds):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database cannot be reached or cannot take work now, so the same request may
+    succeed in a moment: not a fault of the request, nor a bug of ours."""
+    if isinstance(error, OperationalError | PoolTimeoutError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return caused_by(error, CONNECTION_FAULTS)

@@ -29,11 +29,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.config import Settings
-from campaign.db import transaction, utcnow
+from campaign.db import database_unavailable, transaction, utcnow
 from campaign.letters.delivery import send_due_digests
 from campaign.metrics.rollup import update_rollups
 from campaign.outbox.models import OutboxMessage
@@ -239,8 +238,8 @@ class OutboxWorker:
             try:
                 async with transaction(self.session_factory) as session:
                     return await record(session, *args)
-            except (DBAPIError, OSError) as error:
-                if isinstance(error, DBAPIError) and not _connection_error(error):
+            except Exception as error:
+                if not database_unavailable(error):
                     raise
                 if time.monotonic() + wait > deadline:
                     logger.error("recording an outcome failed for a whole lease: %r", error)
@@ -331,14 +330,3 @@ class OutboxWorker:
     async def _release(self, batch: Batch, after_seconds: float) -> None:
         async with transaction(self.session_factory) as session:
             await release(session, batch.outbox_ids, timedelta(seconds=after_seconds))
-
-
-def _connection_error(error: DBAPIError) -> bool:
-    """A lost or refused connection (the database restarting, a connection killed): worth
-    trying again. Anything else the database says would say it again."""
-    if error.connection_invalidated:
-        return True
-    text = f"{type(error.orig).__name__} {error.orig}".lower()
-    return any(
-        word in text for word in ("connection", "shutdown", "terminat", "closed", "cannot connect")
-    )
