@@ -337,16 +337,18 @@ def main(argv: list[str] | None = None) -> int:
             **check(accepted, per_address, messages, written_emails(outbox)),
         }
     except BenchError as error:
-        print(f"burst: {error}", file=sys.stderr)
+        print(f"burst: {error}; the logs are in {workdir}", file=sys.stderr)
         return 1
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     for key, value in result.items():
         print(f"{key:>24}: {value}", file=sys.stderr)
     print(json.dumps(result))
     bad = result["answers"].get("500", 0) + result["accepted_but_missing"]
     bad += result["addresses_signed_twice"] + result["emails_written_twice"]
-    return 1 if bad else 0
+    if bad:
+        print(f"burst: a bar is missed; the logs are in {workdir}", file=sys.stderr)
+        return 1
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":

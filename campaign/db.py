@@ -219,3 +219,23 @@ def database_unavailable(error: BaseException) -> bool:
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
     return caused_by(error, CONNECTION_FAULTS)
+
+
+@asynccontextmanager
+async def driver_connection(session: AsyncSession) -> AsyncIterator[Any]:
+    """The session's own asyncpg connection, inside its transaction, for the few
+    statements whose SQLAlchemy handling costs more than the database's work on them.
+
+    SQLAlchemy cannot clean up after what it does not see: a connection the driver gave
+    up on (a restart, a statement cancelled half way) would go back to the pool and fail
+    whichever request got it next. So here it is invalidated: the pool discards it and
+    opens a new one. An error the server reported about the statement leaves the
+    connection as good as it was."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    try:
+        yield driver
+    except BaseException as error:
+        if not isinstance(error, asyncpg.PostgresError) or database_unavailable(error):
+            await connection.invalidate()
+        raise

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.campaigns.models import CampaignKind
-from campaign.db import UTCDateTime
+from campaign.db import UTCDateTime, driver_connection
 from campaign.donations.models import Donation
 from campaign.letters.models import Letter
 from campaign.people.models import Person
@@ -174,10 +174,7 @@ async def _copied_csv(
     already made safe by `copy_query`; the bytes pass through a small queue, so a slow
     client holds the copy back instead of filling memory."""
     chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=COPY_QUEUE_CHUNKS)
-    async with factory() as session, session.begin():
-        connection = await session.connection()
-        raw = await connection.get_raw_connection()
-        driver: Any = raw.driver_connection
+    async with factory() as session, session.begin(), driver_connection(session) as driver:
 
         async def copy() -> None:
             try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, exists, insert, literal_column, select
-from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, PostcodeMode
@@ -45,10 +44,6 @@ _INSERT_SUBMISSION = insert(_SUBMISSIONS).from_select(
         )
     ),
 )
-# Compiled once for the PostgreSQL path: the SQL with numbered, typed parameters.
-_COMPILED = _INSERT_SUBMISSION.compile(dialect=asyncpg_dialect())
-_SQL = _COMPILED.string
-_PARAMETER_ORDER = tuple(_COMPILED.positiontup or ())
 
 
 class SigningLimiter(Protocol):
@@ -144,15 +139,9 @@ async def _insert_submission(
         "available_at": now,
         "created_at": now,
     }
-    if session.get_bind().dialect.name == "postgresql":
-        # Straight to asyncpg on the session's own connection, inside its transaction:
-        # this is every signing request of a surge, and SQLAlchemy's statement handling
-        # costs more CPU than the database spends on the insert.
-        connection = await session.connection()
-        driver = (await connection.get_raw_connection()).driver_connection
-        assert driver is not None
-        status = await driver.execute(_SQL, *(values[name] for name in _PARAMETER_ORDER))
-        return bool(status.endswith(" 1"))
+    # Through SQLAlchemy, not straight to asyncpg: the driver's own errors would bypass
+    # the pool's disconnect handling, and a connection broken by a database restart went
+    # back to the pool to fail the next request with a 500.
     result = await session.execute(_INSERT_SUBMISSION, values)
     return bool(cast(CursorResult[Any], result).rowcount)
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.db import driver_connection
+
 # One array per column of the input, in this order; unnest turns them into rows.
 _INPUT = (
     ("submission_id", "bigint"),
@@ -158,10 +160,8 @@ async def insert_first_signatures(
         }
         for name, column in columns.items():
             column.append(values[name])
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    rows = await driver.fetch(_SQL, *columns.values(), now, email_kind)
+    async with driver_connection(session) as driver:
+        rows = await driver.fetch(_SQL, *columns.values(), now, email_kind)
     return FirstSignatureOutcomes(
         signed={row["submission_id"] for row in rows if row["signed"]},
         signers={
