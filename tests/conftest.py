@@ -33,11 +33,15 @@ os.environ.setdefault("CAMPAIGN_SECRET_KEY", "test-suite-" + os.urandom(16).hex(
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Tests that start their own server run it on SQLite (see tests/fixtures/browser.py):
-    the PostgreSQL pass leaves them to the SQLite pass."""
-    own_server = item.get_closest_marker("browser") or item.get_closest_marker("own_server")
-    if own_server and is_postgres(os.environ.get("CAMPAIGN_TEST_DATABASE_URL", "")):
-        pytest.skip("starts its own server on SQLite: run in the SQLite pass")
+    """The PostgreSQL pass runs the tests that use the database. It leaves to the SQLite
+    pass the tests that start their own server, which run it on SQLite (see
+    tests/fixtures/browser.py), and the tests that use no database at all, which would
+    only run again what the SQLite pass runs."""
+    if is_postgres(os.environ.get("CAMPAIGN_TEST_DATABASE_URL", "")):
+        if item.get_closest_marker("browser") or item.get_closest_marker("own_server"):
+            pytest.skip("starts its own server on SQLite: run in the SQLite pass")
+        if "database_url" not in getattr(item, "fixturenames", ()):
+            pytest.skip("uses no database: run in the SQLite pass")
     if item.get_closest_marker("browser") and not CHROMIUM.exists():
         pytest.skip(NO_CHROMIUM)
 
