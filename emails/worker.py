@@ -60,6 +60,12 @@ logger = logging.getLogger(__name__)
 SEND_CONCURRENCY = 4
 # How often a worker looks for finished days of letters to bundle into digests.
 DIGEST_CHECK_SECONDS = 60.0
+# How often a worker looks for hand-overs left unsettled, at most: they only come from
+# a worker that died or lost the database, and wait out a lease before they are looked
+# at, so a tenth of a lease (and no more than this) adds little to that. Looking on
+# every pass cost a busy worker an index scan over every batch it had just recorded
+# (their `sending` versions, dead but not yet vacuumed).
+UNSETTLED_CHECK_SECONDS = 10.0
 # How long to hold off after a rate limit that didn't say for how long.
 DEFAULT_RATE_LIMIT_PAUSE = 10.0
 # Recording an outcome while the database is unreachable: the first wait, doubled each
@@ -88,6 +94,7 @@ class OutboxWorker:
         self._requests = asyncio.Semaphore(SEND_CONCURRENCY)
         self._resume_at = 0.0  # monotonic time; set when the provider asks us to wait
         self._stopping = False
+        self._next_unsettled_check = 0.0  # monotonic time
 
     async def send_due_messages(self) -> int:
         """One pass: claim (committed, so the claim holds), send, record. Returns how many
@@ -96,7 +103,11 @@ class OutboxWorker:
         await resolve_due_submissions(self.session_factory, self.settings)
         if self._paused():
             return 0
-        await self._settle_unsettled_attempts()
+        if time.monotonic() >= self._next_unsettled_check:
+            await self._settle_unsettled_attempts()
+            self._next_unsettled_check = time.monotonic() + min(
+                UNSETTLED_CHECK_SECONDS, self.lease.total_seconds() / 10
+            )
         async with transaction(self.session_factory) as session:
             messages = await claim_due_messages(
                 session, self.settings.worker_batch_size, self.lease

@@ -400,8 +400,10 @@ async def test_a_killed_worker_loses_nothing_and_sends_nothing_twice(
     assert {row.status for row in rows} == {OutboxStatus.SENDING}
     assert {row.attempts for row in rows} == {1}
 
-    # Another worker finds nothing to do until the dead one's claim runs out...
-    second = OutboxWorker(session_factory, sendgrid_settings)
+    # Another worker (with the same lease, as a deployment's workers have) finds nothing
+    # to do until the dead one's claim runs out...
+    same_lease = sendgrid_settings.model_copy(update={"worker_claim_lease_seconds": 2})
+    second = OutboxWorker(session_factory, same_lease)
     assert await second.send_due_messages() == 0
     await asyncio.sleep(2.2)
     # ...then learns from SendGrid that it never got the request, and finishes the job.
