@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -66,9 +67,25 @@ class OutboxMessage(Base):
             "delivery_status IN ('queued', 'sent', 'delivered', 'deferred', 'bounced', 'dropped')",
             name="delivery_status",
         ),
-        # The worker's claim queries: due pending messages, oldest first; hand-overs
-        # whose lease ran out (status sending).
-        Index(None, "status", "available_at"),
+        # The worker's claim queries, each over its own status only: due pending
+        # messages oldest first, and hand-overs whose lease ran out. Partial, so they
+        # hold only what is in flight, and so that the statements recording a batch by
+        # its ids ("status is pending or sending" among their conditions) cannot pick
+        # them over the primary key: with statistics taken when nearly everything was
+        # sent, PostgreSQL did, and read every in-flight row for each batch of 1,000.
+        Index(
+            "ix_outbox_messages_due",
+            "available_at",
+            "id",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "ix_outbox_messages_unsettled",
+            "available_at",
+            postgresql_where=text("status = 'sending'"),
+            sqlite_where=text("status = 'sending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     ColumnElement,
+    Integer,
     String,
     bindparam,
     case,
@@ -22,7 +23,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    tuple_,
     type_coerce,
     update,
 )
@@ -132,11 +132,14 @@ async def mark_sending(
     another worker took over after this one's lease ran out may not. Sending again (the
     rest of a batch the provider refused in part) takes a new attempt id."""
     now = utcnow()
-    claimed = [(message.id, message.attempts) for message in messages]
+    # Joined with (id, attempts) pairs rather than matched against a list of tuples,
+    # which PostgreSQL plans as one OR branch per message.
+    claimed = _id_to_text_pairs(session, {m.id: str(m.attempts) for m in messages})
     result = await session.execute(
         update(OutboxMessage)
         .where(
-            tuple_(OutboxMessage.id, OutboxMessage.attempts).in_(claimed),
+            OutboxMessage.id == cast(claimed.c.key, BigInteger),
+            OutboxMessage.attempts == cast(claimed.c.value, Integer),
             OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
         )
         .values(
