@@ -22,6 +22,7 @@ from api.routers import (
     letters,
     messages,
     metrics,
+    osdi,
     pages,
     public_campaigns,
     releases,
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(donations.staff_router)
     app.include_router(pages.router)
     app.include_router(metrics.router)
+    app.include_router(osdi.router)
     app.include_router(dashboard_router)
 
     app.add_middleware(BodySizeLimit)

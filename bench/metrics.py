@@ -177,8 +177,9 @@ async def _insert_signers(
     countries = "ARRAY[" + ",".join(f"'{c}'" for c in COUNTRIES) + "]"
     await connection.execute(
         "INSERT INTO people (id, email_normalised, email, given_name, family_name, country, "
-        "created_at) SELECT g, 's' || g || '@bench.example', 's' || g || '@bench.example', "
-        "'Given', 'Family', 'GB', now() FROM generate_series($1::bigint, $2::bigint) g",
+        "custom_fields, created_at, modified_at) SELECT g, 's' || g || '@bench.example', "
+        "'s' || g || '@bench.example', 'Given', 'Family', 'GB', '{}', now(), now() "
+        "FROM generate_series($1::bigint, $2::bigint) g",
         start,
         end,
     )
@@ -186,7 +187,7 @@ async def _insert_signers(
         f"""
         INSERT INTO signatures (id, campaign_id, person_id, status, email, given_name,
             family_name, country, postcode, email_updates, channel, referrer, utm_source,
-            utm_medium, utm_campaign, emails_sent, created_at, confirmed_at)
+            utm_medium, utm_campaign, emails_sent, created_at, confirmed_at, modified_at)
         SELECT g, campaign, g,
             CASE WHEN r1 < 0.60 THEN 'confirmed' WHEN r1 < 0.97 THEN 'pending'
                  WHEN r1 < 0.99 THEN 'fraudulent' ELSE 'invalidated' END,
@@ -197,7 +198,8 @@ async def _insert_signers(
                  THEN 'https://news' || (g % 7) || '.example.com/story/' || g END,
             {SOURCES}, CASE WHEN r2 < 0.60 THEN 'social' END,
             CASE WHEN r2 < 0.30 THEN 'spring-appeal' END,
-            1, created, CASE WHEN r1 < 0.60 THEN created + r3 * interval '6 hours' END
+            1, created, CASE WHEN r1 < 0.60 THEN created + r3 * interval '6 hours' END,
+            created + CASE WHEN r1 < 0.60 THEN r3 * interval '6 hours' ELSE interval '0' END
         FROM (
             SELECT g, r1, r2, r3, campaign,
                 now() - interval '110 days'
@@ -273,9 +275,9 @@ async def _insert_emails_and_donations(
     await connection.execute(
         f"""
         INSERT INTO donations (campaign_id, person_id, frequency, amount, currency, status,
-            request_key, created_at)
+            request_key, created_at, modified_at)
         SELECT $2 + (g % {CAMPAIGNS}), g, 'one_off', 500 + (g % 50) * 100,
-            CASE WHEN g % 5 = 0 THEN 'eur' ELSE 'gbp' END, 'paid', 'key-' || g, now()
+            CASE WHEN g % 5 = 0 THEN 'eur' ELSE 'gbp' END, 'paid', 'key-' || g, now(), now()
         FROM generate_series(1, $1 / 10) g
         """,
         count,

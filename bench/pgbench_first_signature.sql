@@ -16,20 +16,20 @@
 BEGIN;
 WITH new_person AS (
     INSERT INTO people (email_normalised, email, given_name, family_name, country, postcode,
-                        created_at)
+                        custom_fields, created_at, modified_at)
     SELECT 'p' || :run || '.c' || :client_id || '.n' || :seq || '@bench.example',
            'p' || :run || '.c' || :client_id || '.n' || :seq || '@bench.example',
-           'Bench', 'Signer', 'GB', 'SW1A 1AA', now()
+           'Bench', 'Signer', 'GB', 'SW1A 1AA', '{}', now(), now()
     WHERE EXISTS (SELECT FROM campaigns WHERE id = :campaign_id AND state = 'published')
     ON CONFLICT (email_normalised) DO NOTHING
     RETURNING id, email
 ), new_signature AS (
     INSERT INTO signatures (campaign_id, person_id, status, email, given_name, family_name,
                             country, postcode, email_updates, channel, ip_address,
-                            confirmation_token_hash, emails_sent, created_at)
+                            confirmation_token_hash, emails_sent, created_at, modified_at)
     SELECT :campaign_id, new_person.id, 'pending', new_person.email, 'Bench', 'Signer', 'GB',
            'SW1A 1AA', true, 'api', '127.0.0.1',
-           md5(random()::text) || md5(random()::text), 1, now()
+           md5(random()::text) || md5(random()::text), 1, now(), now()
     FROM new_person
     RETURNING id, person_id, email
 ), consent AS (

@@ -70,3 +70,7 @@ class ProviderUnavailable(CampaignError):
     status = 502
     type = "provider-unavailable"
     title = "The provider could not be reached"
+
+
+class BadRequest(CampaignError):
+    """A request the API cannot read as meant (an unsupported filter, say)."""

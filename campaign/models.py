@@ -14,12 +14,14 @@ from campaign.metrics.models import (
     SignatureHourly,
     SignatureSourceRollup,
 )
+from campaign.osdi.models import PageMark
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
 from campaign.signatures.invalidations import InvalidatedSignature, InvalidationJob
 from campaign.signatures.models import Signature
 from campaign.staff.models import ApiToken, StaffSession, StaffUser
+from campaign.tags.models import Tag, Tagging
 from campaign.targets.models import Official, PostcodeDivision
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "LetterSetup",
     "Official",
     "OutboxMessage",
+    "PageMark",
     "PageView",
     "PageViewRollup",
     "Person",
@@ -55,4 +58,6 @@ __all__ = [
     "StaffUser",
     "StripeEvent",
     "Suppression",
+    "Tag",
+    "Tagging",
 ]

@@ -35,6 +35,7 @@ from campaign.config import Settings
 from campaign.db import database_unavailable, transaction, utcnow
 from campaign.letters.delivery import send_due_digests
 from campaign.metrics.rollup import update_rollups
+from campaign.osdi.paging import forget_old_marks
 from campaign.outbox.models import OutboxMessage
 from campaign.outbox.service import (
     claim_due_messages,
@@ -130,6 +131,7 @@ class OutboxWorker:
             while not stop.is_set():
                 if time.monotonic() >= next_digest_check:
                     await self._queue_due_digests()
+                    await self._forget_old_page_marks()
                     next_digest_check = time.monotonic() + DIGEST_CHECK_SECONDS
                 if time.monotonic() >= next_metrics_pass:
                     await self._update_metrics()
@@ -158,6 +160,14 @@ class OutboxWorker:
             return
         if queued:
             logger.info("queued %d letter digest(s)", queued)
+
+    async def _forget_old_page_marks(self) -> None:
+        """Where OSDI listings' pages start is kept for a walk, not for ever."""
+        try:
+            async with transaction(self.session_factory) as session:
+                await forget_old_marks(session)
+        except Exception:
+            logger.exception("forgetting old OSDI page marks failed; trying again later")
 
     async def _update_metrics(self) -> None:
         """One incremental rollup pass; with several workers, the one holding the lock

@@ -69,6 +69,7 @@ class Donation(Base):
         # A double click (same request key) finds the first request's donation.
         UniqueConstraint("campaign_id", "request_key"),
         Index(None, "campaign_id", "status"),
+        Index(None, "person_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -86,6 +87,8 @@ class Donation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When anything here last changed: what OSDI clients sync by (modified_date).
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class DonationPayment(Base):

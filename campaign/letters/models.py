@@ -77,6 +77,7 @@ class Letter(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'confirmed', 'held')", name="status"),
         Index(None, "campaign_id", "created_at"),
+        Index(None, "person_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -104,6 +105,8 @@ class Letter(Base):
     view_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When anything here last changed: what OSDI clients sync by (modified_date).
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class DeliveryState(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.db import Base, BigIntPK, UTCDateTime, utcnow
@@ -12,6 +12,7 @@ from campaign.db import Base, BigIntPK, UTCDateTime, utcnow
 
 class Person(Base):
     __tablename__ = "people"
+    __table_args__ = (Index(None, "modified_at", "id"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     # The dedupe key (see people.addresses); the address as typed lives on each action.
@@ -24,3 +25,7 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When they first proved this address is theirs (a confirmed signature or letter).
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Fields an organisation's own tools keep about the person (OSDI custom_fields).
+    custom_fields: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # When anything here last changed: what OSDI clients sync by (modified_date).
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -50,6 +50,9 @@ class Signature(Base):
         Index(None, "campaign_id", "status"),
         # Staff page through a campaign's signatures newest first, by id (keyset paging).
         Index(None, "campaign_id", "id"),
+        # A person's signatures, and the OSDI listings synced by modified date.
+        Index(None, "person_id", "id"),
+        Index(None, "campaign_id", "modified_at", "id"),
         # Only a signature staff marked has the status it had before; undo restores it.
         CheckConstraint(
             "status_before_review IS NULL OR (status IN ('fraudulent', 'invalidated')"
@@ -91,6 +94,8 @@ class Signature(Base):
     review_reason: Mapped[str | None] = mapped_column(String(200))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reviewed_by: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("staff_users.id"))
+    # When anything here last changed: what OSDI clients sync by (modified_date).
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class SignatureSubmission(Base):

@@ -61,8 +61,9 @@ WITH input AS (
 -- would had each been resolved alone.
 ), new_person AS (
     INSERT INTO people (email_normalised, email, given_name, family_name, country, postcode,
-                        created_at)
-    SELECT email_normalised, email, given_name, family_name, country, postcode, {_NOW}
+                        custom_fields, created_at, modified_at)
+    SELECT email_normalised, email, given_name, family_name, country, postcode, '{{}}',
+           {_NOW}, {_NOW}
     FROM input
     ORDER BY submission_id
     ON CONFLICT (email_normalised) DO NOTHING
@@ -78,11 +79,11 @@ WITH input AS (
     INSERT INTO signatures (campaign_id, person_id, status, email, given_name, family_name,
                             country, postcode, comment, email_updates, channel, ip_address,
                             user_agent, referrer, utm_source, utm_medium, utm_campaign,
-                            confirmation_token_hash, emails_sent, created_at)
+                            confirmation_token_hash, emails_sent, created_at, modified_at)
     SELECT campaign_id, person_id, status, email, given_name, family_name,
            country, postcode, comment, email_updates, channel, ip_address,
            user_agent, referrer, utm_source, utm_medium, utm_campaign,
-           confirmation_token_hash, emails_sent, created_at
+           confirmation_token_hash, emails_sent, created_at, created_at
     FROM signer
     WHERE person_id IS NOT NULL
     ORDER BY submission_id

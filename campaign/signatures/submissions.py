@@ -199,14 +199,17 @@ async def resolve_submission(
     max_emails: int,
     *,
     signer: int | None = None,
+    send_emails: bool = True,
 ) -> None:
     """Turn one submission into its signature and emails. Over a limit or caught by the
     honeypot, the signature is stored as fraudulent, never counted, and sent nothing.
-    `signer`: the person, when the first-signature statement found them already signed."""
+    `signer`: the person, when the first-signature statement found them already signed.
+    `send_emails` False (a signature an organisation records through its API without
+    the autoresponse): nothing is sent, and a new signature stays pending."""
     status = _status_of(submission)
     row = _signature_row(submission, status, token)
     if signer is not None:
-        if status == SignatureStatus.PENDING:
+        if status == SignatureStatus.PENDING and send_emails:
             await _answer_repeat_signature(
                 session, campaign, signer, submission, row, token, max_emails
             )
@@ -221,10 +224,10 @@ async def resolve_submission(
     )
     if await _insert_signature(session, {**row, "person_id": person_id}) is not None:
         await _record_email_updates_choice(session, campaign, person_id, submission)
-        if status == SignatureStatus.PENDING:
+        if status == SignatureStatus.PENDING and send_emails:
             await _send_confirmation(session, campaign, submission, token)
         return
-    if status != SignatureStatus.PENDING:
+    if status != SignatureStatus.PENDING or not send_emails:
         return  # a flood of repeats must not become a flood of emails
     await _answer_repeat_signature(session, campaign, person_id, submission, row, token, max_emails)
 
