@@ -31,6 +31,7 @@ from api.routers import (
     staff_campaigns,
     targets,
     unsubscribe,
+    webhook_endpoints,
 )
 from api.webhooks import sendgrid as sendgrid_webhook
 from api.webhooks import stripe as stripe_webhook
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(metrics.router)
     app.include_router(osdi.router)
+    app.include_router(webhook_endpoints.router)
     app.include_router(dashboard_router)
 
     app.add_middleware(BodySizeLimit)

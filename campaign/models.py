@@ -23,6 +23,7 @@ from campaign.signatures.models import Signature
 from campaign.staff.models import ApiToken, StaffSession, StaffUser
 from campaign.tags.models import Tag, Tagging
 from campaign.targets.models import Official, PostcodeDivision
+from campaign.webhooks.models import FeedEvent, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
@@ -35,6 +36,7 @@ __all__ = [
     "DonationPayment",
     "DonationSetup",
     "EmailEvent",
+    "FeedEvent",
     "InvalidatedSignature",
     "InvalidationJob",
     "Letter",
@@ -60,4 +62,5 @@ __all__ = [
     "Suppression",
     "Tag",
     "Tagging",
+    "WebhookEndpoint",
 ]

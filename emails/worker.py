@@ -29,6 +29,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import TypeVar
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.config import Settings
@@ -52,6 +53,7 @@ from campaign.outbox.service import (
 )
 from campaign.signatures.invalidations import run_invalidations
 from campaign.signatures.submissions import resolve_due_submissions
+from campaign.webhooks.service import deliver_due
 from emails.backends import EmailBackend, Rejected, TemporaryFailure, backend_from_settings
 from emails.render import Batch, render_batches
 
@@ -125,6 +127,7 @@ class OutboxWorker:
         """Until `stop` is set: send what is due, then wait a poll interval (or less).
         When it is set, batches not yet handed over go back to the queue unsent."""
         watcher = asyncio.create_task(self._watch(stop))
+        webhooks = httpx.AsyncClient(follow_redirects=False)
         next_digest_check = 0.0
         next_metrics_pass = 0.0
         try:
@@ -138,6 +141,7 @@ class OutboxWorker:
                     next_metrics_pass = time.monotonic() + self.settings.metrics_interval_seconds
                 # Bulk invalidations staff confirmed: batches for a moment, then email again.
                 await run_invalidations(self.session_factory)
+                await self._deliver_webhooks(webhooks)
                 try:
                     sent = await self.send_due_messages()
                 except Exception:
@@ -148,6 +152,7 @@ class OutboxWorker:
                         await asyncio.wait_for(stop.wait(), self._idle_wait())
         finally:
             watcher.cancel()
+            await webhooks.aclose()
 
     async def _queue_due_digests(self) -> None:
         """Letters held for an official's daily digest become one email when their day
@@ -160,6 +165,13 @@ class OutboxWorker:
             return
         if queued:
             logger.info("queued %d letter digest(s)", queued)
+
+    async def _deliver_webhooks(self, client: httpx.AsyncClient) -> None:
+        """A batch to each webhook endpoint that is due (campaign/webhooks)."""
+        try:
+            await deliver_due(self.session_factory, self.settings, client)
+        except Exception:
+            logger.exception("delivering webhooks failed; trying again later")
 
     async def _forget_old_page_marks(self) -> None:
         """Where OSDI listings' pages start is kept for a walk, not for ever."""

@@ -17,12 +17,11 @@ from api.deps import SessionDep, SettingsDep, SigningLimitsDep
 from api.params import RowIdPath
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.donations.models import Donation, DonationSetup
-from campaign.donations.money import minor_units_per_major
 from campaign.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from campaign.letters.models import Letter, LetterDelivery
 from campaign.osdi import resources
 from campaign.osdi.paging import Listing, Page, parse_filter, read_page
-from campaign.osdi.resources import HAL_JSON, Links
+from campaign.osdi.resources import HAL_JSON, Links, osdi_amount
 from campaign.osdi.schemas import PersonSignupIn, PetitionIn, SignatureIn, TaggingIn, TagIn
 from campaign.osdi.service import (
     create_petition,
@@ -505,11 +504,6 @@ async def read_outreach(
 
 
 # -- fundraising pages and donations -----------------------------------------------------
-
-
-def osdi_amount(amount: int, currency: str) -> str:
-    per_major = minor_units_per_major(currency)
-    return str(amount) if per_major == 1 else f"{amount / per_major:.2f}"
 
 
 def _donation(links: Links, row: Donation) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from campaign.campaigns.models import Campaign
 from campaign.donations.models import Donation
+from campaign.donations.money import minor_units_per_major
 from campaign.letters.models import Letter
 from campaign.osdi.paging import Page
 from campaign.people.models import Person
@@ -281,6 +282,12 @@ def donation(
             "osdi:person": links.to("people", row.person_id),
         },
     }
+
+
+def osdi_amount(amount: int, currency: str) -> str:
+    """An amount in the minor unit as OSDI writes it: "12.50" (or "1200" for yen)."""
+    per_major = minor_units_per_major(currency)
+    return str(amount) if per_major == 1 else f"{amount / per_major:.2f}"
 
 
 def tag(links: Links, row: Tag) -> dict[str, Any]:
