@@ -15,8 +15,20 @@ from api.dashboard import (
     people,
     releases,
     supporters,
+    webhooks,
 )
 
 router = APIRouter(include_in_schema=False)
-for part in (account, releases, campaigns, letters, numbers, supporters, abuse, directory, people):
+for part in (
+    account,
+    releases,
+    campaigns,
+    letters,
+    numbers,
+    supporters,
+    abuse,
+    directory,
+    people,
+    webhooks,
+):
     router.include_router(part.router, prefix="/staff")
