@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.dashboard.rendering import may_edit, page, refusable, see_other
 from api.deps import EditorForm, SessionDep, StaffLogin, public_counts
@@ -22,6 +23,7 @@ from campaign.metrics.letters import letter_numbers
 from campaign.signatures import queries, review
 from campaign.signatures.models import SignatureStatus
 from campaign.staff.sessions import ActiveSession
+from campaign.tags import service as tags
 
 router = APIRouter()
 
@@ -29,7 +31,7 @@ router = APIRouter()
 PageFrom = RowIdQuery
 
 
-SEARCH_FIELDS = ("email", "name", "status", "country", "source")
+SEARCH_FIELDS = ("email", "name", "status", "country", "tag", "source")
 MARK_FIELDS = ("status", "reason")
 # Errors about these are not about one of the mark form's fields: shown above it.
 _WHOLE_FORM = ("signature_id",)
@@ -46,7 +48,7 @@ async def supporter_list(
 ) -> HTMLResponse:
     campaign = await get_campaign(session, slug)
     petition = campaign.kind == CampaignKind.PETITION
-    fields = SEARCH_FIELDS if petition else SEARCH_FIELDS[:-1]
+    fields = SEARCH_FIELDS if petition else SEARCH_FIELDS[:-1]  # letters have no source
     values = {name: request.query_params.get(name, "").strip() for name in fields}
     given = {name: value for name, value in values.items() if value}
     context: dict[str, Any] = {
@@ -185,12 +187,9 @@ async def _signature_page(
     *,
     notice: str | None = None,
     error: str | None = None,
+    tag_form: FormState | None = None,
 ) -> HTMLResponse:
-    detail = await queries.signature_detail(session, campaign.id, signature_id)
-    if detail is None:
-        raise NotFound(
-            f"no signature with id {signature_id} in this campaign", field="signature_id"
-        )
+    detail = await _detail(session, campaign, signature_id)
     if not form.values:
         # The form starts from the standing mark, so changing it is one edit.
         line = detail.line
@@ -210,7 +209,54 @@ async def _signature_page(
         may_edit=may_edit(active),
         notice=notice,
         error=error,
+        person_tags=await tags.tags_on_person(session, detail.person_id),
+        tag_form=tag_form or FormState(),
     )
+
+
+@router.post("/campaigns/{slug}/supporters/{signature_id}/tags")
+async def tag_supporter(
+    slug: SlugPath,
+    signature_id: RowIdPath,
+    request: Request,
+    session: SessionDep,
+    active: EditorForm,
+) -> Response:
+    campaign = await get_campaign(session, slug)
+    detail = await _detail(session, campaign, signature_id)
+    form = await read_form(request)
+    name = form.get("tag", "")
+    async with refusable(session) as refused:
+        await tags.tag_person_by_names(session, detail.person_id, [name], field="tag")
+    if refused.error or not name.strip():
+        state = FormState({"tag": name}, {"tag": "Enter a tag of up to 200 characters."})
+        return await _signature_page(
+            request, session, active, campaign, signature_id, FormState(), 422, tag_form=state
+        )
+    return see_other(_signature_path(campaign, signature_id))
+
+
+@router.post("/campaigns/{slug}/supporters/{signature_id}/tags/{tag_id}/remove")
+async def untag_supporter(
+    slug: SlugPath,
+    signature_id: RowIdPath,
+    tag_id: RowIdPath,
+    session: SessionDep,
+    _active: EditorForm,
+) -> Response:
+    campaign = await get_campaign(session, slug)
+    detail = await _detail(session, campaign, signature_id)
+    await tags.untag_person(session, tag_id, detail.person_id)
+    return see_other(_signature_path(campaign, signature_id))
+
+
+async def _detail(session: AsyncSession, campaign: Campaign, signature_id: int) -> Any:
+    detail = await queries.signature_detail(session, campaign.id, signature_id)
+    if detail is None:
+        raise NotFound(
+            f"no signature with id {signature_id} in this campaign", field="signature_id"
+        )
+    return detail
 
 
 def _list_url(

@@ -31,6 +31,8 @@ from campaign.people.addresses import InvalidEmail, parse_email
 from campaign.people.models import Person
 from campaign.signatures.models import Signature, SignatureStatus
 from campaign.staff.models import StaffUser
+from campaign.tags.models import Tag, Tagging
+from campaign.tags.service import normalise_tag_name
 from campaign.types import CountryCode
 
 PAGE_SIZE = 50
@@ -59,6 +61,8 @@ class SupporterSearch(BaseModel):
     email: _Address = None
     name: _Words = None
     country: Annotated[CountryCode | None, _EMPTY_IS_NONE] = None
+    # People with this tag (any case or spacing).
+    tag: _Words = None
 
 
 class SignatureSearch(SupporterSearch):
@@ -118,6 +122,7 @@ class SignatureDetail:
     email_updates: bool
     reviewed_at: datetime | None
     reviewer_name: str | None
+    person_id: int
 
 
 @dataclass(frozen=True)
@@ -187,6 +192,7 @@ async def signature_detail(
                 Signature.email_updates,
                 Signature.reviewed_at,
                 StaffUser.name,
+                Signature.person_id,
             )
             .outerjoin(StaffUser, StaffUser.id == Signature.reviewed_by)
             .where(Signature.id == signature_id, Signature.campaign_id == campaign_id)
@@ -194,9 +200,9 @@ async def signature_detail(
     ).one_or_none()
     if row is None:
         return None
-    *line, channel, postcode, email_updates, reviewed_at, reviewer = row
+    *line, channel, postcode, email_updates, reviewed_at, reviewer, person_id = row
     return SignatureDetail(
-        SignatureLine(*line), channel, postcode, email_updates, reviewed_at, reviewer
+        SignatureLine(*line), channel, postcode, email_updates, reviewed_at, reviewer, person_id
     )
 
 
@@ -247,6 +253,13 @@ def _person_filters(model: Any, search: SupporterSearch) -> list[ColumnElement[b
         where.append(full_name.icontains(search.name, autoescape=True))
     if search.country is not None:
         where.append(model.country == search.country)
+    if search.tag is not None:
+        tagged = (
+            select(Tagging.person_id)
+            .join(Tag, Tag.id == Tagging.tag_id)
+            .where(Tag.name_normalised == normalise_tag_name(search.tag))
+        )
+        where.append(model.person_id.in_(tagged))
     return where
 
 

@@ -77,7 +77,12 @@ async def tag_person_by_names(
     session: AsyncSession, person_id: int, names: Iterable[str], *, field: str = "add_tags"
 ) -> list[Tagging]:
     taggings = []
-    for name in dict.fromkeys(normalise_tag_name(n) for n in names if n.strip()):
+    # One of each tag, as first spelt (a new tag keeps that spelling).
+    spelt: dict[str, str] = {}
+    for name in names:
+        if name.strip():
+            spelt.setdefault(normalise_tag_name(name), name)
+    for name in spelt.values():
         tag = await find_or_create_tag(session, name, field=field)
         taggings.append(await tag_person(session, tag, person_id))
     return taggings
@@ -115,6 +120,17 @@ async def tags_of_people(session: AsyncSession, person_ids: Sequence[int]) -> di
     for person_id, name in rows:
         names[person_id].append(name)
     return names
+
+
+async def tags_on_person(session: AsyncSession, person_id: int) -> list[Tag]:
+    return list(
+        await session.scalars(
+            select(Tag)
+            .join(Tagging, Tagging.tag_id == Tag.id)
+            .where(Tagging.person_id == person_id)
+            .order_by(Tag.name_normalised)
+        )
+    )
 
 
 async def all_tags(session: AsyncSession) -> list[Tag]:

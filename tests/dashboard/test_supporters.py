@@ -542,3 +542,39 @@ async def test_letters_page_by_time_then_id_without_gaps_or_repeats(
         assert [[line.id for line in page.lines] for page in reversed(back)] == [
             [line.id for line in page.lines] for page in pages
         ]
+
+
+async def test_an_editor_tags_a_supporter_and_the_list_finds_people_by_tag(
+    editor_session: httpx.AsyncClient, session_factory: Factory, petition: int
+) -> None:
+    [ada, bob] = await _add(
+        session_factory, petition, [_person(1, given_name="Ada"), _person(2, given_name="Bob")]
+    )
+    review = await editor_session.get(f"{LIST}/{ada}")
+    assert "No tags." in review.text
+    token = csrf_token_in(review)
+    added = await editor_session.post(
+        f"{LIST}/{ada}/tags", data={"csrf_token": token, "tag": " Press  Contact "}
+    )
+    assert added.status_code == 303
+    again = await editor_session.post(
+        f"{LIST}/{ada}/tags", data={"csrf_token": token, "tag": "press contact"}
+    )
+    assert again.status_code == 303
+    page = await editor_session.get(f"{LIST}/{ada}")
+    assert page.text.count("<li>Press Contact") == 1  # one tag, whatever the case
+
+    assert _listed(await editor_session.get(LIST, params={"tag": "PRESS CONTACT"})) == [ada]
+    assert _listed(await editor_session.get(LIST, params={"tag": "nobody has this"})) == []
+    assert set(_listed(await editor_session.get(LIST))) == {ada, bob}
+
+    empty = await editor_session.post(f"{LIST}/{bob}/tags", data={"csrf_token": token, "tag": "  "})
+    assert empty.status_code == 422 and "Enter a tag" in empty.text
+
+    tag_id = re.search(r"/tags/(\d+)/remove", page.text)
+    assert tag_id
+    removed = await editor_session.post(
+        f"{LIST}/{ada}/tags/{tag_id.group(1)}/remove", data={"csrf_token": token}
+    )
+    assert removed.status_code == 303
+    assert _listed(await editor_session.get(LIST, params={"tag": "press contact"})) == []
