@@ -59,3 +59,6 @@ RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 # A row's id in a query: a filter, or the id a page of a list starts from.
 RowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]
 OffsetQuery = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip")]
+
+# A tag's name in a query: the people who have it (campaign/tags).
+TagQuery = Annotated[str | None, Query(max_length=200, description="Only people with this tag")]

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.charts import bar_chart, column_chart
 from api.deps import SessionDep, StaffLogin, public_counts
-from api.params import SlugPath
+from api.params import SlugPath, TagQuery
 from api.routers.metrics import csv_download
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignKind
@@ -93,11 +93,16 @@ async def _donation_line(session: AsyncSession, campaign: Campaign) -> dict[str,
 
 @router.get("/campaigns/{slug}/exports/{name}.csv")
 async def export(
-    slug: SlugPath, name: str, request: Request, session: SessionDep, _active: StaffLogin
+    slug: SlugPath,
+    name: str,
+    request: Request,
+    session: SessionDep,
+    _active: StaffLogin,
+    tag: TagQuery = None,
 ) -> StreamingResponse:
     """The same CSV exports as the staff API's, for a logged-in user (viewers too)."""
     campaign = await campaigns.get_campaign(session, slug)
     make_export = EXPORTS.get(name)
     if make_export is None:
         raise NotFound(f"no export named {name!r}", field="name")
-    return csv_download(request, campaign.slug, make_export(campaign.id))
+    return csv_download(request, campaign.slug, make_export(campaign.id, tag))

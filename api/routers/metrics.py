@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
 from api.deps import CampaignToSign, ClientIp, SessionDep, StaffCampaign, Viewer
+from api.params import TagQuery
 from api.schemas.metrics import MetricsView
 from campaign.metrics.exports import (
     Export,
@@ -82,22 +83,28 @@ async def campaign_metrics(
     response_class=StreamingResponse,
     tags=["staff"],
 )
-async def export_signatures(campaign: StaffCampaign, request: Request) -> StreamingResponse:
-    return csv_download(request, campaign.slug, signatures_export(campaign.id))
+async def export_signatures(
+    campaign: StaffCampaign, request: Request, tag: TagQuery = None
+) -> StreamingResponse:
+    return csv_download(request, campaign.slug, signatures_export(campaign.id, tag))
 
 
 @router.get(
     "/api/v1/staff/campaigns/{slug}/letters.csv", response_class=StreamingResponse, tags=["staff"]
 )
-async def export_letters(campaign: StaffCampaign, request: Request) -> StreamingResponse:
-    return csv_download(request, campaign.slug, letters_export(campaign.id))
+async def export_letters(
+    campaign: StaffCampaign, request: Request, tag: TagQuery = None
+) -> StreamingResponse:
+    return csv_download(request, campaign.slug, letters_export(campaign.id, tag))
 
 
 @router.get(
     "/api/v1/staff/campaigns/{slug}/donations.csv", response_class=StreamingResponse, tags=["staff"]
 )
-async def export_donations(campaign: StaffCampaign, request: Request) -> StreamingResponse:
-    return csv_download(request, campaign.slug, donations_export(campaign.id))
+async def export_donations(
+    campaign: StaffCampaign, request: Request, tag: TagQuery = None
+) -> StreamingResponse:
+    return csv_download(request, campaign.slug, donations_export(campaign.id, tag))
 
 
 def csv_download(request: Request, slug: str, export: Export) -> StreamingResponse:

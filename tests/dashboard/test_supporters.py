@@ -578,3 +578,36 @@ async def test_an_editor_tags_a_supporter_and_the_list_finds_people_by_tag(
     )
     assert removed.status_code == 303
     assert _listed(await editor_session.get(LIST, params={"tag": "press contact"})) == []
+
+
+async def test_exports_keep_to_the_people_with_a_tag(
+    editor_session: httpx.AsyncClient,
+    session_factory: Factory,
+    petition: int,
+    editor: dict[str, str],
+) -> None:
+    [ada, _bob] = await _add(
+        session_factory, petition, [_person(1, given_name="Ada"), _person(2, given_name="Bob")]
+    )
+    review = await editor_session.get(f"{LIST}/{ada}")
+    token = csrf_token_in(review)
+    await editor_session.post(f"{LIST}/{ada}/tags", data={"csrf_token": token, "tag": "Volunteer"})
+
+    listed = await editor_session.get(LIST, params={"tag": "volunteer"})
+    link = re.search(r'id="export-tagged" href="([^"]+)"', listed.text)
+    assert link
+    tagged = await editor_session.get(html.unescape(link.group(1)))
+    assert tagged.status_code == 200
+    rows = tagged.text.strip().splitlines()
+    assert len(rows) == 2 and "person1@example.org" in rows[1]
+
+    api = await editor_session.get(
+        f"/api/v1/staff/campaigns/{SLUG}/signatures.csv",
+        params={"tag": "VOLUNTEER"},
+        headers=editor,
+    )
+    assert api.text.strip().splitlines()[1:] == rows[1:]
+    every = await editor_session.get(
+        f"/api/v1/staff/campaigns/{SLUG}/signatures.csv", headers=editor
+    )
+    assert len(every.text.strip().splitlines()) == 3
