@@ -53,7 +53,7 @@ from campaign.outbox.service import (
 )
 from campaign.signatures.invalidations import run_invalidations
 from campaign.signatures.submissions import resolve_due_submissions
-from campaign.webhooks.service import deliver_due
+from campaign.webhooks.service import deliver_due, forget_old_feed
 from emails.backends import EmailBackend, Rejected, TemporaryFailure, backend_from_settings
 from emails.render import Batch, render_batches
 
@@ -134,7 +134,7 @@ class OutboxWorker:
             while not stop.is_set():
                 if time.monotonic() >= next_digest_check:
                     await self._queue_due_digests()
-                    await self._forget_old_page_marks()
+                    await self._forget_old_rows()
                     next_digest_check = time.monotonic() + DIGEST_CHECK_SECONDS
                 if time.monotonic() >= next_metrics_pass:
                     await self._update_metrics()
@@ -173,13 +173,15 @@ class OutboxWorker:
         except Exception:
             logger.exception("delivering webhooks failed; trying again later")
 
-    async def _forget_old_page_marks(self) -> None:
-        """Where OSDI listings' pages start is kept for a walk, not for ever."""
+    async def _forget_old_rows(self) -> None:
+        """Where OSDI listings' pages start is kept for a walk, and the webhook feed for
+        its replay window, not for ever."""
         try:
             async with transaction(self.session_factory) as session:
                 await forget_old_marks(session)
+                await forget_old_feed(session)
         except Exception:
-            logger.exception("forgetting old OSDI page marks failed; trying again later")
+            logger.exception("forgetting old page marks and feed events failed; trying later")
 
     async def _update_metrics(self) -> None:
         """One incremental rollup pass; with several workers, the one holding the lock

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.config import Settings
@@ -50,10 +50,16 @@ REQUEST_TIMEOUT_SECONDS = 10.0
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 SIGNATURE_HEADER = "X-Campaign-Signature"
+FEED_RETENTION = timedelta(days=30)
 # Batches one worker pass delivers at most, over all endpoints, before it turns to email.
 MAX_BATCHES_PER_PASS = 20
 # What claim_endpoint returns for an endpoint it looked at and found nothing new for.
 NOTHING_NEW = WebhookEndpoint(url="", secret="")
+
+
+async def forget_old_feed(session: AsyncSession) -> None:
+    """The feed is kept FEED_RETENTION: a replay reaches back that far, no further."""
+    await session.execute(delete(FeedEvent).where(FeedEvent.created_at < utcnow() - FEED_RETENTION))
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
