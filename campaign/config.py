@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # A claimed message that its worker has not settled within this time (the worker
     # died) is due again.
     worker_claim_lease_seconds: float = Field(default=300, ge=1, le=86_400)
+    # Webhook feed events younger than this wait for the next delivery: a transaction
+    # that took an earlier event id may still be committing (campaign/webhooks).
+    webhook_settle_seconds: float = Field(default=5, ge=0, le=3600)
     # A hand-over whose outcome was never recorded, to a provider that cannot say whether
     # it got it (the console; SendGrid without its Email Activity add-on), is sent again
     # after this long, marked on the message as perhaps sent twice.

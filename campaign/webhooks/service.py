@@ -42,10 +42,6 @@ from campaign.webhooks.models import FeedEvent, FeedKind, WebhookEndpoint
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 100
-# Events younger than this wait for the next pass: a transaction that took a lower id
-# may still be committing, and the cursor must not pass it.
-SETTLE_SECONDS = 5.0
-LEASE = timedelta(seconds=60)
 REQUEST_TIMEOUT_SECONDS = 10.0
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
@@ -144,14 +140,13 @@ async def deliver_due(
     session_factory: async_sessionmaker[AsyncSession],
     settings: Settings,
     client: httpx.AsyncClient,
-    *,
-    settle_seconds: float = SETTLE_SECONDS,
 ) -> int:
     """One delivery to each endpoint that is due, one endpoint at a time; returns how
-    many batches were acknowledged."""
+    many batches were acknowledged. An endpoint is held for a claim lease while its
+    batch is delivered; a worker that dies holding it hands it on when that runs out."""
     delivered = 0
     for _ in range(MAX_BATCHES_PER_PASS):
-        claimed = await claim_endpoint(session_factory, settle_seconds)
+        claimed = await claim_endpoint(session_factory, settings)
         if claimed is None:
             break
         if claimed is not NOTHING_NEW and await _deliver(
@@ -162,7 +157,7 @@ async def deliver_due(
 
 
 async def claim_endpoint(
-    session_factory: async_sessionmaker[AsyncSession], settle_seconds: float = SETTLE_SECONDS
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
 ) -> WebhookEndpoint | None:
     """Lease the next due endpoint and fix its batch (unless one is still unacknowledged,
     which is sent again as it was)."""
@@ -181,9 +176,9 @@ async def claim_endpoint(
         )
         if endpoint is None:
             return None
-        endpoint.leased_until = now + LEASE
+        endpoint.leased_until = now + timedelta(seconds=settings.worker_claim_lease_seconds)
         if endpoint.batch_end is None:
-            settled = now - timedelta(seconds=settle_seconds)
+            settled = now - timedelta(seconds=settings.webhook_settle_seconds)
             ids = list(
                 await session.scalars(
                     select(FeedEvent.id)

@@ -4,10 +4,13 @@ idempotency key, replayed from a cursor, never a longer batch after a crash."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import signal
 import threading
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,12 +33,19 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.failures = 0
+        # Hold the first request open (a worker is killed while it waits).
+        self.hold_first = False
+        self.first_arrived = threading.Event()
+        self.release = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append((dict(self.headers), body))
+                if receiver.hold_first and not receiver.first_arrived.is_set():
+                    receiver.first_arrived.set()
+                    receiver.release.wait(timeout=30)
                 failing = receiver.failures > 0
                 receiver.failures -= 1 if failing else 0
                 self.send_response(500 if failing else 200)
@@ -60,6 +70,7 @@ def receiver() -> Iterator[Receiver]:
     try:
         yield receiver
     finally:
+        receiver.release.set()
         receiver.server.shutdown()
 
 
@@ -84,9 +95,15 @@ async def _register(client: httpx.AsyncClient, admin: dict[str, str], url: str) 
     return dict(answer.json())
 
 
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    # Events are delivered as soon as they are written: nothing else is committing here.
+    return settings.model_copy(update={"webhook_settle_seconds": 0})
+
+
 async def _deliver(factory: async_sessionmaker[AsyncSession], settings: Settings) -> int:
     async with httpx.AsyncClient() as http:
-        return await deliver_due(factory, settings, http, settle_seconds=0)
+        return await deliver_due(factory, settings, http)
 
 
 async def _make_due(factory: async_sessionmaker[AsyncSession]) -> None:
@@ -187,7 +204,7 @@ async def test_a_batch_left_unacknowledged_by_a_crash_is_resent_as_it_was(
     path = f"/osdi/v1/petitions/{petition['id']}/signatures"
     await client.post(path, json=signature_body(1), headers=osdi(editor))
     # A worker claimed the endpoint and fixed its batch, then died before recording.
-    claimed = await claim_endpoint(session_factory, settle_seconds=0)
+    claimed = await claim_endpoint(session_factory, settings)
     assert claimed is not None and claimed.batch_end is not None
     await client.post(path, json=signature_body(2), headers=osdi(editor))
     await _make_due(session_factory)
@@ -243,3 +260,54 @@ async def test_only_https_endpoints_except_loopback_outside_production(
     assert "secret" not in listed.json()[0]
     not_admin = await client.get("/api/v1/staff/webhooks", headers=editor)
     assert not_admin.status_code == 403
+
+
+async def test_a_worker_killed_mid_delivery_leaves_no_second_different_batch(
+    client: httpx.AsyncClient,
+    admin: dict[str, str],
+    editor: dict[str, str],
+    publish_petition: Callable[..., Awaitable[dict[str, Any]]],
+    session_factory: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    receiver: Receiver,
+) -> None:
+    """A real worker process gets SIGKILL while its request is at the receiver (which
+    holds it open); the next worker, once the lease is over, sends that batch again,
+    the same bytes under the same key, and the newer change in a batch of its own."""
+    if not hasattr(signal, "SIGKILL"):
+        pytest.skip("no SIGKILL here")
+    from tests.emails.test_faults import worker_process
+
+    fast = settings.model_copy(
+        update={"worker_claim_lease_seconds": 1.0, "worker_poll_seconds": 0.05}
+    )
+    petition = await publish_petition()
+    await _register(client, admin, receiver.url)
+    path = f"/osdi/v1/petitions/{petition['id']}/signatures"
+    await client.post(path, json=signature_body(1), headers=osdi(editor))
+
+    receiver.hold_first = True
+    first_worker = worker_process(fast)
+    try:
+        assert receiver.first_arrived.wait(timeout=30), "the worker never delivered"
+    finally:
+        first_worker.kill()
+        first_worker.join(timeout=10)
+    receiver.release.set()
+    await client.post(path, json=signature_body(2), headers=osdi(editor))
+
+    second_worker = worker_process(fast)
+    try:
+        deadline = time.monotonic() + 30
+        while len(receiver.requests) < 3 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    finally:
+        second_worker.kill()
+        second_worker.join(timeout=10)
+    (held_headers, held_body), (again_headers, again_body), *rest = receiver.requests
+    assert again_body == held_body
+    assert again_headers["Idempotency-Key"] == held_headers["Idempotency-Key"]
+    assert "signer2@example.org" not in held_body.decode()
+    assert rest and "signer2@example.org" in rest[0][1].decode()
+    keys = [headers["Idempotency-Key"] for headers, _ in receiver.requests]
+    assert len(set(keys)) == len(keys) - 1  # one batch sent twice, the rest once each
