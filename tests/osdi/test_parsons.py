@@ -3,6 +3,7 @@ connector's own methods read and write our data through /osdi/v1, unchanged."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,15 @@ import pytest
 import requests
 from parsons.action_network import action_network
 
+from campaign.campaigns.models import CampaignKind
+from campaign.campaigns.schemas import CampaignCreate
+from campaign.campaigns.service import create_campaign
+from campaign.config import Settings
+from campaign.db import create_engine, create_session_factory, transaction
+from campaign.donations.models import Donation, DonationSetup
+from campaign.letters.models import Letter, LetterDelivery
+from campaign.people.models import Person
+from campaign.targets.models import Official
 from tests.test_walkthrough import CAMPAIGN, _environment, _start, _wait_until_up
 
 pytestmark = pytest.mark.own_server
@@ -56,7 +66,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             )
             assert published.status_code == 200
             petition_id = published.json()["id"]
-        yield {"base": base, "tokens": tokens, "petition_id": petition_id}
+        yield {
+            "base": base,
+            "tokens": tokens,
+            "petition_id": petition_id,
+            "database_url": env["CAMPAIGN_DATABASE_URL"],
+        }
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -177,7 +192,109 @@ def test_a_viewer_reads_but_cannot_write(served: dict[str, Any]) -> None:
         an.add_tag("forbidden")
 
 
-def test_other_collections_answer_for_parsons(served: dict[str, Any]) -> None:
+async def _letters_and_donations(database_url: str, petition_id: int) -> dict[str, int]:
+    """A letter campaign with one confirmed letter to one official, and a monthly
+    donation on the petition, written into the served database as the flows leave them."""
+    settings = Settings(environment="test", database_url=database_url)
+    engine = create_engine(settings)
+    try:
+        async with transaction(create_session_factory(engine)) as session:
+            letters = await create_campaign(
+                session,
+                CampaignCreate(
+                    slug="save-the-river",
+                    kind=CampaignKind.LETTER,
+                    title="Save the river",
+                    summary="Write to your MP.",
+                    body_markdown="The river needs you.",
+                    target="Members of Parliament",
+                ),
+            )
+            official = Official(
+                external_id="test:river-mp",
+                name="Robin Reed",
+                title="MP for Riverside",
+                role="legislator",
+                organisation="House of Commons",
+                email="robin@parliament.example",
+                country="GB",
+                division_id="ocd-division/country:gb/constituency:riverside",
+            )
+            person = Person(
+                email_normalised="writer@example.org",
+                email="writer@example.org",
+                given_name="Wren",
+                family_name="Writer",
+                country="GB",
+            )
+            session.add_all([official, person])
+            await session.flush()
+            letter = Letter(
+                campaign_id=letters.id,
+                person_id=person.id,
+                status="confirmed",
+                email=person.email,
+                given_name="Wren",
+                family_name="Writer",
+                country="GB",
+                subject="Save the river",
+                body="Dear Robin Reed, please save the river.",
+                similarity=0.9,
+                personalised=True,
+                email_updates=False,
+            )
+            session.add(letter)
+            await session.flush()
+            session.add(
+                LetterDelivery(
+                    letter_id=letter.id,
+                    campaign_id=letters.id,
+                    official_id=official.id,
+                    state="scheduled",
+                    subject=letter.subject,
+                    body=letter.body,
+                )
+            )
+            session.add(
+                DonationSetup(
+                    campaign_id=petition_id,
+                    currency="eur",
+                    minimum_amount=100,
+                    maximum_amount=10_000,
+                )
+            )
+            session.add(
+                Donation(
+                    campaign_id=petition_id,
+                    person_id=person.id,
+                    frequency="monthly",
+                    amount=700,
+                    currency="eur",
+                    status="paid",
+                    request_key="parsons",
+                )
+            )
+            await session.flush()
+            return {"advocacy_campaign": letters.id, "person": person.id}
+    finally:
+        await engine.dispose()
+
+
+def test_advocacy_campaigns_outreaches_and_donations(served: dict[str, Any]) -> None:
+    ids = asyncio.run(_letters_and_donations(served["database_url"], served["petition_id"]))
     an = connector(served)
-    for rows in (an.get_advocacy_campaigns(), an.get_fundraising_pages(), an.get_donations()):
-        assert len(rows) == 0
+    [campaign] = an.get_advocacy_campaigns()
+    assert campaign["title"] == "Save the river"
+    [outreach] = an.get_advocacy_campaign_outreaches(ids["advocacy_campaign"])
+    assert outreach["targets"][0]["ocdid"] == "ocd-division/country:gb/constituency:riverside"
+    assert [o["identifiers"] for o in an.get_person_outreaches(ids["person"])] == [
+        outreach["identifiers"]
+    ]
+    [page] = an.get_fundraising_pages()
+    [donation] = an.get_fundraising_page_donations(_an_id(page))
+    assert (donation["amount"], donation["currency"]) == ("7.00", "EUR")
+    assert donation["action_network:recurrence"] == {"recurring": True, "period": "Monthly"}
+    assert [d["identifiers"] for d in an.get_donations()] == [donation["identifiers"]]
+    assert [d["identifiers"] for d in an.get_person_donations(ids["person"])] == [
+        donation["identifiers"]
+    ]
