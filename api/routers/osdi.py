@@ -6,6 +6,7 @@ donations, tags and taggings. Authenticated by a staff API token in the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -81,10 +82,26 @@ def _links(request: Request) -> Links:
     return Links(str(request.base_url).rstrip("/") + "/osdi/v1")
 
 
-async def _page(
-    session: AsyncSession, listing: Listing, page: int, per_page: int, filter_text: str | None
-) -> Page:
-    return await read_page(session, listing, parse_filter(filter_text), page, per_page)
+@dataclass(frozen=True)
+class PageParams:
+    page: int
+    per_page: int
+    filter: str | None
+
+
+async def _page_params(
+    page: PageQuery = 1, per_page: PerPageQuery = 25, filter: FilterQuery = None
+) -> PageParams:
+    return PageParams(page, per_page, filter)
+
+
+# Every collection's `page`, `per_page` and OData `filter`, as Action Network takes them.
+Paging = Annotated[PageParams, Depends(_page_params)]
+
+
+async def _page(session: AsyncSession, listing: Listing, paging: PageParams) -> Page:
+    filters = parse_filter(paging.filter)
+    return await read_page(session, listing, filters, paging.page, paging.per_page)
 
 
 def _collection(
@@ -127,13 +144,11 @@ async def list_people(
     request: Request,
     session: SessionDep,
     _token: Reader,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
-    result = await _page(session, _people_listing(), page, per_page, filter)
+    result = await _page(session, _people_listing(), paging)
     items = await _people_items(session, _links(request), result.rows)
-    return _collection(request, ["people"], "osdi:people", result, items, filter)
+    return _collection(request, ["people"], "osdi:people", result, items, paging.filter)
 
 
 @router.post("/people", summary="The person signup helper: upsert by email address")
@@ -166,9 +181,7 @@ async def person_signatures(
     session: SessionDep,
     _token: Reader,
     person_id: RowIdPath,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     await _person(session, person_id)
     listing = Listing(
@@ -178,11 +191,11 @@ async def person_signatures(
         Signature.modified_at,
         Signature.created_at,
     )
-    result = await _page(session, listing, page, per_page, filter)
+    result = await _page(session, listing, paging)
     links = _links(request)
     items = [resources.signature(links, row) for row in result.rows]
     path = ["people", person_id, "signatures"]
-    return _collection(request, path, "osdi:signatures", result, items, filter)
+    return _collection(request, path, "osdi:signatures", result, items, paging.filter)
 
 
 @router.get("/people/{person_id}/outreaches", summary="A person's letters")
@@ -191,9 +204,7 @@ async def person_outreaches(
     session: SessionDep,
     _token: Reader,
     person_id: RowIdPath,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     await _person(session, person_id)
     listing = Listing(
@@ -203,10 +214,10 @@ async def person_outreaches(
         Letter.modified_at,
         Letter.created_at,
     )
-    result = await _page(session, listing, page, per_page, filter)
+    result = await _page(session, listing, paging)
     items = await _outreach_items(session, _links(request), result.rows)
     path = ["people", person_id, "outreaches"]
-    return _collection(request, path, "osdi:outreaches", result, items, filter)
+    return _collection(request, path, "osdi:outreaches", result, items, paging.filter)
 
 
 @router.get("/people/{person_id}/donations", summary="A person's donations")
@@ -215,16 +226,14 @@ async def person_donations(
     session: SessionDep,
     _token: Reader,
     person_id: RowIdPath,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     await _person(session, person_id)
     listing = _donations_listing(f"people/{person_id}/donations", Donation.person_id == person_id)
-    result = await _page(session, listing, page, per_page, filter)
+    result = await _page(session, listing, paging)
     items = [_donation(_links(request), row) for row in result.rows]
     path = ["people", person_id, "donations"]
-    return _collection(request, path, "osdi:donations", result, items, filter)
+    return _collection(request, path, "osdi:donations", result, items, paging.filter)
 
 
 @router.get("/people/{person_id}/taggings", summary="A person's taggings")
@@ -233,8 +242,7 @@ async def person_taggings(
     session: SessionDep,
     _token: Reader,
     person_id: RowIdPath,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
+    paging: Paging,
 ) -> HalResponse:
     await _person(session, person_id)
     listing = Listing(
@@ -244,10 +252,10 @@ async def person_taggings(
         Tagging.created_at,
         Tagging.created_at,
     )
-    result = await _page(session, listing, page, per_page, None)
+    result = await _page(session, listing, paging)
     items = [resources.tagging(_links(request), row) for row in result.rows]
     path = ["people", person_id, "taggings"]
-    return _collection(request, path, "osdi:taggings", result, items, None)
+    return _collection(request, path, "osdi:taggings", result, items, paging.filter)
 
 
 # -- petitions and signatures ----------------------------------------------------------
@@ -288,9 +296,7 @@ async def list_petitions(
     session: SessionDep,
     settings: SettingsDep,
     _token: Reader,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     listing = Listing(
         "petitions",
@@ -299,10 +305,10 @@ async def list_petitions(
         Campaign.updated_at,
         Campaign.created_at,
     )
-    result = await _page(session, listing, page, per_page, filter)
+    result = await _page(session, listing, paging)
     links = _links(request)
     items = [await _petition_item(session, links, settings, row) for row in result.rows]
-    return _collection(request, ["petitions"], "osdi:petitions", result, items, filter)
+    return _collection(request, ["petitions"], "osdi:petitions", result, items, paging.filter)
 
 
 @router.post("/petitions", summary="Create a petition (a draft, for staff to publish)")
@@ -356,16 +362,14 @@ async def petition_signatures(
     session: SessionDep,
     _token: Reader,
     petition_id: RowIdPath,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     await _campaign(session, petition_id, CampaignKind.PETITION, "petition_id")
-    result = await _page(session, _signatures_listing(petition_id), page, per_page, filter)
+    result = await _page(session, _signatures_listing(petition_id), paging)
     links = _links(request)
     items = [resources.signature(links, row) for row in result.rows]
     path = ["petitions", petition_id, "signatures"]
-    return _collection(request, path, "osdi:signatures", result, items, filter)
+    return _collection(request, path, "osdi:signatures", result, items, paging.filter)
 
 
 @router.post(
@@ -437,9 +441,7 @@ async def list_advocacy_campaigns(
     request: Request,
     session: SessionDep,
     _token: Reader,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     listing = Listing(
         "advocacy_campaigns",
@@ -448,11 +450,11 @@ async def list_advocacy_campaigns(
         Campaign.updated_at,
         Campaign.created_at,
     )
-    result = await _page(session, listing, page, per_page, filter)
+    result = await _page(session, listing, paging)
     links = _links(request)
     items = [await _advocacy_item(session, links, row) for row in result.rows]
     return _collection(
-        request, ["advocacy_campaigns"], "osdi:advocacy_campaigns", result, items, filter
+        request, ["advocacy_campaigns"], "osdi:advocacy_campaigns", result, items, paging.filter
     )
 
 
@@ -470,9 +472,7 @@ async def advocacy_outreaches(
     session: SessionDep,
     _token: Reader,
     campaign_id: RowIdPath,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     await _campaign(session, campaign_id, CampaignKind.LETTER, "advocacy_campaign_id")
     listing = Listing(
@@ -482,10 +482,10 @@ async def advocacy_outreaches(
         Letter.modified_at,
         Letter.created_at,
     )
-    result = await _page(session, listing, page, per_page, filter)
+    result = await _page(session, listing, paging)
     items = await _outreach_items(session, _links(request), result.rows)
     path = ["advocacy_campaigns", campaign_id, "outreaches"]
-    return _collection(request, path, "osdi:outreaches", result, items, filter)
+    return _collection(request, path, "osdi:outreaches", result, items, paging.filter)
 
 
 @router.get("/advocacy_campaigns/{campaign_id}/outreaches/{outreach_id}", summary="One letter")
@@ -535,9 +535,7 @@ async def list_fundraising_pages(
     request: Request,
     session: SessionDep,
     _token: Reader,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     listing = Listing(
         "fundraising_pages",
@@ -546,11 +544,11 @@ async def list_fundraising_pages(
         Campaign.updated_at,
         Campaign.created_at,
     )
-    result = await _page(session, listing, page, per_page, filter)
+    result = await _page(session, listing, paging)
     links = _links(request)
     items = [await _fundraising_item(session, links, row) for row in result.rows]
     return _collection(
-        request, ["fundraising_pages"], "osdi:fundraising_pages", result, items, filter
+        request, ["fundraising_pages"], "osdi:fundraising_pages", result, items, paging.filter
     )
 
 
@@ -568,18 +566,16 @@ async def fundraising_page_donations(
     session: SessionDep,
     _token: Reader,
     page_id: RowIdPath,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     await _fundraising_campaign(session, page_id)
     listing = _donations_listing(
         f"fundraising_pages/{page_id}/donations", Donation.campaign_id == page_id
     )
-    result = await _page(session, listing, page, per_page, filter)
+    result = await _page(session, listing, paging)
     items = [_donation(_links(request), row) for row in result.rows]
     path = ["fundraising_pages", page_id, "donations"]
-    return _collection(request, path, "osdi:donations", result, items, filter)
+    return _collection(request, path, "osdi:donations", result, items, paging.filter)
 
 
 @router.get("/donations", summary="Donations")
@@ -587,13 +583,11 @@ async def list_donations(
     request: Request,
     session: SessionDep,
     _token: Reader,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
-    result = await _page(session, _donations_listing("donations"), page, per_page, filter)
+    result = await _page(session, _donations_listing("donations"), paging)
     items = [_donation(_links(request), row) for row in result.rows]
-    return _collection(request, ["donations"], "osdi:donations", result, items, filter)
+    return _collection(request, ["donations"], "osdi:donations", result, items, paging.filter)
 
 
 @router.get("/donations/{donation_id}", summary="One donation")
@@ -614,14 +608,12 @@ async def list_tags(
     request: Request,
     session: SessionDep,
     _token: Reader,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     listing = Listing("tags", Tag, [], Tag.modified_at, Tag.created_at)
-    result = await _page(session, listing, page, per_page, filter)
+    result = await _page(session, listing, paging)
     items = [resources.tag(_links(request), row) for row in result.rows]
-    return _collection(request, ["tags"], "osdi:tags", result, items, filter)
+    return _collection(request, ["tags"], "osdi:tags", result, items, paging.filter)
 
 
 @router.post("/tags", summary="Create a tag (or find the one with that name)")
@@ -645,9 +637,7 @@ async def tag_taggings(
     session: SessionDep,
     _token: Reader,
     tag_id: RowIdPath,
-    page: PageQuery = 1,
-    per_page: PerPageQuery = 25,
-    filter: FilterQuery = None,
+    paging: Paging,
 ) -> HalResponse:
     await get_tag(session, tag_id)
     listing = Listing(
@@ -657,10 +647,10 @@ async def tag_taggings(
         Tagging.created_at,
         Tagging.created_at,
     )
-    result = await _page(session, listing, page, per_page, filter)
+    result = await _page(session, listing, paging)
     items = [resources.tagging(_links(request), row) for row in result.rows]
     return _collection(
-        request, ["tags", tag_id, "taggings"], "osdi:taggings", result, items, filter
+        request, ["tags", tag_id, "taggings"], "osdi:taggings", result, items, paging.filter
     )
 
 

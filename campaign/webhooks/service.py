@@ -18,7 +18,7 @@ import random
 import secrets
 import time
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,8 +49,6 @@ SIGNATURE_HEADER = "X-Campaign-Signature"
 FEED_RETENTION = timedelta(days=30)
 # Batches one worker pass delivers at most, over all endpoints, before it turns to email.
 MAX_BATCHES_PER_PASS = 20
-# What claim_endpoint returns for an endpoint it looked at and found nothing new for.
-NOTHING_NEW = WebhookEndpoint(url="", secret="")
 
 
 async def forget_old_feed(session: AsyncSession) -> None:
@@ -149,9 +147,7 @@ async def deliver_due(
         claimed = await claim_endpoint(session_factory, settings)
         if claimed is None:
             break
-        if claimed is not NOTHING_NEW and await _deliver(
-            session_factory, settings, client, claimed
-        ):
+        if await _deliver(session_factory, settings, client, claimed):
             delivered += 1
     return delivered
 
@@ -159,43 +155,50 @@ async def deliver_due(
 async def claim_endpoint(
     session_factory: async_sessionmaker[AsyncSession], settings: Settings
 ) -> WebhookEndpoint | None:
-    """Lease the next due endpoint and fix its batch (unless one is still unacknowledged,
-    which is sent again as it was)."""
+    """Lease the next due endpoint with something to send and fix its batch (unless one
+    is still unacknowledged, which is sent again as it was); None if there is none. An
+    endpoint with nothing new is looked at again a second later, not on every pass."""
     now = utcnow()
-    async with transaction(session_factory) as session:
-        endpoint = await session.scalar(
-            select(WebhookEndpoint)
-            .where(
-                WebhookEndpoint.active.is_(True),
-                WebhookEndpoint.next_attempt_at <= now,
-                (WebhookEndpoint.leased_until.is_(None)) | (WebhookEndpoint.leased_until < now),
-            )
-            .order_by(WebhookEndpoint.next_attempt_at, WebhookEndpoint.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
+    due = (
+        select(WebhookEndpoint)
+        .where(
+            WebhookEndpoint.active.is_(True),
+            WebhookEndpoint.next_attempt_at <= now,
+            (WebhookEndpoint.leased_until.is_(None)) | (WebhookEndpoint.leased_until < now),
         )
-        if endpoint is None:
-            return None
-        endpoint.leased_until = now + timedelta(seconds=settings.worker_claim_lease_seconds)
-        if endpoint.batch_end is None:
-            settled = now - timedelta(seconds=settings.webhook_settle_seconds)
-            ids = list(
-                await session.scalars(
-                    select(FeedEvent.id)
-                    .where(FeedEvent.id > endpoint.cursor, FeedEvent.created_at < settled)
-                    .order_by(FeedEvent.id)
-                    .limit(BATCH_SIZE)
-                )
-            )
-            if not ids:
-                # Nothing to send: look again in a moment, not on every pass.
-                endpoint.leased_until = None
+        .order_by(WebhookEndpoint.next_attempt_at, WebhookEndpoint.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    async with transaction(session_factory) as session:
+        while (endpoint := await session.scalar(due)) is not None:
+            if endpoint.batch_end is None:
+                endpoint.batch_end = await _batch_end(session, settings, endpoint, now)
+            if endpoint.batch_end is None:
                 endpoint.next_attempt_at = now + timedelta(seconds=1)
-                return NOTHING_NEW
-            endpoint.batch_end = ids[-1]
-        await session.flush()
-        session.expunge(endpoint)
-        return endpoint
+                await session.flush()
+                continue
+            endpoint.leased_until = now + timedelta(seconds=settings.worker_claim_lease_seconds)
+            await session.flush()
+            session.expunge(endpoint)
+            return endpoint
+    return None
+
+
+async def _batch_end(
+    session: AsyncSession, settings: Settings, endpoint: WebhookEndpoint, now: datetime
+) -> int | None:
+    """The last feed event of the endpoint's next batch; None if nothing has settled."""
+    settled = now - timedelta(seconds=settings.webhook_settle_seconds)
+    ids = list(
+        await session.scalars(
+            select(FeedEvent.id)
+            .where(FeedEvent.id > endpoint.cursor, FeedEvent.created_at < settled)
+            .order_by(FeedEvent.id)
+            .limit(BATCH_SIZE)
+        )
+    )
+    return ids[-1] if ids else None
 
 
 async def _deliver(
