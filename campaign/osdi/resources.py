@@ -21,6 +21,7 @@ from campaign.targets.models import Official
 
 ORIGIN_SYSTEM = "campaign"
 HAL_JSON = "application/hal+json"
+OSDI_DOCS = "https://opensupporter.github.io/osdi-docs/{rel}"
 
 # Collections and the resource each holds, as the entry point lists them.
 COLLECTIONS = {
@@ -43,8 +44,8 @@ class Links:
         return {"href": "/".join([self.root, *(str(part) for part in parts)])}
 
     def curies(self) -> list[dict[str, Any]]:
-        docs = self.root.rsplit("/osdi/", 1)[0] + "/docs/osdi/{rel}"
-        return [{"name": "osdi", "href": docs, "templated": True}]
+        # The relations are OSDI's own, documented by the specification.
+        return [{"name": "osdi", "href": OSDI_DOCS, "templated": True}]
 
 
 def identifiers(row_id: int) -> list[str]:
