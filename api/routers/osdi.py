@@ -19,7 +19,8 @@ from api.params import RowIdPath
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.donations.models import Donation, DonationSetup
 from campaign.errors import BadRequest, Forbidden, NotFound, Unauthorized
-from campaign.letters.models import Letter, LetterDelivery
+from campaign.letters.models import Letter
+from campaign.letters.queries import officials_of_letters
 from campaign.osdi import resources
 from campaign.osdi.paging import Listing, Page, parse_filter, read_page
 from campaign.osdi.resources import HAL_JSON, Links, osdi_amount
@@ -37,7 +38,6 @@ from campaign.staff.models import ApiToken, Role
 from campaign.staff.service import authenticate_token, token_role
 from campaign.tags.models import Tag, Tagging
 from campaign.tags.service import find_or_create_tag, get_tag, get_tagging, tag_person, untag
-from campaign.targets.models import Official
 
 router = APIRouter(prefix="/osdi/v1", tags=["osdi"])
 
@@ -416,16 +416,7 @@ async def read_signature(
 async def _outreach_items(
     session: AsyncSession, links: Links, letters: Sequence[Letter]
 ) -> list[dict[str, Any]]:
-    officials: dict[int, list[Official]] = {letter.id: [] for letter in letters}
-    if letters:
-        rows = await session.execute(
-            select(LetterDelivery.letter_id, Official)
-            .join(Official, Official.id == LetterDelivery.official_id)
-            .where(LetterDelivery.letter_id.in_(list(officials)))
-            .order_by(LetterDelivery.id)
-        )
-        for letter_id, official in rows:
-            officials[letter_id].append(official)
+    officials = await officials_of_letters(session, [letter.id for letter in letters])
     return [resources.outreach(links, letter, officials[letter.id]) for letter in letters]
 
 

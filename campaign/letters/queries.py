@@ -61,6 +61,24 @@ def with_delivery_email(
     )
 
 
+async def officials_of_letters(
+    session: AsyncSession, letter_ids: Sequence[int]
+) -> dict[int, list[Official]]:
+    """The officials each letter went (or goes) to, in the order they were added."""
+    officials: dict[int, list[Official]] = {letter_id: [] for letter_id in letter_ids}
+    if not letter_ids:
+        return officials
+    rows = await session.execute(
+        select(LetterDelivery.letter_id, Official)
+        .join(Official, Official.id == LetterDelivery.official_id)
+        .where(LetterDelivery.letter_id.in_(list(letter_ids)))
+        .order_by(LetterDelivery.id)
+    )
+    for letter_id, official in rows:
+        officials[letter_id].append(official)
+    return officials
+
+
 async def deliveries_of(
     session: AsyncSession, letter_ids: Sequence[int]
 ) -> dict[int, list[DeliveryView]]:

@@ -30,13 +30,13 @@ from campaign.config import Settings
 from campaign.db import transaction, utcnow
 from campaign.donations.models import Donation
 from campaign.errors import InvalidInput, NotFound
-from campaign.letters.models import Letter, LetterDelivery
+from campaign.letters.models import Letter
+from campaign.letters.queries import officials_of_letters
 from campaign.osdi import resources
 from campaign.osdi.resources import Links, osdi_amount
 from campaign.osdi.service import subscription_statuses
 from campaign.people.models import Person
 from campaign.signatures.models import Signature
-from campaign.targets.models import Official
 from campaign.webhooks.models import FeedEvent, FeedKind, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
@@ -296,14 +296,7 @@ async def _build(
         return {r.id: {"osdi:signature": resources.signature(links, r)} for r in rows}
     if kind == FeedKind.OUTREACH:
         letters = list(await session.scalars(select(Letter).where(Letter.id.in_(ids))))
-        officials: dict[int, list[Official]] = {letter.id: [] for letter in letters}
-        found = await session.execute(
-            select(LetterDelivery.letter_id, Official)
-            .join(Official, Official.id == LetterDelivery.official_id)
-            .where(LetterDelivery.letter_id.in_(list(officials)))
-        )
-        for letter_id, official in found:
-            officials[letter_id].append(official)
+        officials = await officials_of_letters(session, [letter.id for letter in letters])
         return {
             letter.id: {"osdi:outreach": resources.outreach(links, letter, officials[letter.id])}
             for letter in letters
