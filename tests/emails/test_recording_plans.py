@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from campaign.db import driver_connection, transaction, utcnow
 from campaign.outbox.models import OutboxMessage, OutboxStatus
@@ -24,6 +24,7 @@ from campaign.outbox.service import claim_due_messages, mark_sending, mark_sent,
 
 SENT_BEFORE = 20_000
 BURST = 1000
+TABLE = OutboxMessage.__tablename__
 
 
 def _rows(count: int, status: OutboxStatus) -> list[dict[str, Any]]:
@@ -48,14 +49,23 @@ async def burst_after_quiet(
 ) -> AsyncIterator[None]:
     if not on_postgres:
         pytest.skip("query plans are PostgreSQL's; SQLite has one way to find a row by id")
-    async with transaction(session_factory) as session:
-        await session.execute(insert(OutboxMessage), _rows(SENT_BEFORE, OutboxStatus.SENT))
-    async with session_factory() as session:
-        await session.execute(text("ANALYZE outbox_messages"))
-        await session.commit()
-    async with transaction(session_factory) as session:
-        await session.execute(insert(OutboxMessage), _rows(BURST, OutboxStatus.PENDING))
-    yield
+    engine: AsyncEngine = session_factory.kw["bind"]
+    # The statistics are the test's to set. An autovacuum of the rows earlier tests
+    # deleted, finishing after our ANALYZE, would record the table as nearly empty (it
+    # once did, on a busy machine), and for a table of a few rows a sequential scan is
+    # the right plan. So autovacuum stays off here and VACUUM settles the page count.
+    async with engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text(f"ALTER TABLE {TABLE} SET (autovacuum_enabled = off)"))
+        try:
+            async with transaction(session_factory) as session:
+                await session.execute(insert(OutboxMessage), _rows(SENT_BEFORE, OutboxStatus.SENT))
+            await autocommit.execute(text(f"VACUUM (ANALYZE) {TABLE}"))
+            async with transaction(session_factory) as session:
+                await session.execute(insert(OutboxMessage), _rows(BURST, OutboxStatus.PENDING))
+            yield
+        finally:
+            await autocommit.execute(text(f"ALTER TABLE {TABLE} RESET (autovacuum_enabled)"))
 
 
 async def _recorded_statements(
