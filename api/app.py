@@ -20,6 +20,7 @@ from api.routers import (
     health,
     home,
     letters,
+    mailings,
     messages,
     metrics,
     osdi,
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home.router)
     app.include_router(public_campaigns.router)
     app.include_router(staff_campaigns.router)
+    app.include_router(mailings.router)
     app.include_router(signature_review.router)
     app.include_router(abuse.router)
     app.include_router(staff.router)

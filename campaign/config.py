@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     # Webhook feed events younger than this wait for the next delivery: a transaction
     # that took an earlier event id may still be committing (campaign/webhooks).
     webhook_settle_seconds: float = Field(default=5, ge=0, le=3600)
+    # Mailings leave each worker at most this fast (emails per second; 0 is as fast as
+    # the provider takes them). Confirmations and letters never wait for them.
+    mailing_rate_per_second: float = Field(default=0, ge=0, le=100_000)
+    # Recipients a worker writes into the outbox per transaction.
+    mailing_chunk_size: int = Field(default=5000, ge=1, le=100_000)
     # A hand-over whose outcome was never recorded, to a provider that cannot say whether
     # it got it (the console; SendGrid without its Email Activity add-on), is sent again
     # after this long, marked on the message as perhaps sent twice.

@@ -6,6 +6,7 @@ from campaign.db import Base
 from campaign.donations.models import Donation, DonationPayment, DonationSetup, StripeEvent
 from campaign.inbox.models import EmailEvent
 from campaign.letters.models import Letter, LetterDelivery, LetterDigest, LetterSetup
+from campaign.mailings.models import Mailing
 from campaign.metrics.models import (
     PageView,
     PageViewRollup,
@@ -43,6 +44,7 @@ __all__ = [
     "LetterDelivery",
     "LetterDigest",
     "LetterSetup",
+    "Mailing",
     "Official",
     "OutboxMessage",
     "PageMark",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from email import policy
 from email.headerregistry import Address
@@ -49,6 +49,7 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     EmailKind.SIGNATURE_CONFIRMATION: frozenset({"given_name"}),
     EmailKind.ALREADY_SIGNED: frozenset({"given_name"}),
     EmailKind.LETTER_CONFIRMATION: frozenset({"given_name"}),
+    EmailKind.MAILING: frozenset({"given_name"}),
 }
 # Links made per recipient by the renderer; personal in every kind that has them.
 LINK_FIELDS = frozenset({"confirm_url", "status_url", "unsubscribe_url"})
@@ -150,12 +151,19 @@ def substitute(body: str, substitutions: dict[str, str]) -> str:
     return _TAG.sub(lambda match: substitutions.get(match.group(0), match.group(0)), body)
 
 
-def render_batches(messages: Iterable[OutboxMessage], settings: Settings) -> list[Batch]:
+# A mailing's copies carry only its id; what they share (subject, bodies) is the
+# mailing's, looked up once per batch (campaign/mailings/service.mailing_contents).
+MailingContents = Mapping[int, Mapping[str, Any]]
+
+
+def render_batches(
+    messages: Iterable[OutboxMessage], settings: Settings, mailings: MailingContents | None = None
+) -> list[Batch]:
     """Group messages that can share one rendering, render each group once."""
     groups: dict[tuple[str, str, tuple[str, ...], str | None, str | None], list[_Member]] = {}
     alone: list[Batch] = []
     for message in messages:
-        shared, personal = _split_context(message, settings)
+        shared, personal = _split_context(message, settings, mailings)
         shared_json = json.dumps(shared, sort_keys=True, default=str)
         if _must_go_alone(personal) or _TAG_OPENING in shared_json:
             alone.append(_render_alone(message, shared, personal, settings))
@@ -171,7 +179,7 @@ def render_batches(messages: Iterable[OutboxMessage], settings: Settings) -> lis
 
     batches = []
     for (kind, _, personal_names, from_name, reply_to), members in groups.items():
-        shared, _ = _split_context(members[0][0], settings)
+        shared, _ = _split_context(members[0][0], settings, mailings)
         text, html = _render_bodies(kind, shared, _tags(personal_names))
         for chunk in _chunks(members, MAX_RECIPIENTS_PER_BATCH):
             recipients = [
@@ -182,14 +190,16 @@ def render_batches(messages: Iterable[OutboxMessage], settings: Settings) -> lis
     return batches + alone
 
 
-def render_message(message: OutboxMessage, settings: Settings) -> EmailMessage:
+def render_message(
+    message: OutboxMessage, settings: Settings, mailings: MailingContents | None = None
+) -> EmailMessage:
     """One message, whole: for previews and for tests of the templates."""
-    [batch] = render_batches([message], settings)
+    [batch] = render_batches([message], settings, mailings)
     return batch.email_for(batch.recipients[0], settings)
 
 
 def _split_context(
-    message: OutboxMessage, settings: Settings
+    message: OutboxMessage, settings: Settings, mailings: MailingContents | None = None
 ) -> tuple[dict[str, Any], dict[str, str]]:
     personal_names = PERSONAL_FIELDS.get(message.kind, frozenset())
     shared = {
@@ -197,6 +207,9 @@ def _split_context(
         for key, value in message.context.items()
         if key not in personal_names and key not in _LINK_INPUTS
     }
+    if message.kind == EmailKind.MAILING:
+        # A KeyError (a mailing that is not there) fails this message alone.
+        shared.update((mailings or {})[int(message.context["mailing_id"])])
     personal = {key: str(value) for key, value in message.context.items() if key in personal_names}
     personal.update(_links(message, settings))
     return shared, personal
@@ -213,7 +226,9 @@ def _links(message: OutboxMessage, settings: Settings) -> dict[str, str]:
         links["status_url"] = f"{settings.public_url}/letters/{view_token}"
     if message.kind not in TRANSACTIONAL_KINDS:
         secret = settings.secret_key.get_secret_value()
-        links["unsubscribe_url"] = unsubscribe_url(message.to_address, settings.public_url, secret)
+        links["unsubscribe_url"] = unsubscribe_url(
+            message.to_address, settings.public_url, secret, message.mailing_id
+        )
     return links
 
 

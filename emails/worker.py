@@ -35,9 +35,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from campaign.config import Settings
 from campaign.db import database_unavailable, transaction, utcnow
 from campaign.letters.delivery import send_due_digests
+from campaign.mailings.enqueue import (
+    discard_unsent,
+    enqueue_next_chunk,
+    hold_cancelled,
+    mailings_to_enqueue,
+    start_due_mailings,
+)
+from campaign.mailings.service import mailing_contents
 from campaign.metrics.rollup import update_rollups
 from campaign.osdi.paging import forget_old_marks
-from campaign.outbox.models import OutboxMessage
+from campaign.outbox.models import EmailKind, OutboxMessage, Priority
 from campaign.outbox.service import (
     claim_due_messages,
     claim_unsettled_attempts,
@@ -98,6 +106,10 @@ class OutboxWorker:
         self._resume_at = 0.0  # monotonic time; set when the provider asks us to wait
         self._stopping = False
         self._next_unsettled_check = 0.0  # monotonic time
+        # Mailings go at `mailing_rate_per_second` at most: a bucket holding up to a
+        # second's worth of sends, refilled as time passes.
+        self._bulk_tokens = 0.0
+        self._bulk_refilled = time.monotonic()
 
     async def send_due_messages(self) -> int:
         """One pass: claim (committed, so the claim holds), send, record. Returns how many
@@ -113,9 +125,14 @@ class OutboxWorker:
             )
         async with transaction(self.session_factory) as session:
             messages = await claim_due_messages(
-                session, self.settings.worker_batch_size, self.lease
+                session,
+                self.settings.worker_batch_size,
+                self.lease,
+                bulk_limit=self._bulk_allowance(),
             )
+            self._spend_bulk(sum(1 for m in messages if m.priority == Priority.BULK))
             messages = await hold_suppressed(session, messages)
+            messages = await hold_cancelled(session, messages)
         if not messages:
             return 0
         by_id = {message.id: message for message in messages}
@@ -123,10 +140,58 @@ class OutboxWorker:
         sent = await asyncio.gather(*(self._deliver(batch, by_id) for batch in batches))
         return sum(sent)
 
+    def _bulk_allowance(self) -> int | None:
+        rate = self.settings.mailing_rate_per_second
+        if rate <= 0:
+            return None
+        now = time.monotonic()
+        capacity = max(rate, 1.0)
+        self._bulk_tokens = min(capacity, self._bulk_tokens + rate * (now - self._bulk_refilled))
+        self._bulk_refilled = now
+        return int(self._bulk_tokens)
+
+    def _spend_bulk(self, sent: int) -> None:
+        self._bulk_tokens = max(0.0, self._bulk_tokens - sent)
+
+    async def enqueue_mailings(self) -> int:
+        """Start the mailings that are due and write their recipients into the outbox,
+        a chunk per transaction, until none has any left; discard what cancelled ones
+        had not sent. Returns how many recipients were written."""
+        size = self.settings.mailing_chunk_size
+        async with transaction(self.session_factory) as session:
+            await start_due_mailings(session)
+            mailing_ids = await mailings_to_enqueue(session)
+        written = 0
+        for mailing_id in mailing_ids:
+            while not self._stopping:
+                async with transaction(self.session_factory) as session:
+                    chunk = await enqueue_next_chunk(session, mailing_id, size)
+                if chunk is None:
+                    break
+                written += chunk
+        while not self._stopping:
+            async with transaction(self.session_factory) as session:
+                discarded = await discard_unsent(session, size)
+            if discarded == 0:
+                break
+        return written
+
+    async def _enqueue_mailings_until(self, stop: asyncio.Event) -> None:
+        """Beside the sending loop, so a mailing's million recipients are written while
+        the first of them are already going out."""
+        while not stop.is_set():
+            try:
+                await self.enqueue_mailings()
+            except Exception:
+                logger.exception("enqueueing mailings failed; trying again later")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.settings.worker_poll_seconds)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set: send what is due, then wait a poll interval (or less).
         When it is set, batches not yet handed over go back to the queue unsent."""
         watcher = asyncio.create_task(self._watch(stop))
+        enqueuer = asyncio.create_task(self._enqueue_mailings_until(stop))
         webhooks = httpx.AsyncClient(follow_redirects=False)
         next_digest_check = 0.0
         next_metrics_pass = 0.0
@@ -152,6 +217,7 @@ class OutboxWorker:
                         await asyncio.wait_for(stop.wait(), self._idle_wait())
         finally:
             watcher.cancel()
+            await enqueuer
             await webhooks.aclose()
 
     async def _queue_due_digests(self) -> None:
@@ -205,14 +271,23 @@ class OutboxWorker:
     async def _render(self, messages: list[OutboxMessage]) -> list[Batch]:
         """Render in batches; if that fails (a template error), render one by one so a bad
         message fails alone."""
+        mailing_ids = {
+            int(m.context["mailing_id"])
+            for m in messages
+            if m.kind == EmailKind.MAILING and str(m.context.get("mailing_id", "")).isdigit()
+        }
+        contents = {}
+        if mailing_ids:
+            async with self.session_factory() as session:
+                contents = await mailing_contents(session, mailing_ids)
         try:
-            return render_batches(messages, self.settings)
+            return render_batches(messages, self.settings, contents)
         except Exception:
             logger.exception("rendering a batch failed; rendering its messages one by one")
         batches = []
         for message in messages:
             try:
-                batches.extend(render_batches([message], self.settings))
+                batches.extend(render_batches([message], self.settings, contents))
             except Exception as error:
                 async with transaction(self.session_factory) as session:
                     await mark_attempt_failed(

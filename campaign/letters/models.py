@@ -78,6 +78,8 @@ class Letter(Base):
         CheckConstraint("status IN ('pending', 'confirmed', 'held')", name="status"),
         Index(None, "campaign_id", "created_at"),
         Index(None, "person_id", "id"),
+        # A campaign's writers in person id order: a mailing's recipients (mailings/).
+        Index(None, "campaign_id", "person_id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)

@@ -4,7 +4,7 @@ same transaction as the action that causes it. The worker in emails/ sends them.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -57,6 +58,16 @@ class EmailKind(StrEnum):
     # A staff user's link to set their password (campaign/staff/invitations.py).
     STAFF_INVITATION = "staff_invitation"
     STAFF_PASSWORD_RESET = "staff_password_reset"  # noqa: S105 (a kind of email)
+    # An update staff wrote to a campaign's supporters (campaign/mailings).
+    MAILING = "mailing"
+
+
+class Priority(IntEnum):
+    """Which messages a worker takes first: everything a person is waiting for (a
+    confirmation, a letter) before any of a mailing's million."""
+
+    FIRST = 0
+    BULK = 1
 
 
 class OutboxMessage(Base):
@@ -73,8 +84,11 @@ class OutboxMessage(Base):
         # its ids ("status is pending or sending" among their conditions) cannot pick
         # them over the primary key: with statistics taken when nearly everything was
         # sent, PostgreSQL did, and read every in-flight row for each batch of 1,000.
+        # By priority first: a worker claims the first lane's due messages, then fills
+        # the batch from the bulk lane, each read in order from the index.
         Index(
             "ix_outbox_messages_due",
+            "priority",
             "available_at",
             "id",
             postgresql_where=text("status = 'pending'"),
@@ -85,6 +99,16 @@ class OutboxMessage(Base):
             "available_at",
             postgresql_where=text("status = 'sending'"),
             sqlite_where=text("status = 'sending'"),
+        ),
+        # A mailing writes each address once, however often its enqueueing is resumed;
+        # and its numbers are counted through this index.
+        Index(
+            "uq_outbox_messages_mailing_id_to_address",
+            "mailing_id",
+            "to_address",
+            unique=True,
+            postgresql_where=text("mailing_id IS NOT NULL"),
+            sqlite_where=text("mailing_id IS NOT NULL"),
         ),
     )
 
@@ -99,6 +123,11 @@ class OutboxMessage(Base):
     # Template variables. Rendering happens at send time, in the worker.
     context: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     campaign_id: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("campaigns.id"))
+    # The mailing this message is one recipient's copy of; a test copy has none.
+    mailing_id: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("mailings.id"))
+    priority: Mapped[int] = mapped_column(
+        SmallInteger, default=Priority.FIRST, server_default=text("0")
+    )
     status: Mapped[str] = mapped_column(String(20), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -35,6 +35,7 @@ from campaign.outbox.models import (
     EmailKind,
     OutboxMessage,
     OutboxStatus,
+    Priority,
     Suppression,
     SuppressionReason,
 )
@@ -82,16 +83,34 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 
 
 async def claim_due_messages(
-    session: AsyncSession, limit: int, lease: timedelta
+    session: AsyncSession, limit: int, lease: timedelta, *, bulk_limit: int | None = None
 ) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for this worker, in one statement. A claimed
-    message is not due again until `lease` has passed: if its worker dies before settling
-    it, another worker retries it then. On PostgreSQL, SKIP LOCKED lets any number of
-    workers claim side by side without taking the same row."""
+    """Take up to `limit` due messages for this worker: the first lane's (what a person
+    is waiting for) before the bulk lane's (mailings), of which at most `bulk_limit` (the
+    mailing rate's allowance; no cap if None). A claimed message is not due again until
+    `lease` has passed: if its worker dies before settling it, another worker retries it
+    then. On PostgreSQL, SKIP LOCKED lets any number of workers claim side by side
+    without taking the same row."""
+    claimed = await _claim_lane(session, Priority.FIRST, limit, lease)
+    room = limit - len(claimed)
+    if bulk_limit is not None:
+        room = min(room, bulk_limit)
+    if room > 0:
+        claimed += await _claim_lane(session, Priority.BULK, room, lease)
+    return claimed
+
+
+async def _claim_lane(
+    session: AsyncSession, priority: Priority, limit: int, lease: timedelta
+) -> list[OutboxMessage]:
     now = utcnow()
     due = (
         select(OutboxMessage.id)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.available_at <= now)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.priority == int(priority),
+            OutboxMessage.available_at <= now,
+        )
         .order_by(OutboxMessage.available_at, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

@@ -1,49 +1,89 @@
 """Unsubscribe links: a signed token that names the address, so the link works without
-login and without storing a token per email."""
+login and without storing a token per email. A mailing's copy also names its outbox
+row, so that the mailing's numbers count who left from it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import insert_for, utcnow
 from campaign.errors import NotFound
-from campaign.outbox.models import Suppression, SuppressionReason
+from campaign.inbox.models import EmailEvent
+from campaign.outbox.models import OutboxMessage, Suppression, SuppressionReason
 from campaign.people.addresses import normalise_email
 
 _SALT = "unsubscribe"
 
 
-def unsubscribe_token(address: str, secret: str) -> str:
-    return URLSafeSerializer(secret, salt=_SALT).dumps(normalise_email(address))
+@dataclass(frozen=True)
+class UnsubscribeLink:
+    address: str
+    outbox_id: int | None = None
+
+
+def unsubscribe_token(address: str, secret: str, outbox_id: int | None = None) -> str:
+    payload: str | list[object] = normalise_email(address)
+    if outbox_id is not None:
+        payload = [payload, outbox_id]
+    return URLSafeSerializer(secret, salt=_SALT).dumps(payload)
+
+
+def link_of(token: str, secret: str) -> UnsubscribeLink:
+    try:
+        payload = URLSafeSerializer(secret, salt=_SALT).loads(token)
+    except BadSignature as error:
+        raise NotFound("this unsubscribe link is not valid", field="token") from error
+    if isinstance(payload, str):
+        return UnsubscribeLink(payload)
+    match payload:
+        case [str(address), int(outbox_id)] if 0 < outbox_id < 2**63:
+            return UnsubscribeLink(address, outbox_id)
+    raise NotFound("this unsubscribe link is not valid", field="token")
 
 
 def address_of(token: str, secret: str) -> str:
-    try:
-        address = URLSafeSerializer(secret, salt=_SALT).loads(token)
-    except BadSignature as error:
-        raise NotFound("this unsubscribe link is not valid", field="token") from error
-    if not isinstance(address, str):
-        raise NotFound("this unsubscribe link is not valid", field="token")
-    return address
+    return link_of(token, secret).address
 
 
 async def unsubscribe(session: AsyncSession, token: str, secret: str) -> None:
-    """Suppress the address for everything but transactional email. Doing it twice is
-    the same as doing it once."""
+    """Suppress the address for everything but transactional email, and count it
+    against the mailing whose copy had the link. Doing it twice is the same as doing it
+    once."""
+    link = link_of(token, secret)
+    now = utcnow()
     await session.execute(
         insert_for(session, Suppression.__table__)
-        .values(
-            email_normalised=address_of(token, secret),
-            reason=SuppressionReason.UNSUBSCRIBE,
-            created_at=utcnow(),
-        )
+        .values(email_normalised=link.address, reason=SuppressionReason.UNSUBSCRIBE, created_at=now)
         .on_conflict_do_nothing(index_elements=["email_normalised", "reason"])
     )
+    if link.outbox_id is not None and await _exists(session, link.outbox_id):
+        await session.execute(
+            insert_for(session, EmailEvent.__table__)
+            .values(
+                provider_event_id=f"campaign-unsubscribe-{link.outbox_id}",
+                outbox_message_id=link.outbox_id,
+                event="unsubscribe",
+                occurred_at=now,
+                payload={"from": "the email's unsubscribe link"},
+                received_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["provider_event_id"])
+        )
 
 
-def unsubscribe_url(address: str, public_url: str, secret: str) -> str:
-    return f"{public_url}/unsubscribe/{unsubscribe_token(address, secret)}"
+async def _exists(session: AsyncSession, outbox_id: int) -> bool:
+    found = await session.scalar(select(OutboxMessage.id).where(OutboxMessage.id == outbox_id))
+    return found is not None
+
+
+def unsubscribe_url(
+    address: str, public_url: str, secret: str, outbox_id: int | None = None
+) -> str:
+    return f"{public_url}/unsubscribe/{unsubscribe_token(address, secret, outbox_id)}"
 
 
 def one_click_headers(url: str) -> dict[str, str]:

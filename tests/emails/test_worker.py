@@ -206,12 +206,17 @@ def test_every_kind_has_its_templates(settings: Settings) -> None:
                 "personalised": True,
             }
         ],
+        "mailing_id": 7,
+    }
+    # A mailing's copies get what they share from the mailing.
+    mailings = {
+        7: {"subject": "S", "body_text": "B", "body_html": "<p>B</p>", "campaign_title": "T"}
     }
     for kind in EmailKind:
         message = OutboxMessage(
             id=1, kind=kind.value, to_address="a@example.org", to_name=None, context=context
         )
-        rendered = render_message(message, settings)
+        rendered = render_message(message, settings, mailings)
         assert rendered["Subject"]
 
 
