@@ -25,6 +25,8 @@ from campaign.outbox.service import claim_due_messages, mark_sending, mark_sent,
 SENT_BEFORE = 20_000
 BURST = 1000
 TABLE = OutboxMessage.__tablename__
+# The claim indexes, each over one in-flight status: never the way to a batch by its ids.
+IN_FLIGHT_INDEXES = {"ix_outbox_messages_due", "ix_outbox_messages_unsettled"}
 
 
 def _rows(count: int, status: OutboxStatus) -> list[dict[str, Any]]:
@@ -116,14 +118,15 @@ async def test_recording_a_batch_reads_it_by_primary_key(
         for statement, parameters in statements:
             plan = await _generic_plan(session, statement, parameters)
             indexes = _index_names(plan[0]["Plan"])
-            # What the planner believed, should it ever choose otherwise.
-            believed = (
-                await session.execute(
-                    text("SELECT reltuples, relpages FROM pg_class WHERE relname = :table"),
-                    {"table": TABLE},
-                )
-            ).one()
-            assert indexes == {"pk_outbox_messages"}, (statement[:60], believed, plan)
+            assert not indexes & IN_FLIGHT_INDEXES, (statement[:60], plan)
+            if indexes == {"pk_outbox_messages"}:
+                continue
+            # Otherwise only a scan of a table the planner believes small is fair, and the
+            # message says what it believed.
+            believed = await session.scalar(
+                text("SELECT reltuples FROM pg_class WHERE relname = :table"), {"table": TABLE}
+            )
+            assert believed is not None and 0 <= believed < BURST, (statement[:60], believed, plan)
         await session.rollback()
 
 
