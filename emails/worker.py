@@ -189,9 +189,31 @@ class OutboxWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop` is set: send what is due, then wait a poll interval (or less).
-        When it is set, batches not yet handed over go back to the queue unsent."""
+        When it is set, batches not yet handed over go back to the queue unsent.
+
+        Sending has this loop to itself. Writing mailings' recipients and the
+        housekeeping (digests, rollups, invalidations, webhooks) run beside it, so that
+        none of them, however long a pass takes, holds up a confirmation: a first
+        metrics pass over a million signatures once did, for twenty seconds."""
         watcher = asyncio.create_task(self._watch(stop))
         enqueuer = asyncio.create_task(self._enqueue_mailings_until(stop))
+        housekeeper = asyncio.create_task(self._keep_house_until(stop))
+        try:
+            while not stop.is_set():
+                try:
+                    sent = await self.send_due_messages()
+                except Exception:
+                    logger.exception("outbox pass failed; retrying after the poll interval")
+                    sent = 0
+                if sent == 0 or self._paused():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self._idle_wait())
+        finally:
+            watcher.cancel()
+            await enqueuer
+            await housekeeper
+
+    async def _keep_house_until(self, stop: asyncio.Event) -> None:
         webhooks = httpx.AsyncClient(follow_redirects=False)
         next_digest_check = 0.0
         next_metrics_pass = 0.0
@@ -204,21 +226,19 @@ class OutboxWorker:
                 if time.monotonic() >= next_metrics_pass:
                     await self._update_metrics()
                     next_metrics_pass = time.monotonic() + self.settings.metrics_interval_seconds
-                # Bulk invalidations staff confirmed: batches for a moment, then email again.
-                await run_invalidations(self.session_factory)
+                await self._run_invalidations()
                 await self._deliver_webhooks(webhooks)
-                try:
-                    sent = await self.send_due_messages()
-                except Exception:
-                    logger.exception("outbox pass failed; retrying after the poll interval")
-                    sent = 0
-                if sent == 0 or self._paused():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self._idle_wait())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self.settings.worker_poll_seconds)
         finally:
-            watcher.cancel()
-            await enqueuer
             await webhooks.aclose()
+
+    async def _run_invalidations(self) -> None:
+        """Bulk invalidations staff confirmed: batches for a moment, then email again."""
+        try:
+            await run_invalidations(self.session_factory)
+        except Exception:
+            logger.exception("running signature invalidations failed; trying again later")
 
     async def _queue_due_digests(self) -> None:
         """Letters held for an official's daily digest become one email when their day

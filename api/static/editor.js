@@ -17,6 +17,9 @@
   var timer = null;
   var asked = 0; // the newest request: an older answer arriving late is dropped
 
+  // Where the text ends up, as the page holding the preview words it.
+  var shownAs = (status && status.getAttribute("data-shown-as")) || "As the public page will show it.";
+
   function say(message) {
     if (status) status.textContent = message;
   }
@@ -45,7 +48,7 @@
       .then(function (html) {
         if (request !== asked) return;
         show(html);
-        say("As the public page will show it. Updated as you type; not saved yet.");
+        say(shownAs + " Updated as you type; not saved yet.");
       })
       .catch(function () {
         if (request !== asked) return;
@@ -60,5 +63,5 @@
   });
   // The preview keeps up by itself: the button for it is only for pages without script.
   if (button) button.hidden = true;
-  say("As the public page will show it. Updated as you type.");
+  say(shownAs + " Updated as you type.");
 })();

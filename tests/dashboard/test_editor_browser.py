@@ -115,6 +115,26 @@ def test_staff_write_preview_and_publish_a_petition(
             expect(page.locator("#outlook")).to_contain_text("Signing stops")
             check("close")
 
+            # A mailing to its signers, written with the same live preview.
+            page.goto(f"{base}/staff/campaigns/{SLUG}")
+            page.click("nav.tabs >> text=Mailings")
+            page.click("text=Write a mailing")
+            page.fill("#subject", "The council has listened")
+            page.fill("#body_markdown", "The road is **paused**.")
+            expect(page.locator("#text-preview strong")).to_have_text("paused")
+            expect(page.locator("#text-preview-status")).to_contain_text("As the email will show")
+            check("mailing-new")
+            page.get_by_role("button", name="Save", exact=True).click()
+            expect(page.locator("#audience-size")).to_contain_text("would reach 0 people")
+            page.click("text=Send a test copy to me")
+            expect(page.locator(".notice")).to_contain_text("kim@example.org")
+            page.click("text=Send or schedule…")
+            expect(page.locator("#outlook")).to_contain_text("keep going first")
+            check("mailing-send")
+            page.click("text=Send the mailing")
+            expect(page.locator("#mailing-state")).not_to_contain_text("draft")
+            check("mailing-sent")
+
             assert not errors, errors
         finally:
             browser.close()
