@@ -96,8 +96,7 @@ async def mailing_page(
     saved: bool = False,
     tested: bool = False,
 ) -> HTMLResponse:
-    campaign = await campaigns.get_campaign(session, slug)
-    mailing = await service.get_mailing(session, campaign, mailing_id)
+    campaign, mailing = await _mailing_of(session, slug, mailing_id)
     form = FormState(values=await _values_of(session, mailing))
     notice = "Saved." if saved else None
     if tested:
@@ -109,8 +108,7 @@ async def mailing_page(
 async def save_mailing(
     slug: SlugPath, mailing_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    mailing = await service.get_mailing(session, campaign, mailing_id)
+    campaign, mailing = await _mailing_of(session, slug, mailing_id)
     values = await read_form(request)
     data = _validated(values)
     if isinstance(data, FormState):
@@ -129,8 +127,7 @@ async def save_mailing(
 async def send_test(
     slug: SlugPath, mailing_id: RowIdPath, session: SessionDep, active: EditorForm
 ) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    mailing = await service.get_mailing(session, campaign, mailing_id)
+    _campaign, mailing = await _mailing_of(session, slug, mailing_id)
     await service.send_test(session, mailing, active.user)
     return see_other(f"{_base(slug)}/{mailing.id}?tested=1")
 
@@ -139,8 +136,7 @@ async def send_test(
 async def send_page(
     slug: SlugPath, mailing_id: RowIdPath, request: Request, session: SessionDep, active: StaffLogin
 ) -> HTMLResponse:
-    campaign = await campaigns.get_campaign(session, slug)
-    mailing = await service.get_mailing(session, campaign, mailing_id)
+    campaign, mailing = await _mailing_of(session, slug, mailing_id)
     return await _send_page(request, session, active, campaign, mailing, FormState())
 
 
@@ -148,8 +144,7 @@ async def send_page(
 async def send_mailing(
     slug: SlugPath, mailing_id: RowIdPath, request: Request, session: SessionDep, active: EditorForm
 ) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    mailing = await service.get_mailing(session, campaign, mailing_id)
+    campaign, mailing = await _mailing_of(session, slug, mailing_id)
     values = await read_form(request)
     try:
         when = MailingSend(send_at=_moment(values.get("send_at", "")))
@@ -170,8 +165,7 @@ async def send_mailing(
 async def unschedule_mailing(
     slug: SlugPath, mailing_id: RowIdPath, session: SessionDep, _active: EditorForm
 ) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    mailing = await service.get_mailing(session, campaign, mailing_id)
+    _campaign, mailing = await _mailing_of(session, slug, mailing_id)
     await service.unschedule_mailing(session, mailing)
     return see_other(f"{_base(slug)}/{mailing.id}")
 
@@ -180,10 +174,16 @@ async def unschedule_mailing(
 async def cancel_mailing(
     slug: SlugPath, mailing_id: RowIdPath, session: SessionDep, _active: EditorForm
 ) -> Response:
-    campaign = await campaigns.get_campaign(session, slug)
-    mailing = await service.get_mailing(session, campaign, mailing_id)
+    _campaign, mailing = await _mailing_of(session, slug, mailing_id)
     await service.cancel_mailing(session, mailing)
     return see_other(f"{_base(slug)}/{mailing.id}")
+
+
+async def _mailing_of(
+    session: AsyncSession, slug: str, mailing_id: int
+) -> tuple[Campaign, Mailing]:
+    campaign = await campaigns.get_campaign(session, slug)
+    return campaign, await service.get_mailing(session, campaign, mailing_id)
 
 
 def _validated(values: dict[str, str]) -> MailingInput | FormState:

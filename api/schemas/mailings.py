@@ -3,26 +3,12 @@ and its numbers."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 from pydantic import BaseModel
 
 from campaign.mailings.models import Mailing
 from campaign.mailings.service import MailingNumbers
-
-
-class MailingNumbersView(BaseModel):
-    recipients: int
-    sent: int
-    waiting: int
-    not_sent: int
-    delivered: int
-    opened: int
-    clicked: int
-    bounced: int
-    unsubscribed: int
-    spam_reports: int
 
 
 class MailingView(BaseModel):
@@ -43,7 +29,8 @@ class MailingView(BaseModel):
     created_at: datetime
     # Before it goes: how many it would reach now. After: how many it was written to.
     audience_size: int | None = None
-    numbers: MailingNumbersView | None = None
+    # Pydantic reads the service's dataclass as it is.
+    numbers: MailingNumbers | None = None
 
     @classmethod
     def of(
@@ -71,7 +58,7 @@ class MailingView(BaseModel):
             cancelled_at=mailing.cancelled_at,
             created_at=mailing.created_at,
             audience_size=audience_size,
-            numbers=MailingNumbersView(**asdict(numbers)) if numbers else None,
+            numbers=numbers,
         )
 
 

@@ -144,6 +144,20 @@ def mailing_fields(**overrides: Any) -> dict[str, Any]:
     return fields
 
 
+def consenting(count: int) -> list[Supporter]:
+    return [Supporter(f"p{i}@example.org", "confirmed", [True]) for i in range(count)]
+
+
+async def mailing_sent(client: httpx.AsyncClient, headers: dict[str, str], **fields: Any) -> int:
+    """A mailing written and sent through the API; its id."""
+    created = await client.post(MAILINGS, json=mailing_fields(**fields), headers=headers)
+    assert created.status_code == 201, created.text
+    mailing_id = int(created.json()["id"])
+    sent = await client.post(f"{MAILINGS}/{mailing_id}/send", json={}, headers=headers)
+    assert sent.status_code == 202, sent.text
+    return mailing_id
+
+
 async def send_everything(
     factory: async_sessionmaker[AsyncSession], settings: Settings
 ) -> list[Any]:
@@ -174,7 +188,7 @@ async def test_a_mailing_reaches_exactly_the_consenting_unsuppressed_signers(
     supporters = random_supporters(seed, 60)
     await add_supporters(session_factory, petition["id"], supporters)
     chance = random.Random(seed)
-    narrowing = chance.choice(
+    narrowing: dict[str, Any] = chance.choice(
         [{}, {"tags": ["donor"]}, {"tags": ["donor", "press"]}, {"country": "FR"},
          {"source": "newsletter"}, {"tags": ["volunteer"], "country": "GB"}]
     )  # fmt: skip
@@ -216,11 +230,9 @@ async def test_a_worker_killed_while_writing_recipients_resumes_without_doubles_
     from tests.emails.test_faults import worker_process
 
     petition = await publish_petition()
-    supporters = [Supporter(f"p{i}@example.org", "confirmed", [True]) for i in range(400)]
+    supporters = consenting(400)
     await add_supporters(session_factory, petition["id"], supporters)
-    created = await client.post(MAILINGS, json=mailing_fields(), headers=editor)
-    mailing_id = created.json()["id"]
-    await client.post(f"{MAILINGS}/{mailing_id}/send", json={}, headers=editor)
+    mailing_id = await mailing_sent(client, editor)
 
     # One recipient per transaction, and no sending: the kill lands mid-walk.
     slow = settings.model_copy(
@@ -266,10 +278,9 @@ async def test_cancelling_stops_what_is_not_yet_written_or_sent(
     settings: Settings,
 ) -> None:
     petition = await publish_petition()
-    supporters = [Supporter(f"p{i}@example.org", "confirmed", [True]) for i in range(30)]
+    supporters = consenting(30)
     await add_supporters(session_factory, petition["id"], supporters)
-    mailing_id = (await client.post(MAILINGS, json=mailing_fields(), headers=editor)).json()["id"]
-    await client.post(f"{MAILINGS}/{mailing_id}/send", json={}, headers=editor)
+    mailing_id = await mailing_sent(client, editor)
 
     # Two chunks written (14 people), none sent; then staff cancel.
     from campaign.mailings.enqueue import enqueue_next_chunk
@@ -297,10 +308,9 @@ async def test_unsubscribing_from_a_mailing_leaves_the_next_one_out(
     settings: Settings,
 ) -> None:
     petition = await publish_petition()
-    supporters = [Supporter(f"p{i}@example.org", "confirmed", [True]) for i in range(3)]
+    supporters = consenting(3)
     await add_supporters(session_factory, petition["id"], supporters)
-    first = (await client.post(MAILINGS, json=mailing_fields(), headers=editor)).json()["id"]
-    await client.post(f"{MAILINGS}/{first}/send", json={}, headers=editor)
+    first = await mailing_sent(client, editor)
     emails = await send_everything(session_factory, settings)
     leaving = next(e for e in emails if e["To"].addresses[0].addr_spec == "p1@example.org")
     match = UNSUBSCRIBE.search(text_body(leaving))
@@ -323,10 +333,9 @@ async def test_confirmations_go_before_a_mailing_already_waiting(
     settings: Settings,
 ) -> None:
     petition = await publish_petition()
-    supporters = [Supporter(f"p{i}@example.org", "confirmed", [True]) for i in range(25)]
+    supporters = consenting(25)
     await add_supporters(session_factory, petition["id"], supporters)
-    mailing_id = (await client.post(MAILINGS, json=mailing_fields(), headers=editor)).json()["id"]
-    await client.post(f"{MAILINGS}/{mailing_id}/send", json={}, headers=editor)
+    await mailing_sent(client, editor)
     small_batches = settings.model_copy(update={"worker_batch_size": 5})
     worker = OutboxWorker(session_factory, small_batches)
     await worker.enqueue_mailings()
@@ -396,8 +405,7 @@ async def test_bad_mailings_are_refused_with_the_field_named(
     )
     assert header_injection.status_code == 422 and "subject" in header_injection.text
     assert (await client.post(MAILINGS, json=mailing_fields(), headers=viewer)).status_code == 403
-    mailing_id = (await client.post(MAILINGS, json=mailing_fields(), headers=editor)).json()["id"]
-    await client.post(f"{MAILINGS}/{mailing_id}/send", json={}, headers=editor)
+    mailing_id = await mailing_sent(client, editor)
     edit = await client.put(f"{MAILINGS}/{mailing_id}", json=mailing_fields(), headers=editor)
     assert edit.status_code == 409
     assert (await client.get(f"{MAILINGS}/99999", headers=editor)).status_code == 404
