@@ -9,11 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import Editor, SessionDep, StaffCampaign
 from api.params import RowIdPath
 from api.schemas.mailings import MailingList, MailingView, TestSent
-from campaign.errors import InvalidState
 from campaign.mailings import service
 from campaign.mailings.models import Mailing
 from campaign.mailings.schemas import MailingInput, MailingSend
-from campaign.staff.models import StaffUser
 
 router = APIRouter(prefix="/api/v1/staff/campaigns/{slug}/mailings", tags=["staff: mailings"])
 
@@ -68,14 +66,8 @@ async def send_test(
 ) -> TestSent:
     """A copy to the staff user the token belongs to."""
     mailing = await service.get_mailing(session, campaign, mailing_id)
-    user = await session.get(StaffUser, staff.user_id) if staff.user_id else None
-    if user is None:
-        raise InvalidState(
-            "this API token belongs to no staff user, so a test copy has nowhere to go",
-            field="token",
-        )
-    outbox_id = await service.send_test(session, mailing, user)
-    return TestSent(outbox_id=outbox_id, to=user.email)
+    outbox_id, address = await service.send_test_to_token_owner(session, mailing, staff.user_id)
+    return TestSent(outbox_id=outbox_id, to=address)
 
 
 @router.post("/{mailing_id}/send", status_code=status.HTTP_202_ACCEPTED)

@@ -162,6 +162,19 @@ async def send_test(session: AsyncSession, mailing: Mailing, user: StaffUser) ->
     )
 
 
+async def send_test_to_token_owner(
+    session: AsyncSession, mailing: Mailing, user_id: int | None
+) -> tuple[int, str]:
+    """A test copy to the staff user an API token belongs to; its outbox id and address."""
+    user = await session.get(StaffUser, user_id) if user_id else None
+    if user is None:
+        raise InvalidState(
+            "this API token belongs to no staff user, so a test copy has nowhere to go",
+            field="token",
+        )
+    return await send_test(session, mailing, user), user.email
+
+
 async def mailing_contents(
     session: AsyncSession, mailing_ids: Iterable[int]
 ) -> dict[int, dict[str, Any]]:
