@@ -162,9 +162,19 @@ def render_batches(
     """Group messages that can share one rendering, render each group once."""
     groups: dict[tuple[str, str, tuple[str, ...], str | None, str | None], list[_Member]] = {}
     alone: list[Batch] = []
+    # A mailing's contents are the same for each of its copies: serialised once here,
+    # not once per copy (its body made that the largest part of rendering a copy).
+    contents_json: dict[int, str] = {}
     for message in messages:
-        shared, personal = _split_context(message, settings, mailings)
-        shared_json = json.dumps(shared, sort_keys=True, default=str)
+        own, personal = _split_context(message, settings)
+        shared_json = json.dumps(own, sort_keys=True, default=str)
+        contents = _contents_of(message, mailings)
+        if contents is not None:
+            mailing_id = int(message.context["mailing_id"])
+            if mailing_id not in contents_json:
+                contents_json[mailing_id] = json.dumps(contents, sort_keys=True, default=str)
+            shared_json += contents_json[mailing_id]
+        shared = own if contents is None else {**own, **contents}
         if _must_go_alone(personal) or _TAG_OPENING in shared_json:
             alone.append(_render_alone(message, shared, personal, settings))
             continue
@@ -179,7 +189,9 @@ def render_batches(
 
     batches = []
     for (kind, _, personal_names, from_name, reply_to), members in groups.items():
-        shared, _ = _split_context(members[0][0], settings, mailings)
+        first = members[0][0]
+        own, _ = _split_context(first, settings)
+        shared = {**own, **(_contents_of(first, mailings) or {})}
         text, html = _render_bodies(kind, shared, _tags(personal_names))
         for chunk in _chunks(members, MAX_RECIPIENTS_PER_BATCH):
             recipients = [
@@ -199,20 +211,29 @@ def render_message(
 
 
 def _split_context(
-    message: OutboxMessage, settings: Settings, mailings: MailingContents | None = None
+    message: OutboxMessage, settings: Settings
 ) -> tuple[dict[str, Any], dict[str, str]]:
+    """The message's own context: what recipients may share, and what is theirs alone
+    (with the links made for them)."""
     personal_names = PERSONAL_FIELDS.get(message.kind, frozenset())
     shared = {
         key: value
         for key, value in message.context.items()
         if key not in personal_names and key not in _LINK_INPUTS
     }
-    if message.kind == EmailKind.MAILING:
-        # A KeyError (a mailing that is not there) fails this message alone.
-        shared.update((mailings or {})[int(message.context["mailing_id"])])
     personal = {key: str(value) for key, value in message.context.items() if key in personal_names}
     personal.update(_links(message, settings))
     return shared, personal
+
+
+def _contents_of(
+    message: OutboxMessage, mailings: MailingContents | None
+) -> Mapping[str, Any] | None:
+    """What a mailing's copy shares with every other copy, or None for other kinds."""
+    if message.kind != EmailKind.MAILING:
+        return None
+    # A KeyError (a mailing that is not there) fails this message alone.
+    return (mailings or {})[int(message.context["mailing_id"])]
 
 
 def _links(message: OutboxMessage, settings: Settings) -> dict[str, str]:
