@@ -247,8 +247,10 @@ def _links(message: OutboxMessage, settings: Settings) -> dict[str, str]:
         links["status_url"] = f"{settings.public_url}/letters/{view_token}"
     if message.kind not in TRANSACTIONAL_KINDS:
         secret = settings.secret_key.get_secret_value()
+        # A mailing's copy names itself, so that its mailing counts who left from it.
+        copy_id = message.id if message.mailing_id is not None else None
         links["unsubscribe_url"] = unsubscribe_url(
-            message.to_address, settings.public_url, secret, message.mailing_id
+            message.to_address, settings.public_url, secret, copy_id
         )
     return links
 

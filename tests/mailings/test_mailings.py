@@ -22,6 +22,7 @@ from campaign.config import Settings
 from campaign.consents.models import ConsentRecord
 from campaign.consents.service import current_consent_text
 from campaign.db import transaction, utcnow
+from campaign.inbox.models import EmailEvent
 from campaign.mailings.models import Mailing
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
@@ -321,6 +322,14 @@ async def test_unsubscribing_from_a_mailing_leaves_the_next_one_out(
 
     numbers = (await client.get(f"{MAILINGS}/{first}", headers=editor)).json()["numbers"]
     assert numbers["unsubscribed"] == 1
+    # Counted against the copy that had the link, not some other row.
+    async with session_factory() as session:
+        left_from = await session.scalar(
+            select(OutboxMessage.to_address)
+            .join(EmailEvent, EmailEvent.outbox_message_id == OutboxMessage.id)
+            .where(EmailEvent.event == "unsubscribe")
+        )
+    assert left_from == "p1@example.org"
     second = await client.post(MAILINGS, json=mailing_fields(subject="Next"), headers=editor)
     assert second.json()["audience_size"] == 2
 
