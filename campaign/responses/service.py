@@ -65,6 +65,16 @@ async def thresholds_of(session: AsyncSession, campaign: Campaign) -> list[Thres
     return [ThresholdState(*row) for row in rows.all()]
 
 
+async def reached_thresholds(session: AsyncSession, campaign: Campaign) -> list[ThresholdReached]:
+    """The thresholds the petition has reached (staff were told), lowest first."""
+    result = await session.scalars(
+        select(ThresholdReached)
+        .where(ThresholdReached.campaign_id == campaign.id)
+        .order_by(ThresholdReached.threshold)
+    )
+    return list(result)
+
+
 async def set_thresholds(
     session: AsyncSession, campaign: Campaign, data: ThresholdsInput
 ) -> list[ThresholdState]:

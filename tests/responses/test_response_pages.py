@@ -86,6 +86,8 @@ async def test_staff_set_thresholds_and_write_and_publish_the_response_in_the_fo
     shown = await client.get(PAGE)
     assert "reached 2 on 2026-12-04" in shown.text
     assert "10,000: not reached yet" in shown.text
+    numbers = await client.get(f"/staff/campaigns/{SLUG}")
+    assert "Reached 2 on 2026-12-04." in numbers.text
 
     empty = await client.post(PAGE, data=_response_form(token, body_markdown="  "))
     assert empty.status_code == 422 and "Write what the target said." in empty.text
