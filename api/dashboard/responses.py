@@ -17,7 +17,7 @@ from api.deps import EditorForm, SessionDep, StaffLogin
 from api.page_forms import FormState, read_form, refused_state, worded_field_errors
 from api.params import SlugPath
 from campaign.campaigns import service as campaigns
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.metrics.counts import current_signature_counts, public_signature_count
 from campaign.responses import service
 from campaign.responses.models import PetitionResponse, ResponseStatus
@@ -223,7 +223,7 @@ async def _page(
         "form": response_form,
         "notice": notice,
         "may_edit": may_edit(active),
-        "is_petition": campaign.kind == "petition",
+        "is_petition": campaign.kind == CampaignKind.PETITION,
         "editable": response is None or response.status == ResponseStatus.DRAFT,
     }
     if response is not None:
