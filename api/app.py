@@ -27,6 +27,7 @@ from api.routers import (
     pages,
     public_campaigns,
     releases,
+    responses,
     signature_review,
     staff,
     staff_campaigns,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_campaigns.router)
     app.include_router(staff_campaigns.router)
     app.include_router(mailings.router)
+    app.include_router(responses.router)
     app.include_router(signature_review.router)
     app.include_router(abuse.router)
     app.include_router(staff.router)

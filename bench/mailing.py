@@ -9,9 +9,10 @@ What it measures
     start, whatever the count). Then a `campaign worker` process sends the mailing
     through the real `sendgrid` client to a fake SendGrid on loopback: messages per
     second, from the first copy recorded as sent to the last (so, like
-    bench/email_dispatch.py, sending and not the worker's start-up). While it sends, a signature confirmation is queued every `--confirm-every`
-    seconds; each one's wait from being queued to being recorded as sent is reported
-    (the bar: under 5 s, behind a queue of up to a million).
+    bench/email_dispatch.py, sending and not the worker's start-up). While it sends, a
+    signature confirmation is queued every `--confirm-every` seconds; each one's wait
+    from being queued to being recorded as sent is reported (the bar: under 5 s, behind
+    a queue of up to a million).
 
 How to run (from the repository root)
     CAMPAIGN_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/bench \\

@@ -19,6 +19,7 @@ from campaign.osdi.models import PageMark
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
+from campaign.responses.models import PetitionResponse, PetitionThreshold, ThresholdReached
 from campaign.signatures.invalidations import InvalidatedSignature, InvalidationJob
 from campaign.signatures.models import Signature
 from campaign.staff.models import ApiToken, StaffSession, StaffUser
@@ -51,6 +52,8 @@ __all__ = [
     "PageView",
     "PageViewRollup",
     "Person",
+    "PetitionResponse",
+    "PetitionThreshold",
     "PostcodeDivision",
     "Release",
     "RollupWatermark",
@@ -64,5 +67,6 @@ __all__ = [
     "Suppression",
     "Tag",
     "Tagging",
+    "ThresholdReached",
     "WebhookEndpoint",
 ]

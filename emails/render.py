@@ -28,7 +28,7 @@ from markupsafe import escape
 
 from campaign.config import Settings
 from campaign.db import utcnow
-from campaign.outbox.models import EmailKind, OutboxMessage
+from campaign.outbox.models import MAILING_KINDS, EmailKind, OutboxMessage
 from campaign.outbox.service import TRANSACTIONAL_KINDS
 from campaign.outbox.unsubscribe import one_click_headers, unsubscribe_url
 
@@ -50,6 +50,7 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     EmailKind.ALREADY_SIGNED: frozenset({"given_name"}),
     EmailKind.LETTER_CONFIRMATION: frozenset({"given_name"}),
     EmailKind.MAILING: frozenset({"given_name"}),
+    EmailKind.PETITION_RESPONSE: frozenset({"given_name"}),
 }
 # Links made per recipient by the renderer; personal in every kind that has them.
 LINK_FIELDS = frozenset({"confirm_url", "status_url", "unsubscribe_url"})
@@ -230,7 +231,7 @@ def _contents_of(
     message: OutboxMessage, mailings: MailingContents | None
 ) -> Mapping[str, Any] | None:
     """What a mailing's copy shares with every other copy, or None for other kinds."""
-    if message.kind != EmailKind.MAILING:
+    if message.kind not in MAILING_KINDS:
         return None
     # A KeyError (a mailing that is not there) fails this message alone.
     return (mailings or {})[int(message.context["mailing_id"])]

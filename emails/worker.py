@@ -45,7 +45,7 @@ from campaign.mailings.enqueue import (
 from campaign.mailings.service import mailing_contents
 from campaign.metrics.rollup import update_rollups
 from campaign.osdi.paging import forget_old_marks
-from campaign.outbox.models import EmailKind, OutboxMessage, Priority
+from campaign.outbox.models import MAILING_KINDS, OutboxMessage, Priority
 from campaign.outbox.service import (
     claim_due_messages,
     claim_unsettled_attempts,
@@ -59,11 +59,13 @@ from campaign.outbox.service import (
     release,
     settle_unsettled_attempt,
 )
+from campaign.responses.service import with_response_details
+from campaign.responses.thresholds import notify_reached_thresholds
 from campaign.signatures.invalidations import run_invalidations
 from campaign.signatures.submissions import resolve_due_submissions
 from campaign.webhooks.service import deliver_due, forget_old_feed
 from emails.backends import EmailBackend, Rejected, TemporaryFailure, backend_from_settings
-from emails.render import Batch, render_batches
+from emails.render import Batch, MailingContents, render_batches
 
 logger = logging.getLogger(__name__)
 
@@ -222,6 +224,7 @@ class OutboxWorker:
                 if time.monotonic() >= next_digest_check:
                     await self._queue_due_digests()
                     await self._forget_old_rows()
+                    await self._notify_reached_thresholds()
                     next_digest_check = time.monotonic() + DIGEST_CHECK_SECONDS
                 if time.monotonic() >= next_metrics_pass:
                     await self._update_metrics()
@@ -251,6 +254,17 @@ class OutboxWorker:
             return
         if queued:
             logger.info("queued %d letter digest(s)", queued)
+
+    async def _notify_reached_thresholds(self) -> None:
+        """Staff are told when a petition reaches one of its thresholds, once each
+        (campaign/responses/thresholds.py)."""
+        try:
+            async with transaction(self.session_factory) as session:
+                await notify_reached_thresholds(
+                    session, now=utcnow(), public_url=self.settings.public_url
+                )
+        except Exception:
+            logger.exception("telling staff about reached thresholds failed; trying later")
 
     async def _deliver_webhooks(self, client: httpx.AsyncClient) -> None:
         """A batch to each webhook endpoint that is due (campaign/webhooks)."""
@@ -294,12 +308,14 @@ class OutboxWorker:
         mailing_ids = {
             int(m.context["mailing_id"])
             for m in messages
-            if m.kind == EmailKind.MAILING and str(m.context.get("mailing_id", "")).isdigit()
+            if m.kind in MAILING_KINDS and str(m.context.get("mailing_id", "")).isdigit()
         }
-        contents = {}
+        contents: MailingContents = {}
         if mailing_ids:
             async with self.session_factory() as session:
-                contents = await mailing_contents(session, mailing_ids)
+                contents = await with_response_details(
+                    session, await mailing_contents(session, mailing_ids), self.settings.public_url
+                )
         try:
             return render_batches(messages, self.settings, contents)
         except Exception:

@@ -15,6 +15,7 @@ from api.dashboard import (
     numbers,
     people,
     releases,
+    responses,
     supporters,
     webhooks,
 )
@@ -28,6 +29,7 @@ for part in (
     numbers,
     supporters,
     mailings,
+    responses,
     abuse,
     directory,
     people,

@@ -40,6 +40,7 @@ from campaign.donations.models import DonationSetup
 from campaign.donations.money import minor_units_per_major
 from campaign.donations.schemas import DonationSetupInput
 from campaign.errors import CampaignError
+from campaign.responses.service import reached_thresholds
 from campaign.staff.models import Role
 from campaign.staff.sessions import ActiveSession
 
@@ -234,6 +235,7 @@ async def _campaign_page(
         may_edit=may_edit(active),
         may_publish=state == CampaignState.DRAFT,
         may_close=state != CampaignState.CLOSED,
+        reached=await reached_thresholds(session, campaign),
         **await numbers.campaign_numbers(request, session, campaign),
     )
 

@@ -63,6 +63,7 @@ from campaign.letters.schemas import LetterInput
 from campaign.letters.service import WritingContext
 from campaign.letters.templating import in_words
 from campaign.metrics.counts import public_signature_count
+from campaign.responses.service import published_response
 from campaign.signatures.flows import submit_signature
 from campaign.signatures.models import SignatureChannel
 from campaign.signatures.schemas import SignatureInput, SigningContext
@@ -368,6 +369,7 @@ async def _petition_context(
         "embed": embed,
         "tracking_fields": TRACKING_FIELDS,
         "honeypot_field": HONEYPOT_FIELD,
+        "response": await published_response(session, campaign.id),
     }
 
 

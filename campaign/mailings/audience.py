@@ -1,8 +1,11 @@
 """Who a mailing goes to: the campaign's confirmed signers (or the people whose letters
 were confirmed), narrowed by tags, country and source, whose latest recorded choice in
 the consent ledger is yes to email updates, and whose address is suppressed for no
-reason at all. One definition, used for the count staff see before sending and for
-every chunk the worker enqueues, so the two cannot disagree.
+reason at all. A petition's response goes to its confirmed signers without the consent
+condition (it is about the petition they signed), suppressions still excluded.
+
+One definition, used for the count staff see before sending and for every chunk the
+worker enqueues, so the two cannot disagree.
 
 Recipients are people, walked in person id order: that order is what lets enqueueing
 stop after any chunk and resume after the last person it wrote."""
@@ -80,12 +83,9 @@ def _tagged(tag_ids: list[int]) -> Any:
 def recipients(mailing: Mailing, *, after: int = 0, through: int | None = None) -> Select[Any]:
     """The mailing's recipients with person ids in (`after`, `through`], as people rows,
     in id order."""
-    conditions = [
-        Person.id > after,
-        _took_action(mailing),
-        _latest_choice_is_yes(),
-        _not_suppressed(),
-    ]
+    conditions = [Person.id > after, _took_action(mailing), _not_suppressed()]
+    if mailing.audience != Audience.RESPONSE_SIGNERS:
+        conditions.append(_latest_choice_is_yes())
     if through is not None:
         conditions.append(Person.id <= through)
     if mailing.tag_ids:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import insert_for, utcnow
 from campaign.mailings.audience import chunk_end, recipients
-from campaign.mailings.models import Mailing, MailingStatus
+from campaign.mailings.models import Audience, Mailing, MailingStatus
 from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus, Priority
 from campaign.people.models import Person
 
@@ -70,7 +70,7 @@ async def enqueue_next_chunk(session: AsyncSession, mailing_id: int, size: int) 
 async def _write_recipients(session: AsyncSession, mailing: Mailing, after: int, end: int) -> int:
     now = utcnow()
     chunk = recipients(mailing, after=after, through=end).with_only_columns(
-        literal(EmailKind.MAILING.value),
+        literal(_kind(mailing).value),
         Person.email,
         func.trim(Person.given_name + " " + Person.family_name),
         literal(mailing.sender_name),
@@ -107,6 +107,13 @@ async def _write_recipients(session: AsyncSession, mailing: Mailing, after: int,
     )
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _kind(mailing: Mailing) -> EmailKind:
+    """A petition's response is an email of its own kind, with its own template."""
+    if mailing.audience == Audience.RESPONSE_SIGNERS:
+        return EmailKind.PETITION_RESPONSE
+    return EmailKind.MAILING
 
 
 def _context(session: AsyncSession, mailing_id: int) -> Any:

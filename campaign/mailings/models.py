@@ -31,6 +31,10 @@ class MailingStatus(StrEnum):
 class Audience(StrEnum):
     SIGNERS = "signers"  # the campaign's confirmed signatures
     LETTER_WRITERS = "letter_writers"  # the people whose letters were confirmed
+    # A petition's response (campaign/responses): every confirmed signer, told about the
+    # petition they signed, whatever they said about news. Chosen by publishing the
+    # response, never in the mailing editor.
+    RESPONSE_SIGNERS = "response_signers"
 
 
 class Mailing(Base):
@@ -39,7 +43,9 @@ class Mailing(Base):
         CheckConstraint(
             "status IN ('draft', 'scheduled', 'sending', 'sent', 'cancelled')", name="status"
         ),
-        CheckConstraint("audience IN ('signers', 'letter_writers')", name="audience"),
+        CheckConstraint(
+            "audience IN ('signers', 'letter_writers', 'response_signers')", name="audience"
+        ),
         Index(None, "campaign_id", "id"),
         # The worker's question: which mailings have recipients still to choose?
         Index(None, "status", "send_at"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from campaign.mailings.models import Audience
 from campaign.types import (
@@ -31,6 +31,13 @@ class MailingInput(BaseModel):
     tags: Annotated[list[TagName], Field(max_length=50)] = []
     country: CountryCode | None = None
     source: SourceName | None = None
+
+    @field_validator("audience")
+    @classmethod
+    def _chosen_in_the_editor(cls, audience: Audience) -> Audience:
+        if audience == Audience.RESPONSE_SIGNERS:
+            raise ValueError("a petition's response goes to its signers when it is published")
+        return audience
 
 
 class MailingSend(BaseModel):

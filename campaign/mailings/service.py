@@ -19,7 +19,7 @@ from campaign.db import utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound
 from campaign.inbox.models import EmailEvent
 from campaign.mailings.audience import count_recipients
-from campaign.mailings.models import Mailing, MailingStatus
+from campaign.mailings.models import Audience, Mailing, MailingStatus
 from campaign.mailings.schemas import MailingInput, MailingSend
 from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus
 from campaign.outbox.service import enqueue_email
@@ -122,6 +122,36 @@ async def send_mailing(session: AsyncSession, mailing: Mailing, when: MailingSen
     else:
         mailing.status = MailingStatus.SCHEDULED
         mailing.send_at = starts_at
+    await session.flush()
+    return mailing
+
+
+async def start_mailing_now(
+    session: AsyncSession,
+    campaign_id: int,
+    *,
+    subject: str,
+    body_markdown: str,
+    audience: Audience,
+    created_by: int | None,
+) -> Mailing:
+    """A mailing the product writes rather than staff in the editor (a petition's
+    response to its signers), going now: the worker writes its recipients as it does
+    for any mailing sent now, and staff follow it among the campaign's mailings."""
+    now = utcnow()
+    mailing = Mailing(
+        campaign_id=campaign_id,
+        subject=subject,
+        body_markdown=body_markdown,
+        body_html=render_markdown(body_markdown),
+        audience=audience,
+        tag_ids=[],
+        status=MailingStatus.SENDING,
+        send_at=now,
+        started_at=now,
+        created_by=created_by,
+    )
+    session.add(mailing)
     await session.flush()
     return mailing
 

@@ -60,6 +60,15 @@ class EmailKind(StrEnum):
     STAFF_PASSWORD_RESET = "staff_password_reset"  # noqa: S105 (a kind of email)
     # An update staff wrote to a campaign's supporters (campaign/mailings).
     MAILING = "mailing"
+    # A petition's response, to its signers: a mailing's copies (campaign/responses).
+    PETITION_RESPONSE = "petition_response"
+    # Staff told that a petition reached one of its thresholds (campaign/responses).
+    THRESHOLD_REACHED = "threshold_reached"
+
+
+# Kinds whose copies belong to a mailing and carry only its id: what they share is the
+# mailing's, looked up once per batch.
+MAILING_KINDS = frozenset({EmailKind.MAILING, EmailKind.PETITION_RESPONSE})
 
 
 class Priority(IntEnum):

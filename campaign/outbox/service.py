@@ -417,6 +417,7 @@ TRANSACTIONAL_KINDS = frozenset(
         EmailKind.DONATION_RECEIPT,
         EmailKind.STAFF_INVITATION,
         EmailKind.STAFF_PASSWORD_RESET,
+        EmailKind.THRESHOLD_REACHED,
     }
 )
 

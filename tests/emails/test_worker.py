@@ -207,10 +207,23 @@ def test_every_kind_has_its_templates(settings: Settings) -> None:
             }
         ],
         "mailing_id": 7,
+        "threshold": 10_000,
+        "signatures": 10_001,
+        "staff_url": "http://campaign.test/staff/campaigns/t/response",
     }
-    # A mailing's copies get what they share from the mailing.
+    # A mailing's copies get what they share from the mailing (and a petition's
+    # response, what the response says of itself).
     mailings = {
-        7: {"subject": "S", "body_text": "B", "body_html": "<p>B</p>", "campaign_title": "T"}
+        7: {
+            "subject": "S",
+            "body_text": "B",
+            "body_html": "<p>B</p>",
+            "campaign_title": "T",
+            "target": "A",
+            "responded_on": "1 December 2026",
+            "link": None,
+            "petition_url": "http://campaign.test/c/t",
+        }
     }
     for kind in EmailKind:
         message = OutboxMessage(
