@@ -60,6 +60,8 @@ class EmailKind(StrEnum):
     STAFF_PASSWORD_RESET = "staff_password_reset"  # noqa: S105 (a kind of email)
     # An update staff wrote to a campaign's supporters (campaign/mailings).
     MAILING = "mailing"
+    # Asking an activist whether the officials replied to their letter (campaign/followups).
+    LETTER_FOLLOWUP = "letter_followup"
 
 
 class Priority(IntEnum):
