@@ -28,6 +28,7 @@ from markupsafe import escape
 
 from campaign.config import Settings
 from campaign.db import utcnow
+from campaign.followups.service import answer_links
 from campaign.outbox.models import EmailKind, OutboxMessage
 from campaign.outbox.service import TRANSACTIONAL_KINDS
 from campaign.outbox.unsubscribe import one_click_headers, unsubscribe_url
@@ -210,6 +211,13 @@ def _split_context(
     if message.kind == EmailKind.MAILING:
         # A KeyError (a mailing that is not there) fails this message alone.
         shared.update((mailings or {})[int(message.context["mailing_id"])])
+    if message.kind == EmailKind.LETTER_FOLLOWUP:
+        # Signed here, at sending, so the outbox keeps no link that answers for anyone.
+        secret = settings.secret_key.get_secret_value()
+        shared["officials"] = [
+            {**official, **answer_links(int(official["delivery_id"]), settings.public_url, secret)}
+            for official in shared["officials"]
+        ]
     personal = {key: str(value) for key, value in message.context.items() if key in personal_names}
     personal.update(_links(message, settings))
     return shared, personal

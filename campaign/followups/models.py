@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+from campaign.db import Base, BigIntFK, UTCDateTime, utcnow
 
 
 class FollowupOutcome(StrEnum):

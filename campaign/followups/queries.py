@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.followups.models import Answer, FollowupQuestion
@@ -82,7 +82,9 @@ def _days(delivered_at: datetime, answered_at: datetime) -> float:
     return (answered_at - delivered_at).total_seconds() / _SECONDS_PER_DAY
 
 
-async def campaign_responsiveness(session: AsyncSession, campaign_id: int) -> CampaignResponsiveness:
+async def campaign_responsiveness(
+    session: AsyncSession, campaign_id: int
+) -> CampaignResponsiveness:
     """Every official of the campaign that a letter reached, by name."""
     tallies: dict[int, _Tally] = defaultdict(_Tally)
 
@@ -96,7 +98,7 @@ async def campaign_responsiveness(session: AsyncSession, campaign_id: int) -> Ca
     ):
         tallies[official_id].delivered = int(delivered)
 
-    def answered(answer: Answer) -> object:
+    def answered(answer: Answer) -> ColumnElement[int]:
         return func.sum(case((FollowupQuestion.answer == answer.value, 1), else_=0))
 
     counts = await session.execute(
@@ -115,7 +117,11 @@ async def campaign_responsiveness(session: AsyncSession, campaign_id: int) -> Ca
         tally = tallies[official_id]
         tally.asked = int(asked)
         tally.answered = int(answered_count)
-        tally.replied, tally.not_yet, tally.no_reply = int(yes or 0), int(not_yet or 0), int(no or 0)
+        tally.replied, tally.not_yet, tally.no_reply = (
+            int(yes or 0),
+            int(not_yet or 0),
+            int(no or 0),
+        )
 
     days: dict[int, list[float]] = defaultdict(list)
     replies = await session.execute(
@@ -129,7 +135,8 @@ async def campaign_responsiveness(session: AsyncSession, campaign_id: int) -> Ca
         )
     )
     for official_id, delivered_at, answered_at in replies:
-        days[official_id].append(_days(delivered_at, answered_at))
+        if answered_at is not None:
+            days[official_id].append(_days(delivered_at, answered_at))
 
     officials = []
     if tallies:

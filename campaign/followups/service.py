@@ -10,10 +10,11 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import ColumnElement, and_, exists, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.campaigns.models import Campaign
-from campaign.db import insert_for
+from campaign.config import Settings
+from campaign.db import insert_for, transaction
 from campaign.errors import NotFound
 from campaign.followups.models import Answer, FollowupOutcome, FollowupQuestion, LetterFollowup
 from campaign.inbox.models import EmailEvent
@@ -66,9 +67,7 @@ def link_of(token: str, secret: str) -> AnswerLink:
     except BadSignature as error:
         raise NotFound(_INVALID, field="token") from error
     match payload:
-        case [int(delivery_id), str(answer)] if 0 < delivery_id < 2**63 and answer in set(
-            Answer
-        ):
+        case [int(delivery_id), str(answer)] if 0 < delivery_id < 2**63 and answer in set(Answer):
             return AnswerLink(delivery_id, Answer(answer))
     raise NotFound(_INVALID, field="token")
 
@@ -132,7 +131,7 @@ async def answers_of_letter(session: AsyncSession, letter_id: int) -> dict[int, 
             FollowupQuestion.letter_id == letter_id, FollowupQuestion.answer.is_not(None)
         )
     )
-    return {official_id: Answer(answer) for official_id, answer in rows}
+    return {official_id: Answer(answer) for official_id, answer in rows if answer}
 
 
 # -- Sending the follow-ups -----------------------------------------------------------------
@@ -323,3 +322,19 @@ async def _ask(
     followup = await session.get_one(LetterFollowup, letter.id)
     followup.outbox_message_id = outbox_id
     await session.flush()
+
+
+async def follow_up_due_letters(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings, *, now: datetime
+) -> int:
+    """Every due letter's follow-up, a batch per transaction until none is left (the
+    worker's housekeeping calls this). Returns how many letters it took."""
+    after = timedelta(days=settings.letter_followup_days)
+    size = settings.letter_followup_batch_size
+    taken = 0
+    while True:
+        async with transaction(session_factory) as session:
+            batch = await send_due_followups(session, now=now, after=after, limit=size)
+        taken += batch
+        if batch < size:
+            return taken
