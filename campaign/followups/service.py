@@ -175,7 +175,6 @@ async def send_due_followups(
         query.join(Letter, Letter.id == LetterDelivery.letter_id)
         .where(
             Letter.status == LetterStatus.CONFIRMED,
-            Letter.confirmed_at <= cutoff,
             reached_official(email),
             delivered_at <= cutoff,
             ~exists().where(LetterFollowup.letter_id == LetterDelivery.letter_id),
