@@ -214,9 +214,9 @@ def _split_context(
     if message.kind == EmailKind.LETTER_FOLLOWUP:
         # Signed here, at sending, so the outbox keeps no link that answers for anyone.
         secret = settings.secret_key.get_secret_value()
-        shared["officials"] = [
+        shared["asked_about"] = [
             {**official, **answer_links(int(official["delivery_id"]), settings.public_url, secret)}
-            for official in shared["officials"]
+            for official in shared["asked_about"]
         ]
     personal = {key: str(value) for key, value in message.context.items() if key in personal_names}
     personal.update(_links(message, settings))

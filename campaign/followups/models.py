@@ -24,6 +24,14 @@ class Answer(StrEnum):
     NOT_YET = "not_yet"
 
 
+# How each answer is worded on the pages that show it.
+ANSWER_WORDS = {
+    Answer.YES: "Yes, they replied",
+    Answer.NO: "No reply",
+    Answer.NOT_YET: "Not yet",
+}
+
+
 class LetterFollowup(Base):
     """A letter's one follow-up; its primary key is the letter's, so there is never a
     second, whichever worker gets there first."""

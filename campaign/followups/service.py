@@ -300,7 +300,7 @@ async def _ask(
     context: dict[str, Any] = {
         "given_name": letter.given_name,
         "campaign_title": campaign_title,
-        "officials": [
+        "asked_about": [
             {
                 "delivery_id": item.delivery_id,
                 "name": item.official_name,

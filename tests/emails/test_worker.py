@@ -207,6 +207,9 @@ def test_every_kind_has_its_templates(settings: Settings) -> None:
             }
         ],
         "mailing_id": 7,
+        "asked_about": [
+            {"delivery_id": 1, "name": "A", "title": "Member", "delivered_on": "27 November 2026"}
+        ],
     }
     # A mailing's copies get what they share from the mailing.
     mailings = {
