@@ -4,6 +4,7 @@ letter page and in the officials' responsiveness figures for staff."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import re
@@ -218,6 +219,26 @@ async def test_a_backlog_goes_in_bounded_batches(
     assert await follow_up_due_letters(session_factory, small, now=later) == 3
     followups = await outbox(session_factory, FOLLOWUP)
     assert sorted(m.to_address for m in followups) == [f"writer{i}@example.org" for i in range(5)]
+
+
+async def test_two_workers_at_once_still_send_one_each(
+    client: httpx.AsyncClient,
+    letter_campaign: CampaignMaker,
+    deliver_emails: Deliver,
+    settings: Settings,
+    session_factory: Factory,
+) -> None:
+    slug = await letter_campaign()
+    for i in range(4):
+        await write_and_send(client, deliver_emails, slug, email=f"writer{i}@example.org")
+    later = utcnow() + timedelta(days=15)
+    small = settings.model_copy(update={"letter_followup_batch_size": 3})
+    await asyncio.gather(
+        *(follow_up_due_letters(session_factory, small, now=later) for _ in range(2))
+    )
+    await follow_up_due_letters(session_factory, small, now=later)  # a retry finds nothing
+    followups = await outbox(session_factory, FOLLOWUP)
+    assert sorted(m.to_address for m in followups) == [f"writer{i}@example.org" for i in range(4)]
 
 
 async def test_answers_show_on_the_letter_page_and_in_the_responsiveness_figures(
