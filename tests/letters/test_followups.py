@@ -25,9 +25,11 @@ from campaign.config import Settings
 from campaign.db import transaction, utcnow
 from campaign.followups.models import FollowupQuestion, LetterFollowup
 from campaign.followups.service import follow_up_due_letters, send_due_followups
+from campaign.letters.delivery import send_due_digests
 from campaign.letters.models import Letter, LetterDelivery
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.staff.models import Role
+from tests.conftest import petition_fields
 from tests.dashboard.conftest import (  # noqa: F401
     LogIn,
     MakeUser,
@@ -221,6 +223,35 @@ async def test_a_backlog_goes_in_bounded_batches(
     assert sorted(m.to_address for m in followups) == [f"writer{i}@example.org" for i in range(5)]
 
 
+async def test_a_letter_that_went_in_a_digest_is_followed_up_too(
+    client: httpx.AsyncClient,
+    letter_campaign: CampaignMaker,
+    deliver_emails: Deliver,
+    settings: Settings,
+    session_factory: Factory,
+) -> None:
+    slug = await letter_campaign(per_official_daily_limit=1, over_limit="digest")
+    await write_and_send(client, deliver_emails, slug)
+    await write_and_send(client, deliver_emails, slug, email="bob@example.org")
+    async with transaction(session_factory) as session:
+        assert await send_due_digests(session, now=utcnow() + timedelta(days=1)) == 1
+    await deliver_emails()
+    [digest] = await outbox(session_factory, "letter_digest")
+    assert digest.sent_at is not None
+
+    # Bob's letter reached Alex when the digest did.
+    await follow_up_due_letters(session_factory, settings, now=digest.sent_at + timedelta(days=14))
+    followups = await outbox(session_factory, FOLLOWUP)
+    assert sorted(m.to_address for m in followups) == ["ada@example.org", "bob@example.org"]
+    async with session_factory() as session:
+        reached = await session.scalar(
+            select(FollowupQuestion.delivered_at)
+            .join(Letter, Letter.id == FollowupQuestion.letter_id)
+            .where(Letter.email == "bob@example.org")
+        )
+    assert reached == digest.sent_at
+
+
 async def test_two_workers_at_once_still_send_one_each(
     client: httpx.AsyncClient,
     letter_campaign: CampaignMaker,
@@ -407,8 +438,13 @@ async def test_staff_see_the_replies_page_and_the_api_needs_a_token(
     make_user: MakeUser,  # noqa: F811
     log_in: LogIn,  # noqa: F811
     viewer: dict[str, str],
+    editor: dict[str, str],
 ) -> None:
     slug = await letter_campaign()
+    petition = await client.post(
+        "/api/v1/staff/campaigns", json=petition_fields(slug="a-petition"), headers=editor
+    )
+    assert petition.status_code == 201, petition.text
     api = f"/api/v1/staff/campaigns/{slug}/responsiveness"
     assert (await client.get(api)).status_code == 401
     # Nothing yet: honest empties.
@@ -426,6 +462,10 @@ async def test_staff_see_the_replies_page_and_the_api_needs_a_token(
     assert page.status_code == 200
     assert 'id="replies-empty"' in page.text
     assert f'href="/staff/campaigns/{slug}/replies" aria-current="page"' in page.text
+    # A petition writes to nobody: no tab, and the page says why it is empty.
+    other = await client.get("/staff/campaigns/a-petition/replies")
+    assert other.status_code == 200 and 'id="replies-none"' in other.text
+    assert "/staff/campaigns/a-petition/replies" not in other.text
 
     await write_and_send(client, deliver_emails, slug)
     await follow_up_due_letters(session_factory, settings, now=utcnow() + timedelta(days=15))
