@@ -12,7 +12,7 @@ from api.deps import SessionDep, SettingsDep, StaffLogin
 from api.params import SlugPath
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import CampaignKind
-from campaign.followups.queries import campaign_responsiveness
+from campaign.metrics.responsiveness import campaign_responsiveness
 
 router = APIRouter()
 

@@ -15,7 +15,7 @@ from campaign.db import utcnow
 from campaign.errors import CampaignError
 from campaign.followups import service
 from campaign.followups.models import ANSWER_WORDS
-from campaign.followups.queries import campaign_responsiveness
+from campaign.metrics.responsiveness import campaign_responsiveness
 
 router = APIRouter(tags=["public"])
 staff_router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff: letters"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from campaign.followups.queries import OfficialResponsiveness, Responsiveness
+from campaign.metrics.responsiveness import OfficialResponsiveness, Responsiveness
 
 
 class ResponsivenessView(BaseModel):

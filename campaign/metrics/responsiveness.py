@@ -1,4 +1,4 @@
-"""How responsive officials are, from the follow-ups' answers: per official of a
+"""How responsive officials are, from the letter follow-ups' answers: per official of a
 campaign and for the campaign as a whole. The one place these figures are counted; the
 staff API and the dashboard both read them here."""
 
