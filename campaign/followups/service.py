@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.campaigns.models import Campaign
@@ -201,18 +201,42 @@ async def send_due_followups(
             )
         ).all()
     )
-    for letter_id in letter_ids:
-        letter = letters[letter_id]
-        outcome = (
-            FollowupOutcome.SUPPRESSED
-            if normalise_email(letter.email) in suppressed
-            else FollowupOutcome.SENT
+    outcomes = {
+        letter_id: FollowupOutcome.SUPPRESSED
+        if normalise_email(letters[letter_id].email) in suppressed
+        else FollowupOutcome.SENT
+        for letter_id in letter_ids
+    }
+    claimed = await _claim(session, [letters[i] for i in letter_ids], outcomes, now)
+    to_ask = [i for i in letter_ids if i in claimed and outcomes[i] == FollowupOutcome.SENT]
+    if to_ask:
+        await session.execute(
+            insert(FollowupQuestion),
+            [
+                {
+                    "delivery_id": item.delivery_id,
+                    "letter_id": letter_id,
+                    "campaign_id": letters[letter_id].campaign_id,
+                    "official_id": item.official_id,
+                    "delivered_at": item.delivered_at,
+                }
+                for letter_id in to_ask
+                for item in asked[letter_id]
+            ],
         )
-        if not await _claim(session, letter, outcome, now):
-            continue
-        if outcome == FollowupOutcome.SUPPRESSED:
-            continue
-        await _ask(session, letter, titles[letter.campaign_id], asked[letter_id])
+        emails = [
+            {
+                "letter_id": letter_id,
+                "outbox_message_id": await _ask(
+                    session,
+                    letters[letter_id],
+                    titles[letters[letter_id].campaign_id],
+                    asked[letter_id],
+                ),
+            }
+            for letter_id in to_ask
+        ]
+        await session.execute(update(LetterFollowup), emails)
     return len(letter_ids)
 
 
@@ -264,37 +288,37 @@ async def _suppressed(session: AsyncSession, addresses: list[str]) -> set[str]:
 
 
 async def _claim(
-    session: AsyncSession, letter: Letter, outcome: FollowupOutcome, now: datetime
-) -> bool:
-    """Write the letter's follow-up row; False if it has one already (another worker's,
-    committed or about to be: PostgreSQL makes this insert wait for it)."""
-    claimed = await session.scalar(
+    session: AsyncSession,
+    letters: list[Letter],
+    outcomes: dict[int, FollowupOutcome],
+    now: datetime,
+) -> set[int]:
+    """Write the letters' follow-up rows, in letter id order; returns the ids written.
+    A letter that has one already (another worker's, committed or about to be:
+    PostgreSQL makes this insert wait for it) is left out."""
+    claimed = await session.scalars(
         insert_for(session, LetterFollowup.__table__)
         .values(
-            letter_id=letter.id,
-            campaign_id=letter.campaign_id,
-            outcome=outcome.value,
-            created_at=now,
+            [
+                {
+                    "letter_id": letter.id,
+                    "campaign_id": letter.campaign_id,
+                    "outcome": outcomes[letter.id].value,
+                    "created_at": now,
+                }
+                for letter in letters
+            ]
         )
         .on_conflict_do_nothing(index_elements=["letter_id"])
         .returning(LetterFollowup.letter_id)
     )
-    return claimed is not None
+    return set(claimed)
 
 
 async def _ask(
     session: AsyncSession, letter: Letter, campaign_title: str, asked: list[_Asked]
-) -> None:
-    for item in asked:
-        session.add(
-            FollowupQuestion(
-                delivery_id=item.delivery_id,
-                letter_id=letter.id,
-                campaign_id=letter.campaign_id,
-                official_id=item.official_id,
-                delivered_at=item.delivered_at,
-            )
-        )
+) -> int:
+    """Queue the follow-up email; returns its outbox id."""
     # The links are made when the email is written (emails/render.py), from the delivery
     # ids: no link that answers for the activist is kept in the outbox.
     context: dict[str, Any] = {
@@ -310,7 +334,7 @@ async def _ask(
             for item in asked
         ],
     }
-    outbox_id = await enqueue_email(
+    return await enqueue_email(
         session,
         EmailKind.LETTER_FOLLOWUP,
         to_address=letter.email,
@@ -318,9 +342,6 @@ async def _ask(
         context=context,
         campaign_id=letter.campaign_id,
     )
-    followup = await session.get_one(LetterFollowup, letter.id)
-    followup.outbox_message_id = outbox_id
-    await session.flush()
 
 
 async def follow_up_due_letters(
