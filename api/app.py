@@ -17,6 +17,7 @@ from api.ratelimit import RateLimit, SigningLimits
 from api.routers import (
     abuse,
     donations,
+    followups,
     health,
     home,
     letters,
@@ -101,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(targets.router)
     app.include_router(letters.router)
     app.include_router(letters.staff_router)
+    app.include_router(followups.router)
+    app.include_router(followups.staff_router)
     app.include_router(unsubscribe.router)
     app.include_router(sendgrid_webhook.router)
     app.include_router(stripe_webhook.router)

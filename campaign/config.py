@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     mailing_rate_per_second: float = Field(default=0, ge=0, le=100_000)
     # Recipients a worker writes into the outbox per transaction.
     mailing_chunk_size: int = Field(default=5000, ge=1, le=100_000)
+    # Days after a letter reached an official that its activist is asked whether the
+    # official replied (campaign/followups), and letters followed up per transaction.
+    letter_followup_days: int = Field(default=14, ge=1, le=365)
+    letter_followup_batch_size: int = Field(default=500, ge=1, le=10_000)
     # A hand-over whose outcome was never recorded, to a provider that cannot say whether
     # it got it (the console; SendGrid without its Email Activity add-on), is sent again
     # after this long, marked on the message as perhaps sent twice.

@@ -4,6 +4,7 @@ from campaign.campaigns.models import Campaign
 from campaign.consents.models import ConsentRecord, ConsentText
 from campaign.db import Base
 from campaign.donations.models import Donation, DonationPayment, DonationSetup, StripeEvent
+from campaign.followups.models import FollowupQuestion, LetterFollowup
 from campaign.inbox.models import EmailEvent
 from campaign.letters.models import Letter, LetterDelivery, LetterDigest, LetterSetup
 from campaign.mailings.models import Mailing
@@ -39,11 +40,13 @@ __all__ = [
     "DonationSetup",
     "EmailEvent",
     "FeedEvent",
+    "FollowupQuestion",
     "InvalidatedSignature",
     "InvalidationJob",
     "Letter",
     "LetterDelivery",
     "LetterDigest",
+    "LetterFollowup",
     "LetterSetup",
     "Mailing",
     "Official",

@@ -28,6 +28,7 @@ from markupsafe import escape
 
 from campaign.config import Settings
 from campaign.db import utcnow
+from campaign.followups.service import answer_links
 from campaign.outbox.models import MAILING_KINDS, EmailKind, OutboxMessage
 from campaign.outbox.service import TRANSACTIONAL_KINDS
 from campaign.outbox.unsubscribe import one_click_headers, unsubscribe_url
@@ -222,6 +223,13 @@ def _split_context(
         for key, value in message.context.items()
         if key not in personal_names and key not in _LINK_INPUTS
     }
+    if message.kind == EmailKind.LETTER_FOLLOWUP:
+        # Signed here, at sending, so the outbox keeps no link that answers for anyone.
+        secret = settings.secret_key.get_secret_value()
+        shared["asked_about"] = [
+            {**official, **answer_links(int(official["delivery_id"]), settings.public_url, secret)}
+            for official in shared["asked_about"]
+        ]
     personal = {key: str(value) for key, value in message.context.items() if key in personal_names}
     personal.update(_links(message, settings))
     return shared, personal

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.config import Settings
 from campaign.db import database_unavailable, transaction, utcnow
+from campaign.followups.service import follow_up_due_letters
 from campaign.letters.delivery import send_due_digests
 from campaign.mailings.enqueue import (
     discard_unsent,
@@ -223,6 +224,7 @@ class OutboxWorker:
             while not stop.is_set():
                 if time.monotonic() >= next_digest_check:
                     await self._queue_due_digests()
+                    await self._queue_due_followups()
                     await self._forget_old_rows()
                     await self._notify_reached_thresholds()
                     next_digest_check = time.monotonic() + DIGEST_CHECK_SECONDS
@@ -265,6 +267,16 @@ class OutboxWorker:
                 )
         except Exception:
             logger.exception("telling staff about reached thresholds failed; trying later")
+
+    async def _queue_due_followups(self) -> None:
+        """Ask activists whether the officials replied, once per letter (campaign/followups)."""
+        try:
+            queued = await follow_up_due_letters(self.session_factory, self.settings, now=utcnow())
+        except Exception:
+            logger.exception("queueing letter follow-ups failed; trying again later")
+            return
+        if queued:
+            logger.info("followed up %d letter(s)", queued)
 
     async def _deliver_webhooks(self, client: httpx.AsyncClient) -> None:
         """A batch to each webhook endpoint that is due (campaign/webhooks)."""

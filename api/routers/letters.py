@@ -34,6 +34,8 @@ from api.schemas.letters import (
     StaffLetterView,
 )
 from campaign.errors import CampaignError
+from campaign.followups.models import ANSWER_WORDS
+from campaign.followups.service import answers_of_letter
 from campaign.letters import service
 from campaign.letters.queries import deliveries_of, sent_copy
 from campaign.letters.schemas import LetterInput, LetterSetupInput
@@ -117,7 +119,10 @@ async def read_own_letter(token: TokenPath, session: SessionDep) -> OwnLetterVie
     letter = await service.letter_by_view_token(session, token)
     deliveries = await deliveries_of(session, [letter.id])
     return OwnLetterView.of(
-        letter, deliveries.get(letter.id, []), await sent_copy(session, letter.id)
+        letter,
+        deliveries.get(letter.id, []),
+        await sent_copy(session, letter.id),
+        await answers_of_letter(session, letter.id),
     )
 
 
@@ -131,9 +136,14 @@ async def own_letter_page(token: TokenPath, request: Request, session: SessionDe
         )
     deliveries = await deliveries_of(session, [letter.id])
     view = OwnLetterView.of(
-        letter, deliveries.get(letter.id, []), await sent_copy(session, letter.id)
+        letter,
+        deliveries.get(letter.id, []),
+        await sent_copy(session, letter.id),
+        await answers_of_letter(session, letter.id),
     )
-    return templates.TemplateResponse(request, "own_letter.html", {"letter": view})
+    return templates.TemplateResponse(
+        request, "own_letter.html", {"letter": view, "answer_words": ANSWER_WORDS}
+    )
 
 
 # -- Staff ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ setup and letters with their delivery for staff, and an activist's own letter.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Self
@@ -78,6 +79,12 @@ class OfficialDeliveryView(BaseModel):
         return cls.model_validate({**asdict(view), "email_status": view.status.value})
 
 
+class OwnDeliveryView(OfficialDeliveryView):
+    # The activist's answer to the follow-up about this official: yes (they replied),
+    # no, not_yet; None if not asked or not answered yet (campaign/followups).
+    followup_answer: str | None = None
+
+
 class OwnLetterView(BaseModel):
     """An activist's letter, seen through their private link: as it was sent, filled in
     for the official named in `sent_to` (each official's copy is addressed to them)."""
@@ -88,12 +95,17 @@ class OwnLetterView(BaseModel):
     sent_to: str | None
     created_at: datetime
     confirmed_at: datetime | None
-    deliveries: list[OfficialDeliveryView]
+    deliveries: list[OwnDeliveryView]
 
     @classmethod
     def of(
-        cls, letter: Letter, deliveries: list[DeliveryView], copy: SentCopy | None
+        cls,
+        letter: Letter,
+        deliveries: list[DeliveryView],
+        copy: SentCopy | None,
+        answers: Mapping[int, str] | None = None,
     ) -> OwnLetterView:
+        answers = answers or {}
         return cls(
             status=letter.status,
             subject=copy.subject if copy else letter.subject,
@@ -101,7 +113,12 @@ class OwnLetterView(BaseModel):
             sent_to=copy.official_name if copy else None,
             created_at=letter.created_at,
             confirmed_at=letter.confirmed_at,
-            deliveries=[OfficialDeliveryView.of(d) for d in deliveries],
+            deliveries=[
+                OwnDeliveryView.of(d).model_copy(
+                    update={"followup_answer": answers.get(d.official_id)}
+                )
+                for d in deliveries
+            ],
         )
 
 

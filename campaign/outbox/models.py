@@ -64,6 +64,8 @@ class EmailKind(StrEnum):
     PETITION_RESPONSE = "petition_response"
     # Staff told that a petition reached one of its thresholds (campaign/responses).
     THRESHOLD_REACHED = "threshold_reached"
+    # Asking an activist whether the officials replied to their letter (campaign/followups).
+    LETTER_FOLLOWUP = "letter_followup"
 
 
 # Kinds whose copies belong to a mailing and carry only its id: what they share is the

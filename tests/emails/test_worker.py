@@ -210,6 +210,9 @@ def test_every_kind_has_its_templates(settings: Settings) -> None:
         "threshold": 10_000,
         "signatures": 10_001,
         "staff_url": "http://campaign.test/staff/campaigns/t/response",
+        "asked_about": [
+            {"delivery_id": 1, "name": "A", "title": "Member", "delivered_on": "27 November 2026"}
+        ],
     }
     # A mailing's copies get what they share from the mailing (and a petition's
     # response, what the response says of itself).

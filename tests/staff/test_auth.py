@@ -37,6 +37,10 @@ PUBLIC_ROUTES = {
     ("GET", "/letters/confirm/{token}"),
     ("GET", "/api/v1/letters/{token}"),
     ("GET", "/letters/{token}"),
+    # A letter's follow-up: the signed link answers whether an official replied; its GET
+    # only shows the button (tests/followups).
+    ("GET", "/letters/followup/{token}"),
+    ("POST", "/letters/followup/{token}"),
     # Donations: what the form may offer, starting a Checkout, the page it returns to.
     ("GET", "/api/v1/campaigns/{slug}/donations/options"),
     ("POST", "/api/v1/campaigns/{slug}/donations"),
