@@ -18,6 +18,7 @@ from campaign.metrics.models import (
 from campaign.osdi.models import PageMark
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
+from campaign.privacy.models import DataRightsLink, PrivacyAuditEntry
 from campaign.releases.models import CallToActionRecord, Release
 from campaign.signatures.invalidations import InvalidatedSignature, InvalidationJob
 from campaign.signatures.models import Signature
@@ -33,6 +34,7 @@ __all__ = [
     "Campaign",
     "ConsentRecord",
     "ConsentText",
+    "DataRightsLink",
     "Donation",
     "DonationPayment",
     "DonationSetup",
@@ -52,6 +54,7 @@ __all__ = [
     "PageViewRollup",
     "Person",
     "PostcodeDivision",
+    "PrivacyAuditEntry",
     "Release",
     "RollupWatermark",
     "Signature",

@@ -59,6 +59,7 @@ _CONFIRM_PATHS: dict[str, str] = {
     EmailKind.LETTER_CONFIRMATION: "/letters/confirm/",
     EmailKind.STAFF_INVITATION: "/staff/welcome/",
     EmailKind.STAFF_PASSWORD_RESET: "/staff/welcome/",
+    EmailKind.DATA_RIGHTS_LINK: "/my-data/",
 }
 
 # SendGrid's limits: 1,000 recipients per request, 10,000 bytes of substitutions each.

@@ -59,6 +59,7 @@ from campaign.outbox.service import (
     release,
     settle_unsettled_attempt,
 )
+from campaign.privacy.retention import scrub_expired_data
 from campaign.signatures.invalidations import run_invalidations
 from campaign.signatures.submissions import resolve_due_submissions
 from campaign.webhooks.service import deliver_due, forget_old_feed
@@ -131,7 +132,9 @@ class OutboxWorker:
                 bulk_limit=self._bulk_allowance(),
             )
             self._spend_bulk(sum(1 for m in messages if m.priority == Priority.BULK))
-            messages = await hold_suppressed(session, messages)
+            messages = await hold_suppressed(
+                session, messages, address_key=self.settings.secret_key.get_secret_value()
+            )
             messages = await hold_cancelled(session, messages)
         if not messages:
             return 0
@@ -165,7 +168,12 @@ class OutboxWorker:
         for mailing_id in mailing_ids:
             while not self._stopping:
                 async with transaction(self.session_factory) as session:
-                    chunk = await enqueue_next_chunk(session, mailing_id, size)
+                    chunk = await enqueue_next_chunk(
+                        session,
+                        mailing_id,
+                        size,
+                        address_key=self.settings.secret_key.get_secret_value(),
+                    )
                 if chunk is None:
                     break
                 written += chunk
@@ -222,6 +230,7 @@ class OutboxWorker:
                 if time.monotonic() >= next_digest_check:
                     await self._queue_due_digests()
                     await self._forget_old_rows()
+                    await self._scrub_expired_data()
                     next_digest_check = time.monotonic() + DIGEST_CHECK_SECONDS
                 if time.monotonic() >= next_metrics_pass:
                     await self._update_metrics()
@@ -268,6 +277,13 @@ class OutboxWorker:
                 await forget_old_feed(session)
         except Exception:
             logger.exception("forgetting old page marks and feed events failed; trying later")
+
+    async def _scrub_expired_data(self) -> None:
+        """IP addresses, user agents and letter texts past their retention period."""
+        try:
+            await scrub_expired_data(self.session_factory, self.settings, now=utcnow())
+        except Exception:
+            logger.exception("scrubbing data past its retention period failed; trying later")
 
     async def _update_metrics(self) -> None:
         """One incremental rollup pass; with several workers, the one holding the lock

@@ -14,6 +14,7 @@ from api.dashboard import (
     mailings,
     numbers,
     people,
+    privacy,
     releases,
     supporters,
     webhooks,
@@ -31,6 +32,7 @@ for part in (
     abuse,
     directory,
     people,
+    privacy,
     webhooks,
 ):
     router.include_router(part.router, prefix="/staff")
