@@ -134,6 +134,7 @@ def make_active(
                 postcode=someone.postcode,
                 locality="Hillside",
                 body=body,
+                consent={"email_updates": True},
             ),
         )
         assert written.status_code == 202, written.text
