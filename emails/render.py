@@ -213,6 +213,9 @@ def _split_context(
         shared.update((mailings or {})[int(message.context["mailing_id"])])
     personal = {key: str(value) for key, value in message.context.items() if key in personal_names}
     personal.update(_links(message, settings))
+    if message.kind not in TRANSACTIONAL_KINDS:
+        # The footer's link to see or erase one's data: the same page for everyone.
+        shared["data_rights_url"] = f"{settings.public_url}/my-data"
     return shared, personal
 
 

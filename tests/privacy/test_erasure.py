@@ -16,7 +16,7 @@ from campaign.privacy.hashing import address_hash
 from campaign.privacy.models import PrivacyAuditEntry
 from emails.worker import OutboxWorker
 from tests.conftest import signer
-from tests.fixtures.emails import confirmation_path
+from tests.fixtures.emails import confirmation_path, text_body
 from tests.mailings.test_mailings import mailing_fields, send_everything
 from tests.privacy.conftest import OTHER, PETITIONS, ZEPHYRINE, Campaigns, MakeActive
 
@@ -67,6 +67,11 @@ async def test_an_erased_address_gets_no_mailing_even_after_signing_again(
         if str(e["Subject"]) == mailing_fields()["subject"]
     ]
     assert _recipients(mailing) == {OTHER.email.lower()}
+    # Its footer links to where a person sees or erases their data.
+    assert f"{settings.public_url}/my-data" in text_body(mailing[0])
+    assert 'href="http://campaign.test/my-data"' in str(
+        mailing[0].get_body(preferencelist=("html",)).get_content()
+    )
     async with session_factory() as session:
         written = list(
             await session.scalars(
