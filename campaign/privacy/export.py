@@ -22,7 +22,7 @@ from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.outbox.service import SECRET_CONTEXT_KEYS
 from campaign.privacy.hashing import address_hash
 from campaign.privacy.holdings import Holdings, find_holdings
-from campaign.signatures.models import Signature
+from campaign.signatures.models import Signature, SignatureSubmission
 from campaign.tags.models import Tag, Tagging
 from campaign.targets.models import Official
 
@@ -51,6 +51,10 @@ _SIGNATURE = (
 _LETTER = (
     "status", "email", "given_name", "family_name", "country", "postcode", "locality",
     "subject", "body", "email_updates", "ip_address", "created_at", "confirmed_at",
+)  # fmt: skip
+_SUBMISSION = (
+    "email", "given_name", "family_name", "country", "postcode", "comment", "email_updates",
+    "channel", "ip_address", "user_agent", "referrer", "created_at",
 )  # fmt: skip
 _DONATION = (
     "frequency", "amount", "currency", "status", "created_at", "completed_at", "ended_at",
@@ -88,6 +92,18 @@ async def export_address(session: AsyncSession, address: str, *, key: str) -> di
                 .order_by(Tag.name)
             )
         )
+    # Signatures sent in the last moments, not yet turned into signatures by the worker.
+    document["signatures_in_progress"] = [
+        {"campaign": slug, **_fields(row, _SUBMISSION)}
+        for row, slug in (
+            await session.execute(
+                select(SignatureSubmission, Campaign.slug)
+                .join(Campaign, Campaign.id == SignatureSubmission.campaign_id)
+                .where(SignatureSubmission.email_normalised == holdings.normalised)
+                .order_by(SignatureSubmission.id)
+            )
+        ).all()
+    ]
     document["emails"] = await _emails(session, holdings)
     document["suppressions"] = await _suppressions(session, holdings, key)
     return document

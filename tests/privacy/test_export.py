@@ -14,6 +14,7 @@ from campaign.letters.models import Letter, LetterDelivery
 from campaign.outbox.models import OutboxMessage
 from campaign.privacy.models import PrivacyAuditEntry
 from campaign.signatures.models import Signature
+from tests.conftest import signer
 from tests.privacy.conftest import LETTERS, OTHER, PETITIONS, ZEPHYRINE, Campaigns, MakeActive
 
 EXPORT = "/api/v1/staff/privacy/export"
@@ -82,6 +83,7 @@ async def test_the_export_holds_all_of_theirs_and_none_of_anyone_elses(
     assert (donation["amount"], donation["currency"]) == (1500, "gbp")
     assert len(donation["payments"]) == 1
     assert document["tags"] == ["Volunteer"]
+    assert document["signatures_in_progress"] == []
     assert document["suppressions"] == []
 
     messages = await _count(
@@ -121,3 +123,19 @@ async def test_an_unknown_address_exports_empty_and_bad_input_is_named(
     refused = await client.post(EXPORT, json={"email": "nobody@example.org"}, headers=viewer)
     assert refused.status_code == 403
     assert (await client.post(EXPORT, json={"email": "nobody@example.org"})).status_code == 401
+
+
+async def test_a_signature_still_in_progress_is_in_the_export(
+    client: httpx.AsyncClient, editor: dict[str, str], campaigns: Campaigns
+) -> None:
+    await campaigns()
+    signed = await client.post(
+        f"/api/v1/campaigns/{PETITIONS[0]}/signatures",
+        json=signer(email="just.now@example.org", comment="Moments ago"),
+    )
+    assert signed.status_code == 202
+    document = (
+        await client.post(EXPORT, json={"email": "just.now@example.org"}, headers=editor)
+    ).json()
+    [pending] = document["signatures_in_progress"]
+    assert (pending["campaign"], pending["comment"]) == (PETITIONS[0], "Moments ago")
