@@ -72,6 +72,10 @@ logger = logging.getLogger(__name__)
 SEND_CONCURRENCY = 4
 # How often a worker looks for finished days of letters to bundle into digests.
 DIGEST_CHECK_SECONDS = 60.0
+# How often a worker empties what is past its retention period (campaign/privacy): the
+# periods are counted in days, so an hour late is nothing, and each pass reads the
+# signatures table.
+RETENTION_PASS_SECONDS = 3600.0
 # How often a worker looks for hand-overs left unsettled, at most: they only come from
 # a worker that died or lost the database, and wait out a lease before they are looked
 # at, so a tenth of a lease (and no more than this) adds little to that. Looking on
@@ -225,16 +229,19 @@ class OutboxWorker:
         webhooks = httpx.AsyncClient(follow_redirects=False)
         next_digest_check = 0.0
         next_metrics_pass = 0.0
+        next_retention_pass = 0.0
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_digest_check:
                     await self._queue_due_digests()
                     await self._forget_old_rows()
-                    await self._scrub_expired_data()
                     next_digest_check = time.monotonic() + DIGEST_CHECK_SECONDS
                 if time.monotonic() >= next_metrics_pass:
                     await self._update_metrics()
                     next_metrics_pass = time.monotonic() + self.settings.metrics_interval_seconds
+                if time.monotonic() >= next_retention_pass:
+                    await self._scrub_expired_data()
+                    next_retention_pass = time.monotonic() + RETENTION_PASS_SECONDS
                 await self._run_invalidations()
                 await self._deliver_webhooks(webhooks)
                 with contextlib.suppress(TimeoutError):
