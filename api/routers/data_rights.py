@@ -20,6 +20,7 @@ from api.ratelimit import RateLimit, network_key
 from campaign.db import utcnow
 from campaign.errors import NotFound
 from campaign.privacy import service
+from campaign.privacy.hashing import address_hash
 from campaign.privacy.schemas import AddressInput
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -49,7 +50,9 @@ async def ask_for_link(request: Request) -> HTMLResponse:
 
 
 @router.post(MY_DATA)
-async def send_link(request: Request, session: SessionDep, client_ip: ClientIp) -> HTMLResponse:
+async def send_link(
+    request: Request, session: SessionDep, settings: SettingsDep, client_ip: ClientIp
+) -> HTMLResponse:
     form = await read_form(request)
     values = {"email": form.get("email", "")}
     try:
@@ -61,8 +64,14 @@ async def send_link(request: Request, session: SessionDep, client_ip: ClientIp) 
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             form=FormState(values, field_errors(invalid)),
         )
-    # Over the limit the answer is the same; only the email does not go.
-    if await _limit(request).hit("data-request", network_key(client_ip or "none")):
+    # Over the limit the answer is the same; only the email does not go. Counted per
+    # client network and per address (by its keyed hash, so the limiter's storage never
+    # holds it), so that nobody can fill one inbox from many networks.
+    limit = _limit(request)
+    hashed = address_hash(data.email, settings.secret_key.get_secret_value())
+    within_network = await limit.hit("data-request", network_key(client_ip or "none"))
+    within_address = await limit.hit("data-request-address", hashed)
+    if within_network and within_address:
         await service.send_link_if_held(session, data.email, now=utcnow())
     return _page(request, "my_data_sent.html")
 

@@ -32,8 +32,8 @@ def settings(settings: Settings) -> Settings:
 def _links(emails: list[Any], address: str) -> list[str]:
     found = []
     for email in emails:
-        if str(email["Subject"]).strip() == SUBJECT:
-            assert str(email["To"].addresses[0].addr_spec).lower() == address.lower()
+        to = str(email["To"].addresses[0].addr_spec).lower()
+        if str(email["Subject"]).strip() == SUBJECT and to == address.lower():
             match = LINK.search(text_body(email))
             assert match
             found.append(match.group(1))
@@ -67,15 +67,30 @@ async def test_the_answer_is_the_same_for_known_and_unknown_addresses(
 
 
 async def test_asking_too_often_is_answered_the_same_and_sends_nothing(
-    client: httpx.AsyncClient, campaigns: Campaigns, make_active: MakeActive, deliver_emails: Any
+    client: httpx.AsyncClient,
+    app: Any,
+    campaigns: Campaigns,
+    make_active: MakeActive,
+    deliver_emails: Any,
 ) -> None:
     await campaigns()
     await make_active(ZEPHYRINE)
+    await make_active(OTHER)
     answers = [
         (await client.post("/my-data", data={"email": ZEPHYRINE.email})).text for _ in range(5)
     ]
     assert len(set(answers)) == 1
     assert len(_links(await deliver_emails(), ZEPHYRINE.email)) == 3
+
+    # From another network: that address has had its share, another has not.
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://campaign.test") as elsewhere:
+        same = await elsewhere.post("/my-data", data={"email": ZEPHYRINE.email})
+        other = await elsewhere.post("/my-data", data={"email": OTHER.email})
+    assert same.text == other.text == answers[0]
+    emails = await deliver_emails()
+    assert len(_links(emails, ZEPHYRINE.email)) == 3
+    assert len(_links(emails, OTHER.email)) == 1
 
 
 async def test_the_link_downloads_then_expires_and_a_forged_one_is_refused(
