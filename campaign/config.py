@@ -118,8 +118,8 @@ class Settings(BaseSettings):
     retain_ip_addresses_days: int = Field(default=90, ge=0, le=36_500)
     retain_user_agents_days: int = Field(default=90, ge=0, le=36_500)
     retain_letter_bodies_days: int = Field(default=365, ge=0, le=36_500)
-    # Asking for a link to see or erase one's data, per client network; over it the
-    # answer is the same and no email goes.
+    # Asking for a link to see or erase one's data, per client network and per address;
+    # over either the answer is the same and no email goes.
     data_request_rate_limit: str = "5/hour;20/day"
 
     # How many emails one signature may trigger (confirmation resends, "already signed").
