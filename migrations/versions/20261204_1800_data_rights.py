@@ -52,9 +52,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_data_rights_links")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_data_rights_links_token_hash")),
     )
-    op.create_index(
-        op.f("ix_data_rights_links_expires_at"), "data_rights_links", ["expires_at"]
-    )
+    op.create_index(op.f("ix_data_rights_links_expires_at"), "data_rights_links", ["expires_at"])
 
     op.create_table(
         "privacy_audit_log",
@@ -84,9 +82,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_privacy_audit_log")),
     )
-    op.create_index(
-        op.f("ix_privacy_audit_log_created_at"), "privacy_audit_log", ["created_at"]
-    )
+    op.create_index(op.f("ix_privacy_audit_log_created_at"), "privacy_audit_log", ["created_at"])
 
 
 def downgrade() -> None:
@@ -97,9 +93,7 @@ def downgrade() -> None:
     # Rows that hold only a hash have no address to go back to.
     op.execute("DELETE FROM suppressions WHERE email_normalised IS NULL OR reason = 'erased'")
     with op.batch_alter_table("suppressions", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("uq_suppressions_email_hash_reason"), type_="unique"
-        )
+        batch_op.drop_constraint(batch_op.f("uq_suppressions_email_hash_reason"), type_="unique")
         batch_op.drop_constraint(batch_op.f("ck_suppressions_address"), type_="check")
         batch_op.drop_constraint(batch_op.f("ck_suppressions_reason"), type_="check")
         batch_op.create_check_constraint(batch_op.f("ck_suppressions_reason"), REASONS)
