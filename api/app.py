@@ -16,6 +16,7 @@ from api.problems import install_problem_handlers
 from api.ratelimit import RateLimit, SigningLimits
 from api.routers import (
     abuse,
+    data_rights,
     donations,
     followups,
     health,
@@ -26,6 +27,7 @@ from api.routers import (
     metrics,
     osdi,
     pages,
+    privacy,
     public_campaigns,
     releases,
     responses,
@@ -105,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(followups.router)
     app.include_router(followups.staff_router)
     app.include_router(unsubscribe.router)
+    app.include_router(data_rights.router)
+    app.include_router(privacy.router)
     app.include_router(sendgrid_webhook.router)
     app.include_router(stripe_webhook.router)
     app.include_router(donations.router)

@@ -116,6 +116,16 @@ class Settings(BaseSettings):
     donation_success_url: str | None = None
     donation_cancel_url: str | None = None
 
+    # Retention (days; 0 keeps them): client IP addresses and user agents on signatures
+    # and letters, counted from when they were made; a letter's text (and the copies
+    # sent to officials), counted from its delivery. Scrubbed by the worker.
+    retain_ip_addresses_days: int = Field(default=90, ge=0, le=36_500)
+    retain_user_agents_days: int = Field(default=90, ge=0, le=36_500)
+    retain_letter_bodies_days: int = Field(default=365, ge=0, le=36_500)
+    # Asking for a link to see or erase one's data, per client network and per address;
+    # over either the answer is the same and no email goes.
+    data_request_rate_limit: str = "5/hour;20/day"
+
     # How many emails one signature may trigger (confirmation resends, "already signed").
     max_emails_per_signature: int = Field(default=5, ge=1, le=50)
 
@@ -131,6 +141,7 @@ class Settings(BaseSettings):
         "view_rate_limit",
         "donation_rate_limit",
         "donation_campaign_rate_limit",
+        "data_request_rate_limit",
     )
     @classmethod
     def _parse_rate_limit(cls, value: str) -> str:

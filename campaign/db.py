@@ -69,6 +69,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def personal() -> dict[str, Any]:
+    """The `info` of a column that holds personal data: what a person's export shows and
+    their erasure empties (campaign/privacy), and what tests/privacy checks is marked."""
+    return {"personal": True}
+
+
+def is_personal(column: Any) -> bool:
+    return bool(column.info.get("personal"))
+
+
 _Row = TypeVar("_Row", bound="Base")
 
 

@@ -19,6 +19,7 @@ from campaign.metrics.models import (
 from campaign.osdi.models import PageMark
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
+from campaign.privacy.models import DataRightsLink, PrivacyAuditEntry
 from campaign.releases.models import CallToActionRecord, Release
 from campaign.responses.models import PetitionResponse, PetitionThreshold, ThresholdReached
 from campaign.signatures.invalidations import InvalidatedSignature, InvalidationJob
@@ -35,6 +36,7 @@ __all__ = [
     "Campaign",
     "ConsentRecord",
     "ConsentText",
+    "DataRightsLink",
     "Donation",
     "DonationPayment",
     "DonationSetup",
@@ -58,6 +60,7 @@ __all__ = [
     "PetitionResponse",
     "PetitionThreshold",
     "PostcodeDivision",
+    "PrivacyAuditEntry",
     "Release",
     "RollupWatermark",
     "Signature",

@@ -61,6 +61,7 @@ _CONFIRM_PATHS: dict[str, str] = {
     EmailKind.LETTER_CONFIRMATION: "/letters/confirm/",
     EmailKind.STAFF_INVITATION: "/staff/welcome/",
     EmailKind.STAFF_PASSWORD_RESET: "/staff/welcome/",
+    EmailKind.DATA_RIGHTS_LINK: "/my-data/",
 }
 
 # SendGrid's limits: 1,000 recipients per request, 10,000 bytes of substitutions each.
@@ -232,6 +233,9 @@ def _split_context(
         ]
     personal = {key: str(value) for key, value in message.context.items() if key in personal_names}
     personal.update(_links(message, settings))
+    if message.kind not in TRANSACTIONAL_KINDS:
+        # The footer's link to see or erase one's data: the same page for everyone.
+        shared["data_rights_url"] = f"{settings.public_url}/my-data"
     return shared, personal
 
 

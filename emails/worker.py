@@ -60,6 +60,7 @@ from campaign.outbox.service import (
     release,
     settle_unsettled_attempt,
 )
+from campaign.privacy.retention import scrub_expired_data
 from campaign.responses.service import with_response_details
 from campaign.responses.thresholds import notify_reached_thresholds
 from campaign.signatures.invalidations import run_invalidations
@@ -74,6 +75,10 @@ logger = logging.getLogger(__name__)
 SEND_CONCURRENCY = 4
 # How often a worker looks for finished days of letters to bundle into digests.
 DIGEST_CHECK_SECONDS = 60.0
+# How often a worker empties what is past its retention period (campaign/privacy): the
+# periods are counted in days, so an hour late is nothing, and each pass reads the
+# signatures table.
+RETENTION_PASS_SECONDS = 3600.0
 # How often a worker looks for hand-overs left unsettled, at most: they only come from
 # a worker that died or lost the database, and wait out a lease before they are looked
 # at, so a tenth of a lease (and no more than this) adds little to that. Looking on
@@ -134,7 +139,9 @@ class OutboxWorker:
                 bulk_limit=self._bulk_allowance(),
             )
             self._spend_bulk(sum(1 for m in messages if m.priority == Priority.BULK))
-            messages = await hold_suppressed(session, messages)
+            messages = await hold_suppressed(
+                session, messages, address_key=self.settings.secret_key.get_secret_value()
+            )
             messages = await hold_cancelled(session, messages)
         if not messages:
             return 0
@@ -168,7 +175,12 @@ class OutboxWorker:
         for mailing_id in mailing_ids:
             while not self._stopping:
                 async with transaction(self.session_factory) as session:
-                    chunk = await enqueue_next_chunk(session, mailing_id, size)
+                    chunk = await enqueue_next_chunk(
+                        session,
+                        mailing_id,
+                        size,
+                        address_key=self.settings.secret_key.get_secret_value(),
+                    )
                 if chunk is None:
                     break
                 written += chunk
@@ -220,6 +232,7 @@ class OutboxWorker:
         webhooks = httpx.AsyncClient(follow_redirects=False)
         next_digest_check = 0.0
         next_metrics_pass = 0.0
+        next_retention_pass = 0.0
         try:
             while not stop.is_set():
                 if time.monotonic() >= next_digest_check:
@@ -231,6 +244,9 @@ class OutboxWorker:
                 if time.monotonic() >= next_metrics_pass:
                     await self._update_metrics()
                     next_metrics_pass = time.monotonic() + self.settings.metrics_interval_seconds
+                if time.monotonic() >= next_retention_pass:
+                    await self._scrub_expired_data()
+                    next_retention_pass = time.monotonic() + RETENTION_PASS_SECONDS
                 await self._run_invalidations()
                 await self._deliver_webhooks(webhooks)
                 with contextlib.suppress(TimeoutError):
@@ -294,6 +310,13 @@ class OutboxWorker:
                 await forget_old_feed(session)
         except Exception:
             logger.exception("forgetting old page marks and feed events failed; trying later")
+
+    async def _scrub_expired_data(self) -> None:
+        """IP addresses, user agents and letter texts past their retention period."""
+        try:
+            await scrub_expired_data(self.session_factory, self.settings, now=utcnow())
+        except Exception:
+            logger.exception("scrubbing data past its retention period failed; trying later")
 
     async def _update_metrics(self) -> None:
         """One incremental rollup pass; with several workers, the one holding the lock

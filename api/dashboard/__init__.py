@@ -15,6 +15,7 @@ from api.dashboard import (
     mailings,
     numbers,
     people,
+    privacy,
     releases,
     responses,
     supporters,
@@ -35,6 +36,7 @@ for part in (
     abuse,
     directory,
     people,
+    privacy,
     webhooks,
 ):
     router.include_router(part.router, prefix="/staff")

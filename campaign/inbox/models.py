@@ -9,7 +9,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, personal, utcnow
 
 
 class EmailEvent(Base):
@@ -24,5 +24,7 @@ class EmailEvent(Base):
     )
     event: Mapped[str] = mapped_column(String(40))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
+    payload: Mapped[dict[str, Any]] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql"), info=personal()
+    )
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, personal, utcnow
 
 
 class TargetRuleKind(StrEnum):
@@ -87,20 +87,20 @@ class Letter(Base):
     person_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("people.id"))
     status: Mapped[str] = mapped_column(String(20))
     # As typed by the activist (the address too: the Reply-To of their letters).
-    email: Mapped[str] = mapped_column(String(320))
-    given_name: Mapped[str] = mapped_column(String(100))
-    family_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(320), info=personal())
+    given_name: Mapped[str] = mapped_column(String(100), info=personal())
+    family_name: Mapped[str] = mapped_column(String(100), info=personal())
     country: Mapped[str] = mapped_column(String(2))
-    postcode: Mapped[str | None] = mapped_column(String(16))
-    locality: Mapped[str | None] = mapped_column(String(100))
+    postcode: Mapped[str | None] = mapped_column(String(16), info=personal())
+    locality: Mapped[str | None] = mapped_column(String(100), info=personal())
     # The letter as the activist left it, placeholders and all.
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(300), info=personal())
+    body: Mapped[str] = mapped_column(Text, info=personal())
     # How close the body is to the campaign's template (1.0: unchanged).
     similarity: Mapped[float] = mapped_column(Float)
     personalised: Mapped[bool] = mapped_column(Boolean)
     email_updates: Mapped[bool] = mapped_column(Boolean)
-    ip_address: Mapped[str | None] = mapped_column(String(45))
+    ip_address: Mapped[str | None] = mapped_column(String(45), info=personal())
     confirmation_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     # The activist's private link to their letter and its delivery.
     # Made when the letter goes out (see delivery.py).
@@ -139,8 +139,8 @@ class LetterDelivery(Base):
     campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"))
     official_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("officials.id"))
     state: Mapped[str] = mapped_column(String(30))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(300), info=personal())
+    body: Mapped[str] = mapped_column(Text, info=personal())
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     digest_day: Mapped[date | None] = mapped_column(Date)
     outbox_message_id: Mapped[int | None] = mapped_column(

@@ -23,6 +23,7 @@ from campaign.letters.models import Letter, LetterStatus
 from campaign.mailings.models import Audience, Mailing
 from campaign.outbox.models import Suppression
 from campaign.people.models import Person
+from campaign.privacy.hashing import address_hash
 from campaign.signatures.models import Signature, SignatureStatus
 from campaign.tags.models import Tagging
 
@@ -80,14 +81,27 @@ def _tagged(tag_ids: list[int]) -> Any:
     )
 
 
-def recipients(mailing: Mailing, *, after: int = 0, through: int | None = None) -> Select[Any]:
+def recipients(
+    mailing: Mailing,
+    *,
+    after: int = 0,
+    through: int | None = None,
+    leaving_out: list[int] | None = None,
+) -> Select[Any]:
     """The mailing's recipients with person ids in (`after`, `through`], as people rows,
-    in id order."""
-    conditions = [Person.id > after, _took_action(mailing), _not_suppressed()]
+    in id order; without the people `leaving_out` names."""
+    conditions = [
+        Person.id > after,
+        _took_action(mailing),
+        _not_suppressed(),
+        Person.erased_at.is_(None),
+    ]
     if mailing.audience != Audience.RESPONSE_SIGNERS:
         conditions.append(_latest_choice_is_yes())
     if through is not None:
         conditions.append(Person.id <= through)
+    if leaving_out:
+        conditions.append(Person.id.not_in(leaving_out))
     if mailing.tag_ids:
         conditions.append(_tagged(list(mailing.tag_ids)))
     return select(Person).where(and_(*conditions)).order_by(Person.id)
@@ -104,6 +118,26 @@ def chunk_end(mailing: Mailing, after: int, size: int) -> Any:
 
 def _actions_person(mailing: Mailing) -> Any:
     return Letter.person_id if mailing.audience == Audience.LETTER_WRITERS else Signature.person_id
+
+
+async def erased_addresses_among(
+    session: AsyncSession, mailing: Mailing, after: int, through: int, key: str
+) -> list[int]:
+    """Of the recipients in (`after`, `through`], the people whose address was erased
+    once and has come back (it is suppressed by its keyed hash, which SQL cannot work
+    out, so the chunk's addresses are hashed here: one query for the chunk)."""
+    rows = await session.execute(
+        recipients(mailing, after=after, through=through).with_only_columns(
+            Person.id, Person.email_normalised
+        )
+    )
+    by_hash = {address_hash(address, key): person_id for person_id, address in rows.all()}
+    if not by_hash:
+        return []
+    found = await session.scalars(
+        select(Suppression.email_hash).where(Suppression.email_hash.in_(list(by_hash)))
+    )
+    return sorted({by_hash[hashed] for hashed in found if hashed is not None})
 
 
 async def count_recipients(session: AsyncSession, mailing: Mailing) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import insert_for, utcnow
-from campaign.mailings.audience import chunk_end, recipients
+from campaign.mailings.audience import chunk_end, erased_addresses_among, recipients
 from campaign.mailings.models import Audience, Mailing, MailingStatus
 from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus, Priority
 from campaign.people.models import Person
@@ -43,10 +43,13 @@ async def mailings_to_enqueue(session: AsyncSession) -> list[int]:
     return list(result)
 
 
-async def enqueue_next_chunk(session: AsyncSession, mailing_id: int, size: int) -> int | None:
+async def enqueue_next_chunk(
+    session: AsyncSession, mailing_id: int, size: int, *, address_key: str | None = None
+) -> int | None:
     """Write the next chunk of up to `size` recipients of a sending mailing into the
     outbox; returns how many were written, or None when there is nothing left to do
-    (the mailing is enqueued whole, cancelled, or another worker holds it)."""
+    (the mailing is enqueued whole, cancelled, or another worker holds it). With
+    `address_key`, addresses erased once and back again are left out."""
     mailing = await session.scalar(
         select(Mailing).where(Mailing.id == mailing_id).with_for_update(skip_locked=True)
     )
@@ -60,16 +63,25 @@ async def enqueue_next_chunk(session: AsyncSession, mailing_id: int, size: int) 
         mailing.enqueued_at = now
         await session.flush()
         return None
-    written = await _write_recipients(session, mailing, after, int(end))
+    leaving_out = (
+        await erased_addresses_among(session, mailing, after, int(end), address_key)
+        if address_key
+        else []
+    )
+    written = await _write_recipients(session, mailing, after, int(end), leaving_out)
     mailing.enqueued_through = int(end)
     mailing.recipients += written
     await session.flush()
     return written
 
 
-async def _write_recipients(session: AsyncSession, mailing: Mailing, after: int, end: int) -> int:
+async def _write_recipients(
+    session: AsyncSession, mailing: Mailing, after: int, end: int, leaving_out: list[int]
+) -> int:
     now = utcnow()
-    chunk = recipients(mailing, after=after, through=end).with_only_columns(
+    chunk = recipients(
+        mailing, after=after, through=end, leaving_out=leaving_out
+    ).with_only_columns(
         literal(_kind(mailing).value),
         Person.email,
         func.trim(Person.given_name + " " + Person.family_name),

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, personal, utcnow
 
 
 class OutboxStatus(StrEnum):
@@ -66,6 +66,8 @@ class EmailKind(StrEnum):
     THRESHOLD_REACHED = "threshold_reached"
     # Asking an activist whether the officials replied to their letter (campaign/followups).
     LETTER_FOLLOWUP = "letter_followup"
+    # A person's link to see or erase their data (campaign/privacy).
+    DATA_RIGHTS_LINK = "data_rights_link"
 
 
 # Kinds whose copies belong to a mailing and carry only its id: what they share is the
@@ -125,14 +127,16 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     kind: Mapped[str] = mapped_column(String(50))
-    to_address: Mapped[str] = mapped_column(String(320))
-    to_name: Mapped[str | None] = mapped_column(String(200))
+    to_address: Mapped[str] = mapped_column(String(320), info=personal())
+    to_name: Mapped[str | None] = mapped_column(String(200), info=personal())
     # The sender's display name when it is not the organisation's (an activist's letter),
     # and where replies go.
-    from_name: Mapped[str | None] = mapped_column(String(200))
-    reply_to: Mapped[str | None] = mapped_column(String(320))
+    from_name: Mapped[str | None] = mapped_column(String(200), info=personal())
+    reply_to: Mapped[str | None] = mapped_column(String(320), info=personal())
     # Template variables. Rendering happens at send time, in the worker.
-    context: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
+    context: Mapped[dict[str, Any]] = mapped_column(
+        JSON().with_variant(JSONB(), "postgresql"), info=personal()
+    )
     campaign_id: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("campaigns.id"))
     # The mailing this message is one recipient's copy of; a test copy has none.
     mailing_id: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("mailings.id"))
@@ -160,6 +164,9 @@ class SuppressionReason(StrEnum):
     HARD_BOUNCE = "hard_bounce"
     SPAM_REPORT = "spam_report"
     UNSUBSCRIBE = "unsubscribe"
+    # The person asked for their data to be erased: the address is kept only as a keyed
+    # hash (campaign/privacy), and holds everything but transactional email.
+    ERASED = "erased"
 
 
 class Suppression(Base):
@@ -168,11 +175,17 @@ class Suppression(Base):
 
     __tablename__ = "suppressions"
     __table_args__ = (
-        CheckConstraint("reason IN ('hard_bounce', 'spam_report', 'unsubscribe')", name="reason"),
+        CheckConstraint(
+            "reason IN ('hard_bounce', 'spam_report', 'unsubscribe', 'erased')", name="reason"
+        ),
+        CheckConstraint("email_normalised IS NOT NULL OR email_hash IS NOT NULL", name="address"),
         UniqueConstraint("email_normalised", "reason"),
+        UniqueConstraint("email_hash", "reason"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
-    email_normalised: Mapped[str] = mapped_column(String(320))
+    # The address in clear, or (for an erased person's) only its keyed hash.
+    email_normalised: Mapped[str | None] = mapped_column(String(320), info=personal())
+    email_hash: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

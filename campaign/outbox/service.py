@@ -22,6 +22,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     type_coerce,
     update,
@@ -40,6 +41,7 @@ from campaign.outbox.models import (
     SuppressionReason,
 )
 from campaign.people.addresses import normalise_email
+from campaign.privacy.hashing import address_hash
 
 
 async def enqueue_email(
@@ -415,6 +417,7 @@ TRANSACTIONAL_KINDS = frozenset(
         EmailKind.LETTER_COPY,
         EmailKind.LETTER_DIGEST,
         EmailKind.DONATION_RECEIPT,
+        EmailKind.DATA_RIGHTS_LINK,
         EmailKind.STAFF_INVITATION,
         EmailKind.STAFF_PASSWORD_RESET,
         EmailKind.THRESHOLD_REACHED,
@@ -423,19 +426,26 @@ TRANSACTIONAL_KINDS = frozenset(
 
 
 async def hold_suppressed(
-    session: AsyncSession, messages: list[OutboxMessage]
+    session: AsyncSession, messages: list[OutboxMessage], *, address_key: str | None = None
 ) -> list[OutboxMessage]:
     """Of the claimed messages, those that may go; the others end as failed, with the
-    suppression as their error, and are not sent."""
+    suppression as their error, and are not sent. With `address_key`, an address whose
+    keyed hash is suppressed (an erased person's, campaign/privacy) is held too."""
     addresses = {normalise_email(m.to_address) for m in messages}
+    hashes = {address_hash(a, address_key): a for a in addresses} if address_key else {}
     reasons: dict[str, set[str]] = {}
     rows = await session.execute(
-        select(Suppression.email_normalised, Suppression.reason).where(
-            Suppression.email_normalised.in_(addresses)
+        select(Suppression.email_normalised, Suppression.email_hash, Suppression.reason).where(
+            or_(
+                Suppression.email_normalised.in_(addresses),
+                Suppression.email_hash.in_(list(hashes)),
+            )
         )
     )
-    for address, reason in rows.all():
-        reasons.setdefault(address, set()).add(reason)
+    for address, hashed, reason in rows.all():
+        known = address if address is not None else hashes.get(hashed or "")
+        if known is not None:
+            reasons.setdefault(known, set()).add(reason)
     allowed = []
     for message in messages:
         held = reasons.get(normalise_email(message.to_address), set())

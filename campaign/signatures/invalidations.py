@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
-from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, transaction, utcnow
+from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, personal, transaction, utcnow
 from campaign.errors import Conflict, InvalidState, NotFound
 from campaign.metrics.counts import current_signature_counts
 from campaign.signatures.models import USER_AGENT_LENGTH, Signature, SignatureStatus
@@ -103,12 +103,12 @@ class InvalidationJob(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"))
     status: Mapped[str] = mapped_column(String(20), default=InvalidationStatus.RUNNING)
-    ip_address: Mapped[str | None] = mapped_column(String(45))
+    ip_address: Mapped[str | None] = mapped_column(String(45), info=personal())
     # An IPv4 /24 or an IPv6 /64, as "203.0.113.0/24" or "2001:db8:1:2::/64".
-    ip_prefix: Mapped[str | None] = mapped_column(String(50))
+    ip_prefix: Mapped[str | None] = mapped_column(String(50), info=personal())
     email_domain: Mapped[str | None] = mapped_column(String(255))
     country: Mapped[str | None] = mapped_column(String(2))
-    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH))
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH), info=personal())
     signed_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     up_to_signature_id: Mapped[int] = mapped_column(BigInteger)

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, personal, utcnow
 
 # How much of a User-Agent header is kept; enough to tell clients apart.
 USER_AGENT_LENGTH = 300
@@ -66,18 +66,18 @@ class Signature(Base):
     person_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("people.id"))
     status: Mapped[str] = mapped_column(String(20), default=SignatureStatus.PENDING)
     # As typed on this signature: the address we send to, and the details we show staff.
-    email: Mapped[str] = mapped_column(String(320))
-    given_name: Mapped[str] = mapped_column(String(100))
-    family_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(320), info=personal())
+    given_name: Mapped[str] = mapped_column(String(100), info=personal())
+    family_name: Mapped[str] = mapped_column(String(100), info=personal())
     country: Mapped[str] = mapped_column(String(2))
-    postcode: Mapped[str | None] = mapped_column(String(16))
-    comment: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(16), info=personal())
+    comment: Mapped[str | None] = mapped_column(Text, info=personal())
     email_updates: Mapped[bool] = mapped_column(Boolean)
     channel: Mapped[str] = mapped_column(String(20))
-    ip_address: Mapped[str | None] = mapped_column(String(45))
+    ip_address: Mapped[str | None] = mapped_column(String(45), info=personal())
     # As the browser sent it, cut to USER_AGENT_LENGTH: staff group suspicious bursts by it.
-    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH))
-    referrer: Mapped[str | None] = mapped_column(String(500))
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH), info=personal())
+    referrer: Mapped[str | None] = mapped_column(String(500), info=personal())
     utm_source: Mapped[str | None] = mapped_column(String(200))
     utm_medium: Mapped[str | None] = mapped_column(String(200))
     utm_campaign: Mapped[str | None] = mapped_column(String(200))
@@ -109,19 +109,19 @@ class SignatureSubmission(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"))
-    email: Mapped[str] = mapped_column(String(320))
-    email_normalised: Mapped[str] = mapped_column(String(320))
-    given_name: Mapped[str] = mapped_column(String(100))
-    family_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(320), info=personal())
+    email_normalised: Mapped[str] = mapped_column(String(320), info=personal())
+    given_name: Mapped[str] = mapped_column(String(100), info=personal())
+    family_name: Mapped[str] = mapped_column(String(100), info=personal())
     country: Mapped[str] = mapped_column(String(2))
     # Already under the campaign's postcode rule (None where it asks for none).
-    postcode: Mapped[str | None] = mapped_column(String(16))
-    comment: Mapped[str | None] = mapped_column(Text)
+    postcode: Mapped[str | None] = mapped_column(String(16), info=personal())
+    comment: Mapped[str | None] = mapped_column(Text, info=personal())
     email_updates: Mapped[bool] = mapped_column(Boolean)
     channel: Mapped[str] = mapped_column(String(20))
-    ip_address: Mapped[str | None] = mapped_column(String(45))
-    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH))
-    referrer: Mapped[str | None] = mapped_column(String(500))
+    ip_address: Mapped[str | None] = mapped_column(String(45), info=personal())
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH), info=personal())
+    referrer: Mapped[str | None] = mapped_column(String(500), info=personal())
     utm_source: Mapped[str | None] = mapped_column(String(200))
     utm_medium: Mapped[str | None] = mapped_column(String(200))
     utm_campaign: Mapped[str | None] = mapped_column(String(200))

@@ -10,7 +10,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
+from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, personal, utcnow
 
 
 class Role(StrEnum):
@@ -43,8 +43,8 @@ class StaffUser(Base):
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
     # Normalised (trimmed, lower case), so one person cannot hold two accounts by case.
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(320), unique=True, info=personal())
+    name: Mapped[str] = mapped_column(String(100), info=personal())
     role: Mapped[str] = mapped_column(String(20))
     # An argon2id hash in PHC format: parameters and salt travel with it. None until the
     # invited person sets a password through their link.
@@ -78,7 +78,7 @@ class StaffSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    user_agent: Mapped[str | None] = mapped_column(String(300))
+    user_agent: Mapped[str | None] = mapped_column(String(300), info=personal())
 
 
 class ApiToken(Base):

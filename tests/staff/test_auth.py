@@ -71,6 +71,14 @@ PUBLIC_ROUTES = {
     ("GET", "/staff/welcome/{secret}"),
     ("POST", "/staff/welcome/{secret}"),
     ("GET", "/staff/password-set"),
+    # A person's own data: asking answers the same for every address, and the emailed
+    # expiring link is the authorisation (tests/privacy/test_self_service.py).
+    ("GET", "/my-data"),
+    ("POST", "/my-data"),
+    ("GET", "/my-data/{token}"),
+    ("POST", "/my-data/{token}/download"),
+    ("GET", "/my-data/{token}/erase"),
+    ("POST", "/my-data/{token}/erase"),
 }
 
 # The staff dashboard: HTML pages, where a browser without a session is sent to log in.
