@@ -278,13 +278,15 @@ async def _deliveries_to_ask_about(
 
 
 async def _suppressed(session: AsyncSession, addresses: list[str]) -> set[str]:
-    """The addresses, normalised, that bounced hard, complained or unsubscribed."""
+    """The addresses, normalised, that bounced hard, complained or unsubscribed. (One
+    erased and come back is suppressed by its keyed hash only; the worker holds its
+    follow-up as it holds any other email but a transactional one.)"""
     found = await session.scalars(
         select(Suppression.email_normalised).where(
             Suppression.email_normalised.in_({normalise_email(a) for a in addresses})
         )
     )
-    return set(found)
+    return {address for address in found if address is not None}
 
 
 async def _claim(

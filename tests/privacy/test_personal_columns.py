@@ -46,6 +46,8 @@ NOT_PERSONAL = {
     "mailings.body_markdown": "a mailing staff wrote to many",
     "mailings.body_html": "a mailing staff wrote to many",
     "mailings.sender_name": "the sender name staff chose for a mailing",
+    "petition_responses.body_markdown": "the target's public response, recorded by staff",
+    "petition_responses.body_html": "the target's public response, recorded by staff",
     "tags.name": "a label staff give people, not about one person",
     "tags.name_normalised": "a label staff give people, not about one person",
     "api_tokens.name": "the name staff gave a token",
