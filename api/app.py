@@ -23,6 +23,7 @@ from api.routers import (
     mailings,
     messages,
     metrics,
+    official_reports,
     osdi,
     pages,
     public_campaigns,
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(public_campaigns.router)
     app.include_router(staff_campaigns.router)
     app.include_router(mailings.router)
+    app.include_router(official_reports.router)
     app.include_router(signature_review.router)
     app.include_router(abuse.router)
     app.include_router(staff.router)

@@ -19,6 +19,7 @@ from campaign.osdi.models import PageMark
 from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
 from campaign.releases.models import CallToActionRecord, Release
+from campaign.reports.models import OfficialReport, OfficialReportDelivery
 from campaign.signatures.invalidations import InvalidatedSignature, InvalidationJob
 from campaign.signatures.models import Signature
 from campaign.staff.models import ApiToken, StaffSession, StaffUser
@@ -46,6 +47,8 @@ __all__ = [
     "LetterSetup",
     "Mailing",
     "Official",
+    "OfficialReport",
+    "OfficialReportDelivery",
     "OutboxMessage",
     "PageMark",
     "PageView",

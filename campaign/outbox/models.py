@@ -60,6 +60,9 @@ class EmailKind(StrEnum):
     STAFF_PASSWORD_RESET = "staff_password_reset"  # noqa: S105 (a kind of email)
     # An update staff wrote to a campaign's supporters (campaign/mailings).
     MAILING = "mailing"
+    # A petition's confirmed signers in an official's division, told to the official
+    # (campaign/reports).
+    OFFICIAL_REPORT = "official_report"
 
 
 class Priority(IntEnum):

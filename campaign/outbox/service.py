@@ -53,8 +53,10 @@ async def enqueue_email(
     from_name: str | None = None,
     reply_to: str | None = None,
     not_before: datetime | None = None,
+    priority: Priority = Priority.FIRST,
 ) -> int:
-    """Queue one email in the caller's transaction; returns its outbox id."""
+    """Queue one email in the caller's transaction; returns its outbox id. The bulk
+    lane's `priority` goes at the worker's mailing rate, after what people wait for."""
     now = utcnow()
     result = await session.execute(
         insert(OutboxMessage)
@@ -66,6 +68,7 @@ async def enqueue_email(
             reply_to=reply_to,
             context=context,
             campaign_id=campaign_id,
+            priority=int(priority),
             status=OutboxStatus.PENDING.value,
             attempts=0,
             created_at=now,
@@ -417,6 +420,7 @@ TRANSACTIONAL_KINDS = frozenset(
         EmailKind.DONATION_RECEIPT,
         EmailKind.STAFF_INVITATION,
         EmailKind.STAFF_PASSWORD_RESET,
+        EmailKind.OFFICIAL_REPORT,
     }
 )
 
