@@ -59,6 +59,8 @@ async def test_staff_ask_signers_then_report_to_officials_in_the_browser_forms(
     assert saved.status_code == 303, saved.text
     staff_view = await client.get(f"/api/v1/staff/campaigns/{SLUG}", headers=editor)
     assert staff_view.json()["ask_signers_to_be_named"] is True
+    public_view = await client.get(f"/api/v1/campaigns/{SLUG}")
+    assert public_view.json()["ask_signers_to_be_named"] is True
 
     # The signing form asks; a ticked box is a yes, an unticked one a no.
     public_page = await client.get(f"/c/{SLUG}")
