@@ -94,6 +94,7 @@ async def test_staff_ask_signers_then_report_to_officials_in_the_browser_forms(
     assert "2 of your constituents signed" in chosen.text
     assert "Ann Abbott" in chosen.text and "Ann Barker" not in chosen.text
     assert "No reports yet." in listing.text
+    assert (await client.get("/static/reports.css")).status_code == 200
 
     prepared = await client.post(PAGES, data={"csrf_token": csrf_token_in(listing)})
     assert prepared.status_code == 303
