@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     mailing_rate_per_second: float = Field(default=0, ge=0, le=100_000)
     # Recipients a worker writes into the outbox per transaction.
     mailing_chunk_size: int = Field(default=5000, ge=1, le=100_000)
+    # A run of reports to officials releases one official's email this often, in the
+    # bulk lane, so a parliament's mail servers see a trickle and not a burst.
+    official_report_spacing_seconds: float = Field(default=2, ge=0, le=3600)
     # A hand-over whose outcome was never recorded, to a provider that cannot say whether
     # it got it (the console; SendGrid without its Email Activity add-on), is sent again
     # after this long, marked on the message as perhaps sent twice.

@@ -3,12 +3,14 @@ it once, and read the runs so far.
 
 Sending a run writes one delivery row per official (unique per run and official) and,
 only where that row is new, the official's email, in the bulk lane of the outbox, so the
-worker sends them at the mailing rate after what people are waiting for. A run is sent
+worker sends them at the mailing rate after what people are waiting for, each official's
+a moment after the last (`official_report_spacing_seconds`). A run is sent
 once: sending it again, or twice at once, finds it sent and emails nobody."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -156,6 +158,9 @@ async def send_report(
     if locked.status == ReportStatus.SENT:
         return locked
     outlook = await outlook_of(session, campaign)
+    now = utcnow()
+    spacing = timedelta(seconds=settings.official_report_spacing_seconds)
+    queued = 0
     for tally in outlook.tallies:
         delivery_id = await _new_delivery(session, locked, tally)
         if delivery_id is None:
@@ -167,12 +172,14 @@ async def send_report(
             to_name=tally.official.name,
             context=report_context(campaign, tally, settings),
             campaign_id=campaign.id,
+            not_before=now + spacing * queued,
             priority=Priority.BULK,
         )
+        queued += 1
         delivery = await session.get_one(OfficialReportDelivery, delivery_id)
         delivery.outbox_message_id = outbox_id
     locked.status = ReportStatus.SENT
-    locked.sent_at = utcnow()
+    locked.sent_at = now
     locked.sent_by = sent_by
     locked.officials = outlook.officials
     locked.signers = outlook.matched

@@ -11,9 +11,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
+from itertools import pairwise
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -365,3 +367,34 @@ async def test_two_sends_of_one_run_at_once_email_each_official_once(
         for address in addresses:
             told = any(s.confirms and s.division() == division for s in signers)
             assert len(reports_to(emails, address)) == (1 if told else 0), address
+
+
+@pytest.mark.parametrize("settings", [600], indirect=True)
+async def test_a_runs_emails_leave_one_official_at_a_time(
+    client: httpx.AsyncClient,
+    editor: dict[str, str],
+    publish_petition: Publish,
+    deliver_emails: Deliver,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await import_directory(client, editor)
+    await publish_petition(postcode_mode="required")
+    await sign_and_confirm(client, deliver_emails, session_factory, SIGNERS[:4])
+    run = (await client.post(REPORTS, headers=editor)).json()
+    assert (await client.post(f"{REPORTS}/{run['id']}/send", headers=editor)).is_success
+
+    async with transaction(session_factory) as session:
+        due = list(
+            await session.scalars(
+                select(OutboxMessage.available_at)
+                .where(OutboxMessage.kind == "official_report")
+                .order_by(OutboxMessage.available_at)
+            )
+        )
+    assert len(due) == 3  # Eastmoor's one official, Kettle's two
+    # Whole seconds: the first is due when the outbox wrote it, a moment after the run began.
+    gaps = [round((later - earlier).total_seconds()) for earlier, later in pairwise(due)]
+    assert gaps == [600, 600]
+    # The first goes now; the others wait their turn.
+    sent = [e for e in await deliver_emails() if "constituents signed" in str(e["Subject"])]
+    assert len(sent) == 1
