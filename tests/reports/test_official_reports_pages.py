@@ -78,6 +78,11 @@ async def test_staff_ask_signers_then_report_to_officials_in_the_browser_forms(
             (await session.execute(select(Signature.email, Signature.name_may_be_given))).all()
         )
     assert answers == {"yes@example.org": True, "no@example.org": False}
+    async with transaction(session_factory) as session:
+        ids = dict((await session.execute(select(Signature.email, Signature.id))).all())
+    for email, shown in (("yes@example.org", "may be given"), ("no@example.org", "not to be")):
+        detail = await client.get(f"/staff/campaigns/{SLUG}/supporters/{ids[email]}")
+        assert f"<dd>{shown}" in detail.text
     await sign_and_confirm(client, deliver_emails, session_factory, SIGNERS)
 
     listing = await client.get(PAGES)
