@@ -241,6 +241,11 @@ async def test_each_official_gets_one_report_of_their_own_confirmed_matched_sign
             assert f"{len(expected)} of your constituents signed" in str(report["Subject"])
             assert re.search(rf"^Total\s+{len(expected)}$", text, re.MULTILINE)
             assert sum(weekly_numbers(text)) == len(expected)
+            html_weeks = re.findall(
+                r"<td[^>]*>\d{4}-\d{2}-\d{2}</td>\s*<td[^>]*>([\d,]+)</td>", html
+            )
+            assert sum(int(n.replace(",", "")) for n in html_weeks) == len(expected)
+            assert len(html_weeks) == len(weekly_numbers(text))
             assert len([n for n in weekly_numbers(text) if n]) == len(
                 {s.weeks_ago for s in expected}
             )
