@@ -76,9 +76,7 @@ class Signature(Base):
     email_updates: Mapped[bool] = mapped_column(Boolean)
     # Yes to "may your name be given to your representative?", asked only where the
     # petition asks it; never assumed.
-    name_may_be_given: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    name_may_be_given: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel: Mapped[str] = mapped_column(String(20))
     ip_address: Mapped[str | None] = mapped_column(String(45))
     # As the browser sent it, cut to USER_AGENT_LENGTH: staff group suspicious bursts by it.
@@ -126,9 +124,7 @@ class SignatureSubmission(Base):
     email_updates: Mapped[bool] = mapped_column(Boolean)
     # Yes to "may your name be given to your representative?", asked only where the
     # petition asks it; never assumed.
-    name_may_be_given: Mapped[bool] = mapped_column(
-        Boolean, default=False, server_default=false()
-    )
+    name_may_be_given: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel: Mapped[str] = mapped_column(String(20))
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH))
