@@ -25,6 +25,7 @@ from api.routers import (
     mailings,
     messages,
     metrics,
+    official_reports,
     osdi,
     pages,
     privacy,
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_campaigns.router)
     app.include_router(mailings.router)
     app.include_router(responses.router)
+    app.include_router(official_reports.router)
     app.include_router(signature_review.router)
     app.include_router(abuse.router)
     app.include_router(staff.router)

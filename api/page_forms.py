@@ -73,6 +73,11 @@ def consent_choice(form: dict[str, str]) -> dict[str, bool]:
     return {"email_updates": answer == "yes"} if answer in ("yes", "no") else {}
 
 
+def name_choice(form: dict[str, str]) -> dict[str, bool]:
+    # A box left unticked sends nothing: that is a no.
+    return {"name_may_be_given": form.get("name_may_be_given") == "yes"}
+
+
 def signature_fields(form: dict[str, str]) -> dict[str, Any]:
     return {
         "given_name": form.get("given_name", ""),
@@ -81,7 +86,7 @@ def signature_fields(form: dict[str, str]) -> dict[str, Any]:
         "country": form.get("country", ""),
         "postcode": blank_is_none(form.get("postcode")),
         "comment": blank_is_none(form.get("comment")),
-        "consent": consent_choice(form),
+        "consent": {**consent_choice(form), **name_choice(form)},
         "tracking": tracking(form),
     }
 

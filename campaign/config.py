@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     # official replied (campaign/followups), and letters followed up per transaction.
     letter_followup_days: int = Field(default=14, ge=1, le=365)
     letter_followup_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # A run of reports to officials releases one official's email this often, in the
+    # bulk lane, so a parliament's mail servers see a trickle and not a burst.
+    official_report_spacing_seconds: float = Field(default=2, ge=0, le=3600)
     # A hand-over whose outcome was never recorded, to a provider that cannot say whether
     # it got it (the console; SendGrid without its Email Activity add-on), is sent again
     # after this long, marked on the message as perhaps sent twice.

@@ -21,6 +21,7 @@ from campaign.outbox.models import OutboxMessage, Suppression
 from campaign.people.models import Person
 from campaign.privacy.models import DataRightsLink, PrivacyAuditEntry
 from campaign.releases.models import CallToActionRecord, Release
+from campaign.reports.models import OfficialReport, OfficialReportDelivery
 from campaign.responses.models import PetitionResponse, PetitionThreshold, ThresholdReached
 from campaign.signatures.invalidations import InvalidatedSignature, InvalidationJob
 from campaign.signatures.models import Signature
@@ -52,6 +53,8 @@ __all__ = [
     "LetterSetup",
     "Mailing",
     "Official",
+    "OfficialReport",
+    "OfficialReportDelivery",
     "OutboxMessage",
     "PageMark",
     "PageView",

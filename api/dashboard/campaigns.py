@@ -259,6 +259,7 @@ _WHEN_EMPTY = {
     "target": "Enter who it is addressed to.",
     "language": "Enter a language, such as en or fr.",
     "postcode_mode": "Choose whether to ask for a postcode.",
+    "ask_signers_to_be_named": "Choose whether to ask signers if they may be named.",
     "text": "Enter the new wording.",
 }
 # Mistakes that the schema's own message would word for programmers.
@@ -277,7 +278,7 @@ def _fields(form: dict[str, str], *, creating: bool) -> dict[str, Any]:
     (empty is refused); an optional one left empty is none, which removes it; a field
     the form does not show (a letter has no goal) is not sent, so it stays as it is."""
     fields: dict[str, Any] = {name: form.get(name, "") for name in _REQUIRED_TEXTS}
-    for name in ("slug", "postcode_mode"):
+    for name in ("slug", "postcode_mode", "ask_signers_to_be_named"):
         if name in form:
             fields[name] = form[name]
     for name in ("share_text", "signature_goal"):
@@ -335,6 +336,7 @@ def _values_of(campaign: Campaign) -> dict[str, str]:
         "signature_goal": "" if goal is None else str(goal),
         "language": campaign.language,
         "postcode_mode": campaign.postcode_mode,
+        "ask_signers_to_be_named": "yes" if campaign.ask_signers_to_be_named else "no",
         "consent_text_id": str(campaign.consent_text_id),
     }
 

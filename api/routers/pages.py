@@ -359,6 +359,7 @@ async def _petition_context(
         "confirmed": public_signature_count(counts),
         "ask_postcode": campaign.postcode_mode != PostcodeMode.HIDDEN,
         "postcode_required": campaign.postcode_mode == PostcodeMode.REQUIRED,
+        "ask_to_be_named": campaign.ask_signers_to_be_named,
         "consent_text": consent.text,
         "countries": COUNTRIES,
         "form": form,

@@ -51,6 +51,9 @@ class PublicCampaignView(BaseModel):
     language: str
     state: str
     postcode: str
+    # Whether a signer may say their name can be given to their representative
+    # (the signing input's `consent.name_may_be_given`).
+    ask_signers_to_be_named: bool
     consent: ConsentWording
     counts: PublicCounts
     published_at: datetime | None
@@ -73,6 +76,7 @@ class PublicCampaignView(BaseModel):
             language=campaign.language,
             state=campaign.state,
             postcode=campaign.postcode_mode,
+            ask_signers_to_be_named=campaign.ask_signers_to_be_named,
             consent=ConsentWording.model_validate(consent),
             counts=PublicCounts(confirmed=public_signature_count(counts)),
             published_at=campaign.published_at,
@@ -95,6 +99,7 @@ class StaffCampaignView(BaseModel):
     language: str
     state: str
     postcode_mode: str
+    ask_signers_to_be_named: bool
     consent_text_id: int
     release_id: int | None
     created_at: datetime

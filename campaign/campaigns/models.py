@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
@@ -56,6 +56,11 @@ class Campaign(Base):
     language: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(20), default=CampaignState.DRAFT)
     postcode_mode: Mapped[str] = mapped_column(String(20), default=PostcodeMode.OPTIONAL)
+    # Whether the signing form asks if the signer's name may be given to their
+    # representative (campaign/reports). Off: nobody is named.
+    ask_signers_to_be_named: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     consent_text_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("consent_texts.id"))
     # The release this campaign was drafted from, if any.
     release_id: Mapped[int | None] = mapped_column(BigIntFK, ForeignKey("releases.id"))

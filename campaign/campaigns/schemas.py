@@ -31,6 +31,8 @@ class CampaignCreate(BaseModel):
     signature_goal: SignatureGoal | None = None
     language: LanguageTag = "en"
     postcode_mode: PostcodeMode = PostcodeMode.OPTIONAL
+    # Ask signers whether their name may be given to their representative.
+    ask_signers_to_be_named: bool = False
     # The consent wording shown on the form; the newest for the language when omitted.
     consent_text_id: RowId | None = None
 
@@ -50,4 +52,5 @@ class CampaignUpdate(BaseModel):
     signature_goal: SignatureGoal | None = None
     language: LanguageTag | None = None
     postcode_mode: PostcodeMode | None = None
+    ask_signers_to_be_named: bool | None = None
     consent_text_id: RowId | None = None

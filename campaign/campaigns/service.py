@@ -99,7 +99,8 @@ async def update_campaign(
         await _ensure_slug_free(session, changes["slug"])
     if changes.get("consent_text_id") is not None:
         await get_consent_text(session, changes["consent_text_id"])
-    for field in ("title", "summary", "body_markdown", "target", "language", "postcode_mode"):
+    required = ("title", "summary", "body_markdown", "target", "language", "postcode_mode")
+    for field in (*required, "ask_signers_to_be_named"):
         if field in changes and changes[field] is None:
             raise InvalidInput(f"{field} cannot be removed", field=field)
     for field, value in changes.items():

@@ -18,6 +18,7 @@ class SignableCampaign:
     state: str
     postcode_mode: str
     consent_text_id: int
+    ask_signers_to_be_named: bool
 
     @classmethod
     def of(cls, campaign: Campaign) -> SignableCampaign:

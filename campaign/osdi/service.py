@@ -170,6 +170,8 @@ async def record_signature(
         postcode=signer.postcode,
         comment=data.comments or None,
         email_updates=signer.consent.email_updates,
+        # OSDI has no such question: nobody recorded through it is named to an official.
+        name_may_be_given=False,
         channel=SignatureChannel.API.value,
         ip_address=None,
         user_agent=None,

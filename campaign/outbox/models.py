@@ -68,6 +68,9 @@ class EmailKind(StrEnum):
     LETTER_FOLLOWUP = "letter_followup"
     # A person's link to see or erase their data (campaign/privacy).
     DATA_RIGHTS_LINK = "data_rights_link"
+    # A petition's confirmed signers in an official's division, told to the official
+    # (campaign/reports).
+    OFFICIAL_REPORT = "official_report"
 
 
 # Kinds whose copies belong to a mailing and carry only its id: what they share is the

@@ -55,8 +55,10 @@ async def enqueue_email(
     from_name: str | None = None,
     reply_to: str | None = None,
     not_before: datetime | None = None,
+    priority: Priority = Priority.FIRST,
 ) -> int:
-    """Queue one email in the caller's transaction; returns its outbox id."""
+    """Queue one email in the caller's transaction; returns its outbox id. The bulk
+    lane's `priority` goes at the worker's mailing rate, after what people wait for."""
     now = utcnow()
     result = await session.execute(
         insert(OutboxMessage)
@@ -68,6 +70,7 @@ async def enqueue_email(
             reply_to=reply_to,
             context=context,
             campaign_id=campaign_id,
+            priority=int(priority),
             status=OutboxStatus.PENDING.value,
             attempts=0,
             created_at=now,
@@ -421,6 +424,7 @@ TRANSACTIONAL_KINDS = frozenset(
         EmailKind.STAFF_INVITATION,
         EmailKind.STAFF_PASSWORD_RESET,
         EmailKind.THRESHOLD_REACHED,
+        EmailKind.OFFICIAL_REPORT,
     }
 )
 

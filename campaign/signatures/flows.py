@@ -126,6 +126,7 @@ async def _insert_submission(
         "postcode": postcode,
         "comment": data.comment or None,
         "email_updates": data.consent.email_updates,
+        "name_may_be_given": campaign.ask_signers_to_be_named and data.consent.name_may_be_given,
         "channel": context.channel.value,
         "ip_address": context.ip_address,
         "user_agent": context.user_agent[:USER_AGENT_LENGTH] if context.user_agent else None,

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -73,6 +74,9 @@ class Signature(Base):
     postcode: Mapped[str | None] = mapped_column(String(16), info=personal())
     comment: Mapped[str | None] = mapped_column(Text, info=personal())
     email_updates: Mapped[bool] = mapped_column(Boolean)
+    # Yes to "may your name be given to your representative?", asked only where the
+    # petition asks it; never assumed.
+    name_may_be_given: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel: Mapped[str] = mapped_column(String(20))
     ip_address: Mapped[str | None] = mapped_column(String(45), info=personal())
     # As the browser sent it, cut to USER_AGENT_LENGTH: staff group suspicious bursts by it.
@@ -118,6 +122,9 @@ class SignatureSubmission(Base):
     postcode: Mapped[str | None] = mapped_column(String(16), info=personal())
     comment: Mapped[str | None] = mapped_column(Text, info=personal())
     email_updates: Mapped[bool] = mapped_column(Boolean)
+    # Yes to "may your name be given to your representative?", asked only where the
+    # petition asks it; never assumed.
+    name_may_be_given: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel: Mapped[str] = mapped_column(String(20))
     ip_address: Mapped[str | None] = mapped_column(String(45), info=personal())
     user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH), info=personal())

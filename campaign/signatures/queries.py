@@ -123,6 +123,8 @@ class SignatureDetail:
     reviewed_at: datetime | None
     reviewer_name: str | None
     person_id: int
+    # Yes to giving their name to their representative (campaign/reports).
+    name_may_be_given: bool = False
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,7 @@ async def signature_detail(
                 Signature.reviewed_at,
                 StaffUser.name,
                 Signature.person_id,
+                Signature.name_may_be_given,
             )
             .outerjoin(StaffUser, StaffUser.id == Signature.reviewed_by)
             .where(Signature.id == signature_id, Signature.campaign_id == campaign_id)
@@ -200,9 +203,16 @@ async def signature_detail(
     ).one_or_none()
     if row is None:
         return None
-    *line, channel, postcode, email_updates, reviewed_at, reviewer, person_id = row
+    *line, channel, postcode, email_updates, reviewed_at, reviewer, person_id, named = row
     return SignatureDetail(
-        SignatureLine(*line), channel, postcode, email_updates, reviewed_at, reviewer, person_id
+        SignatureLine(*line),
+        channel,
+        postcode,
+        email_updates,
+        reviewed_at,
+        reviewer,
+        person_id,
+        named,
     )
 
 

@@ -37,6 +37,12 @@ class ConsentChoice(BaseModel):
     email_updates: bool
 
 
+class SigningConsent(ConsentChoice):
+    # Whether the signer's name may be given to their representative; heard only where
+    # the petition asks, and no unless they say yes.
+    name_may_be_given: bool = False
+
+
 class Tracking(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -55,7 +61,7 @@ class SignatureInput(BaseModel):
     country: CountryCode
     postcode: Postcode | None = None
     comment: Comment | None = None
-    consent: ConsentChoice
+    consent: SigningConsent
     tracking: Tracking | None = None
 
 

@@ -270,6 +270,7 @@ def _signature_row(
         "postcode": submission.postcode,
         "comment": submission.comment,
         "email_updates": submission.email_updates,
+        "name_may_be_given": submission.name_may_be_given,
         "channel": submission.channel,
         "ip_address": submission.ip_address,
         "user_agent": submission.user_agent,

@@ -213,6 +213,14 @@ def test_every_kind_has_its_templates(settings: Settings) -> None:
         "asked_about": [
             {"delivery_id": 1, "name": "A", "title": "Member", "delivered_on": "27 November 2026"}
         ],
+        "official_title": "Member for Kettle",
+        "campaign_target": "All states",
+        "petition_url": "http://campaign.test/c/t",
+        "organisation": "Campaign",
+        "signers": 2,
+        "asked_for_names": True,
+        "names": ["Ada Lovelace"],
+        "weeks": [{"starts": "2026-11-23", "signers": 2, "width": 100}],
     }
     # A mailing's copies get what they share from the mailing (and a petition's
     # response, what the response says of itself).
