@@ -90,6 +90,8 @@ async def _erase_signatures(session: AsyncSession, person_id: int) -> int:
         signature.given_name = signature.family_name = PLACEHOLDER
         signature.postcode = signature.comment = None
         signature.ip_address = signature.user_agent = None
+        # Nobody left to name in a report to officials.
+        signature.name_may_be_given = False
         signature.referrer = referrer_origin(signature.referrer)
         # A pending signature can no longer be confirmed (nor its link used).
         signature.confirmation_token_hash = None

@@ -34,6 +34,8 @@ NOT_PERSONAL = {
     "signatures.email_updates": "a yes or no to updates",
     "signature_submissions.email_updates": "a yes or no to updates",
     "letters.email_updates": "a yes or no to updates",
+    "signatures.name_may_be_given": "a yes or no to being named to an official",
+    "signature_submissions.name_may_be_given": "a yes or no to being named to an official",
     "suppressions.email_hash": "the keyed hash an erasure keeps, useless without the key",
     "privacy_audit_log.email_hash": "the keyed hash an erasure keeps, useless without the key",
     "invalidation_jobs.email_domain": "a mail domain staff search by, not one person's",
