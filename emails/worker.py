@@ -71,7 +71,12 @@ from emails.render import Batch, MailingContents, render_batches
 
 logger = logging.getLogger(__name__)
 
-# Provider requests in flight at once per worker.
+# Provider requests in flight at once per worker. A pass claims up to this many
+# batches of a mailing's copies (but one batch of everything else): what a pass costs
+# besides sending (its claim, the suppression and cancellation checks, the mailing's
+# contents) is shared by four times the copies, and their requests overlap each other's
+# waits on the database. Transactional mail keeps passes short, so a confirmation that
+# arrives meanwhile waits for one pass at most.
 SEND_CONCURRENCY = 4
 # How often a worker looks for finished days of letters to bundle into digests.
 DIGEST_CHECK_SECONDS = 60.0
@@ -137,6 +142,7 @@ class OutboxWorker:
                 self.settings.worker_batch_size,
                 self.lease,
                 bulk_limit=self._bulk_allowance(),
+                bulk_size=self.settings.worker_batch_size * SEND_CONCURRENCY,
             )
             self._spend_bulk(sum(1 for m in messages if m.priority == Priority.BULK))
             messages = await hold_suppressed(

@@ -88,16 +88,22 @@ MAX_RETRY_DELAY = timedelta(hours=1)
 
 
 async def claim_due_messages(
-    session: AsyncSession, limit: int, lease: timedelta, *, bulk_limit: int | None = None
+    session: AsyncSession,
+    limit: int,
+    lease: timedelta,
+    *,
+    bulk_limit: int | None = None,
+    bulk_size: int | None = None,
 ) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for this worker: the first lane's (what a person
-    is waiting for) before the bulk lane's (mailings), of which at most `bulk_limit` (the
-    mailing rate's allowance; no cap if None). A claimed message is not due again until
-    `lease` has passed: if its worker dies before settling it, another worker retries it
-    then. On PostgreSQL, SKIP LOCKED lets any number of workers claim side by side
-    without taking the same row."""
+    """Take due messages for this worker: up to `limit` of the first lane's (what a
+    person is waiting for), then the bulk lane's (mailings) to fill the claim up to
+    `bulk_size` (`limit` if None), of which at most `bulk_limit` (the mailing rate's
+    allowance; no cap if None). A claimed message is not due again until `lease` has
+    passed: if its worker dies before settling it, another worker retries it then. On
+    PostgreSQL, SKIP LOCKED lets any number of workers claim side by side without
+    taking the same row."""
     claimed = await _claim_lane(session, Priority.FIRST, limit, lease)
-    room = limit - len(claimed)
+    room = (limit if bulk_size is None else max(bulk_size, limit)) - len(claimed)
     if bulk_limit is not None:
         room = min(room, bulk_limit)
     if room > 0:
