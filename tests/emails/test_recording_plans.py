@@ -97,6 +97,11 @@ async def _recorded_statements(
 
 async def _generic_plan(session: AsyncSession, statement: str, parameters: tuple[Any, ...]) -> Any:
     await session.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    # A sequential scan is the planner's fair choice for a table this small (it chose
+    # one in some full runs, after other tests had left the table a few pages long), and
+    # says nothing of the question here: which index does it take to find a batch by its
+    # ids? With scans off it must pick among the indexes, where the in-flight ones once won.
+    await session.execute(text("SET LOCAL enable_seqscan = off"))
     async with driver_connection(session) as driver:
         plan = await driver.fetchval(f"EXPLAIN (FORMAT JSON) {statement}", *parameters)
     return json.loads(plan) if isinstance(plan, str) else plan
@@ -118,15 +123,7 @@ async def test_recording_a_batch_reads_it_by_primary_key(
         for statement, parameters in statements:
             plan = await _generic_plan(session, statement, parameters)
             indexes = _index_names(plan[0]["Plan"])
-            assert not indexes & IN_FLIGHT_INDEXES, (statement[:60], plan)
-            if indexes == {"pk_outbox_messages"}:
-                continue
-            # Otherwise only a scan of a table the planner believes small is fair, and the
-            # message says what it believed.
-            believed = await session.scalar(
-                text("SELECT reltuples FROM pg_class WHERE relname = :table"), {"table": TABLE}
-            )
-            assert believed is not None and 0 <= believed < BURST, (statement[:60], believed, plan)
+            assert indexes == {"pk_outbox_messages"}, (statement[:60], plan)
         await session.rollback()
 
 
