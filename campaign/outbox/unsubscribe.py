@@ -8,6 +8,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -35,19 +36,31 @@ def unsubscribe_token(address: str, secret: str, outbox_id: int | None = None) -
     the payload (uncompressed), which `link_of` reads with it. Made here, because a
     mailing signs one per copy: the serializer derives its key again on every call,
     which took a fifth of a mailing copy's rendering."""
-    payload: str | list[object] = normalise_email(address)
-    if outbox_id is not None:
-        payload = [payload, outbox_id]
-    body = _base64(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
-    signature = hmac.new(_signing_key(secret), body, hashlib.sha1).digest()
-    return f"{body.decode()}.{_base64(signature).decode()}"
+    normalised = normalise_email(address)
+    payload: str | list[object] = normalised if outbox_id is None else [normalised, outbox_id]
+    if _PLAIN_IN_JSON.fullmatch(normalised):
+        # What json.dumps would write, without its machinery: a third of the cost.
+        text = f'"{normalised}"' if outbox_id is None else f'["{normalised}",{int(outbox_id)}]'
+    else:
+        text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    body = _base64(text.encode())
+    mac = _signer(secret).copy()
+    mac.update(body)
+    return f"{body.decode()}.{_base64(mac.digest()).decode()}"
+
+
+# Characters JSON writes as they are (with ensure_ascii off): no quote, backslash or
+# control character.
+_PLAIN_IN_JSON = re.compile(r'[^"\\\x00-\x1f\x7f]*')
 
 
 @lru_cache(maxsize=8)
-def _signing_key(secret: str) -> bytes:
+def _signer(secret: str) -> hmac.HMAC:
     # itsdangerous's default derivation ("django-concat" with SHA-1), so that tokens
-    # made before this function, by the serializer, and those made by it are the same.
-    return hashlib.sha1(_SALT.encode() + b"signer" + secret.encode()).digest()  # noqa: S324
+    # made before this function, by the serializer, and those made by it are the same;
+    # keyed once, and copied for each token.
+    key = hashlib.sha1(_SALT.encode() + b"signer" + secret.encode()).digest()  # noqa: S324
+    return hmac.new(key, digestmod=hashlib.sha1)
 
 
 def _base64(data: bytes) -> bytes:

@@ -58,7 +58,12 @@ def test_a_token_signed_with_another_secret_is_refused(settings: Settings) -> No
 
 @pytest.mark.parametrize(
     ("address", "outbox_id"),
-    [("ada@example.org", None), ("Zoë.Brown@Example.org", 123456), ("b@example.org", 2**62)],
+    [
+        ("ada@example.org", None),
+        ("Zoë.Brown@Example.org", 123456),
+        ("b@example.org", 2**62),
+        ('"quoted\\back"@example.org', 5),  # characters JSON escapes
+    ],
 )
 def test_tokens_are_those_the_serializer_makes_and_reads(
     address: str, outbox_id: int | None
