@@ -69,4 +69,7 @@
   content.addEventListener("input", soon);
   format.addEventListener("change", suggest);
   file.addEventListener("change", suggest);
+  // Text already there before this ran (pasted while the page loaded, or restored by
+  // the browser on going back) is asked about as if it had just been typed.
+  if (content.value.trim() !== "" || (file.files && file.files.length > 0)) suggest();
 })();

@@ -88,9 +88,11 @@ def test_from_a_release_to_two_published_campaigns_and_their_numbers(
             # Paste the release.
             page.click("nav >> text=Releases")
             page.get_by_role("link", name="New release").click()
+            # The headline is asked of the server by the page's script: wait for both.
+            page.wait_for_load_state("load")
             page.fill("#content", DEMO_RELEASE.content)
             page.fill("#organisation", "Meadowbank Rivers Trust")
-            expect(page.locator("#title")).not_to_have_value("")
+            expect(page.locator("#title")).not_to_have_value("", timeout=15_000)
             check("release-new")
             page.get_by_role("button", name="Save and find its calls").click()
             expect(page).to_have_url(re.compile(rf"{base}/staff/releases/\d+$"))
