@@ -229,17 +229,37 @@ class OutboxWorker:
         watcher = asyncio.create_task(self._watch(stop))
         enqueuer = asyncio.create_task(self._enqueue_mailings_until(stop))
         housekeeper = asyncio.create_task(self._keep_house_until(stop))
+        # The next pass is claimed and rendered while the last one's batches are being
+        # handed over and recorded, so the worker's own work overlaps its waits on the
+        # provider and the database; no more than SEND_CONCURRENCY batches wait at once.
+        deliveries: set[asyncio.Task[int]] = set()
         try:
             while not stop.is_set():
                 try:
-                    sent = await self.send_due_messages()
+                    claimed = await self._claim_and_render()
                 except Exception:
                     logger.exception("outbox pass failed; retrying after the poll interval")
-                    sent = 0
-                if sent == 0 or self._paused():
+                    claimed = None
+                if claimed is not None:
+                    batches, by_id = claimed
+                    deliveries.update(
+                        asyncio.create_task(self._deliver(batch, by_id)) for batch in batches
+                    )
+                finished = {task for task in deliveries if task.done()}
+                deliveries -= finished
+                _log_failed_deliveries(finished)
+                while len(deliveries) > SEND_CONCURRENCY:
+                    done, deliveries = await asyncio.wait(
+                        deliveries, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    _log_failed_deliveries(done)
+                if claimed is None or self._paused():
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), self._idle_wait())
         finally:
+            if deliveries:
+                done, _ = await asyncio.wait(deliveries)
+                _log_failed_deliveries(done)
             watcher.cancel()
             await enqueuer
             await housekeeper
@@ -378,7 +398,11 @@ class OutboxWorker:
             except Exception as error:
                 async with transaction(self.session_factory) as session:
                     await mark_attempt_failed(
-                        session, [message], f"rendering failed: {error!r}", jitter=self.jitter()
+                        session,
+                        [message],
+                        f"rendering failed: {error!r}",
+                        jitter=self.jitter(),
+                        handed_over=False,
                     )
         return batches
 
@@ -527,3 +551,12 @@ class OutboxWorker:
     async def _release(self, batch: Batch, after_seconds: float) -> None:
         async with transaction(self.session_factory) as session:
             await release(session, batch.outbox_ids, timedelta(seconds=after_seconds))
+
+
+def _log_failed_deliveries(done: set[asyncio.Task[int]]) -> None:
+    """A delivery settles its own batch's failures; one that raised anyway left the
+    batch to its lease, which brings it back."""
+    for task in done:
+        error = task.exception()
+        if error is not None:
+            logger.error("delivering a batch failed: %r", error, exc_info=error)

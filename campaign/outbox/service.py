@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     ColumnElement,
-    Integer,
     String,
     bindparam,
     case,
@@ -101,18 +100,25 @@ async def claim_due_messages(
     allowance; no cap if None). A claimed message is not due again until `lease` has
     passed: if its worker dies before settling it, another worker retries it then. On
     PostgreSQL, SKIP LOCKED lets any number of workers claim side by side without
-    taking the same row."""
-    claimed = await _claim_lane(session, Priority.FIRST, limit, lease)
+    taking the same row.
+
+    A claim is not an attempt: attempts count hand-overs to the provider (see
+    mark_sending). A worker killed again and again with a claim in hand, or one that
+    claims ahead while its last batches are going out, costs a message nothing. The
+    claim's random id goes in `attempt_id`, so a worker whose lease ran out (and whose
+    messages another worker claimed since) can tell it may no longer send them."""
+    claim_id = new_attempt_id()
+    claimed = await _claim_lane(session, Priority.FIRST, limit, lease, claim_id)
     room = (limit if bulk_size is None else max(bulk_size, limit)) - len(claimed)
     if bulk_limit is not None:
         room = min(room, bulk_limit)
     if room > 0:
-        claimed += await _claim_lane(session, Priority.BULK, room, lease)
+        claimed += await _claim_lane(session, Priority.BULK, room, lease, claim_id)
     return claimed
 
 
 async def _claim_lane(
-    session: AsyncSession, priority: Priority, limit: int, lease: timedelta
+    session: AsyncSession, priority: Priority, limit: int, lease: timedelta, claim_id: str
 ) -> list[OutboxMessage]:
     now = utcnow()
     due = (
@@ -129,7 +135,7 @@ async def _claim_lane(
     result = await session.scalars(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(due.scalar_subquery()))
-        .values(attempts=OutboxMessage.attempts + 1, available_at=now + lease)
+        .values(attempt_id=claim_id, available_at=now + lease)
         .returning(OutboxMessage),
         execution_options={"synchronize_session": False},
     )
@@ -157,31 +163,39 @@ async def mark_sending(
     lease: timedelta,
 ) -> set[int]:
     """Record, before the hand-over, that these claimed messages are about to be given to
-    the provider as one request with `attempt_id`; returns the ids that may go. A message
-    still as this worker claimed it (status and attempt count unchanged) may go: one
-    another worker took over after this one's lease ran out may not. Sending again (the
-    rest of a batch the provider refused in part) takes a new attempt id."""
+    the provider as one request with `attempt_id`, and count the attempt; returns the ids
+    that may go. A message still as this worker last left it (status pending or sending,
+    and the claim's or the last hand-over's id in `attempt_id`) may go: one another
+    worker claimed after this one's lease ran out may not. Sending again (the rest of a
+    batch the provider refused in part) takes a new attempt id. The messages given are
+    brought up to date (attempt id and count) for those that go."""
     now = utcnow()
-    # Joined with (id, attempts) pairs rather than matched against a list of tuples,
+    # Joined with (id, attempt id) pairs rather than matched against a list of tuples,
     # which PostgreSQL plans as one OR branch per message.
-    claimed = _id_to_text_pairs(session, {m.id: str(m.attempts) for m in messages})
+    claimed = _id_to_text_pairs(session, {m.id: m.attempt_id or "" for m in messages})
     result = await session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == cast(claimed.c.key, BigInteger),
-            OutboxMessage.attempts == cast(claimed.c.value, Integer),
+            OutboxMessage.attempt_id == claimed.c.value,
             OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
         )
         .values(
             status=OutboxStatus.SENDING,
             attempt_id=attempt_id,
+            attempts=OutboxMessage.attempts + 1,
             sending_at=now,
             available_at=now + lease,
         )
         .returning(OutboxMessage.id),
         execution_options={"synchronize_session": False},
     )
-    return set(result.scalars())
+    going = set(result.scalars())
+    for message in messages:
+        if message.id in going:
+            message.attempt_id = attempt_id
+            message.attempts += 1
+    return going
 
 
 async def mark_sent(session: AsyncSession, provider_ids: Mapping[int, str]) -> None:
@@ -362,15 +376,18 @@ async def mark_attempt_failed(
     *,
     jitter: float,
     not_before: timedelta | None = None,
+    handed_over: bool = True,
 ) -> None:
     """Retry later with backoff (never sooner than `not_before`, the provider's word), or
-    give up on messages that have had MAX_ATTEMPTS."""
+    give up on messages that have had MAX_ATTEMPTS. Messages that failed before they
+    were handed over (`handed_over` false: their rendering failed) have this attempt
+    counted here; a hand-over counted its own (mark_sending)."""
     by_attempts: dict[int, list[int]] = defaultdict(list)
     for message in messages:
-        by_attempts[message.attempts].append(message.id)
+        by_attempts[message.attempts + (0 if handed_over else 1)].append(message.id)
     now = utcnow()
     for attempts, ids in by_attempts.items():
-        values: dict[str, object] = {"last_error": error[:2000]}
+        values: dict[str, object] = {"last_error": error[:2000], "attempts": attempts}
         if attempts >= MAX_ATTEMPTS:
             values["status"] = OutboxStatus.FAILED
         else:
@@ -397,8 +414,9 @@ async def mark_failed(session: AsyncSession, outbox_ids: Sequence[int], error: s
 async def release(
     session: AsyncSession, outbox_ids: Sequence[int], not_before: timedelta = timedelta(0)
 ) -> None:
-    """Give claimed messages back unsent, without counting the attempt: the worker is
-    stopping, or the provider asked us to slow down (and said it took nothing)."""
+    """Give claimed messages back unsent, without counting an attempt: the worker is
+    stopping (they are still only claimed), or the provider asked us to slow down (and
+    said it took nothing: the hand-over it refused is not counted either)."""
     await session.execute(
         update(OutboxMessage)
         .where(
@@ -407,7 +425,10 @@ async def release(
         )
         .values(
             status=OutboxStatus.PENDING,
-            attempts=OutboxMessage.attempts - 1,
+            attempts=case(
+                (OutboxMessage.status == OutboxStatus.SENDING.value, OutboxMessage.attempts - 1),
+                else_=OutboxMessage.attempts,
+            ),
             available_at=utcnow() + not_before,
         ),
         execution_options={"synchronize_session": False},

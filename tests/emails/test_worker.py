@@ -121,6 +121,68 @@ async def test_a_message_claimed_by_a_dead_worker_is_retried_after_its_lease(
     assert len(read_emails(settings.email_file_dir)) == 1
 
 
+async def test_claims_by_workers_that_died_cost_no_attempts(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """Attempts count hand-overs: a message claimed more times than MAX_ATTEMPTS by
+    workers killed before they handed it over still goes, counted once."""
+    await _enqueue_confirmation(session_factory)
+    from campaign.outbox.service import claim_due_messages
+
+    for _ in range(MAX_ATTEMPTS + 2):
+        async with transaction(session_factory) as session:
+            assert len(await claim_due_messages(session, 10, timedelta(minutes=5))) == 1
+            await session.execute(update(OutboxMessage).values(available_at=utcnow()))
+    assert await OutboxWorker(session_factory, settings).send_due_messages() == 1
+    [message] = await _messages(session_factory)
+    assert (message.status, message.attempts) == (OutboxStatus.SENT, 1)
+
+
+async def test_a_worker_whose_claim_was_taken_over_does_not_send(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    await _enqueue_confirmation(session_factory)
+    from campaign.outbox.service import claim_due_messages, mark_sending, new_attempt_id
+
+    async with transaction(session_factory) as session:
+        [slow] = await claim_due_messages(session, 10, timedelta(minutes=5))
+        # Its lease runs out while it works; another worker claims the message.
+        await session.execute(update(OutboxMessage).values(available_at=utcnow()))
+    async with transaction(session_factory) as session:
+        [fast] = await claim_due_messages(session, 10, timedelta(minutes=5))
+    async with transaction(session_factory) as session:
+        assert await mark_sending(session, [slow], new_attempt_id(), timedelta(minutes=5)) == set()
+        going = await mark_sending(session, [fast], new_attempt_id(), timedelta(minutes=5))
+    assert going == {fast.id}
+    [message] = await _messages(session_factory)
+    assert (message.status, message.attempts) == (OutboxStatus.SENDING, 1)
+
+
+async def test_a_message_that_cannot_be_rendered_uses_up_its_attempts(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """A failed rendering is never handed over, yet counts: a broken message ends as
+    failed instead of coming back for ever."""
+    async with transaction(session_factory) as session:
+        await enqueue_email(
+            session,
+            EmailKind.SIGNATURE_CONFIRMATION,
+            to_address="ada@example.org",
+            to_name="Ada",
+            context={"given_name": "Ada"},  # the template needs more than this
+        )
+    worker = OutboxWorker(session_factory, settings, jitter=lambda: 0.5)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert await worker.send_due_messages() == 0
+        [message] = await _messages(session_factory)
+        assert message.attempts == attempt
+        assert "rendering failed" in (message.last_error or "")
+        async with transaction(session_factory) as session:
+            await session.execute(update(OutboxMessage).values(available_at=utcnow()))
+    assert message.status == OutboxStatus.FAILED
+    assert read_emails(settings.email_file_dir) == []
+
+
 async def test_a_message_sent_twice_keeps_its_first_sending(
     session_factory: async_sessionmaker[AsyncSession], settings: Settings
 ) -> None:
