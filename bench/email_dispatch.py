@@ -213,6 +213,19 @@ def received_ids(fake_url: str) -> tuple[Counter[str], int]:
     return Counter(answer["outbox_ids"]), int(answer["requests"])
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far, from /proc; 0 elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def micros_per_message(seconds: float, messages: int) -> float:
+    return round(seconds / messages * 1e6, 1) if messages else 0.0
+
+
 def stop(process: subprocess.Popen[Any]) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -243,9 +256,13 @@ def run_once(url: URL, options: Options, workers: int) -> dict[str, Any]:
             for _ in range(workers)
         ]
         time.sleep(START_UP_SECONDS)
+        # CPU from here on is sending's: start-up has been and gone.
+        measured = (*processes, fake)
+        cpu_before = [cpu_seconds(p.pid) for p in measured]
         due_at = asyncio.run(make_all_due(url))
         sent, last = _wait_until_sent(url, processes)
         elapsed = (last - due_at).total_seconds() if last else float("nan")
+        cpu_used = [cpu_seconds(p.pid) - b for p, b in zip(measured, cpu_before, strict=True)]
         received, requests = received_ids(fake_url)
     finally:
         for process in processes:
@@ -254,12 +271,21 @@ def run_once(url: URL, options: Options, workers: int) -> dict[str, Any]:
     lost = options.messages - len(received)
     duplicates = sum(count - 1 for count in received.values())
     rate = sent / elapsed if elapsed > 0 else 0.0
+    worker_us = micros_per_message(sum(cpu_used[:-1]), sent)
+    fake_us = micros_per_message(cpu_used[-1], sent)
     progress(
         f"{workers} worker(s): {sent} sent in {elapsed:.2f} s = {rate:.0f} messages/s; "
         f"{requests} requests; accepted by the fake: {len(received)} distinct, "
-        f"lost {lost}, duplicates {duplicates}"
+        f"lost {lost}, duplicates {duplicates}; CPU per message: workers {worker_us} µs, "
+        f"fake SendGrid {fake_us} µs"
     )
-    return {"messages_per_s": round(rate, 1), "lost": lost, "duplicates": duplicates}
+    return {
+        "messages_per_s": round(rate, 1),
+        "lost": lost,
+        "duplicates": duplicates,
+        "worker_cpu_us_per_message": worker_us,
+        "fake_cpu_us_per_message": fake_us,
+    }
 
 
 async def make_all_due(url: URL) -> datetime:
@@ -296,6 +322,8 @@ def main() -> None:
                 "messages_per_s_2_workers": two["messages_per_s"],
                 "lost": one["lost"] + two["lost"],
                 "duplicates": one["duplicates"] + two["duplicates"],
+                "worker_cpu_us_per_message_1_worker": one["worker_cpu_us_per_message"],
+                "fake_cpu_us_per_message_1_worker": one["fake_cpu_us_per_message"],
             }
         )
     )

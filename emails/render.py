@@ -195,10 +195,20 @@ def render_batches(
         first = members[0][0]
         own, _ = _split_context(first, settings)
         shared = {**own, **(_contents_of(first, mailings) or {})}
-        text, html = _render_bodies(kind, shared, _tags(personal_names))
+        text_tags, html_tags = _tags(personal_names)
+        text, html = _render_bodies(kind, shared, (text_tags, html_tags))
+        # The subject too is rendered once, tags for the recipient's values: a group's
+        # subject is then the same for all, or differs only where a value is printed.
+        subject = _render_subject(kind, {**shared, **text_tags})
         for chunk in _chunks(members, MAX_RECIPIENTS_PER_BATCH):
             recipients = [
-                _recipient(message, shared, personal, _substitutions(personal), settings)
+                _recipient(
+                    message,
+                    _subject_for(subject, personal),
+                    personal,
+                    _substitutions(personal),
+                    settings,
+                )
                 for message, personal in chunk
             ]
             batches.append(Batch(kind, text, html, recipients, from_name, reply_to))
@@ -285,7 +295,8 @@ def _render_alone(
 ) -> Batch:
     html_values = {name: escape(value) for name, value in personal.items()}
     text, html = _render_bodies(message.kind, shared, (personal, html_values))
-    recipient = _recipient(message, shared, personal, {}, settings)
+    subject = _render_subject(message.kind, {**shared, **personal})
+    recipient = _recipient(message, subject, personal, {}, settings)
     return Batch(message.kind, text, html, [recipient], message.from_name, message.reply_to)
 
 
@@ -313,16 +324,25 @@ def _render_bodies(
     return text, _inliner.inline(html)
 
 
+def _render_subject(kind: str, values: dict[str, Any]) -> str:
+    return _environment.get_template(f"{kind}.subject.txt").render(values)
+
+
+def _subject_for(subject: str, personal: dict[str, str]) -> str:
+    """A group's subject with one recipient's values in place of its tags, if it has any
+    (as typed: a subject is text)."""
+    if _TAG_OPENING not in subject:
+        return subject
+    return substitute(subject, {tag(name, "text"): value for name, value in personal.items()})
+
+
 def _recipient(
     message: OutboxMessage,
-    shared: dict[str, Any],
+    subject: str,
     personal: dict[str, str],
     substitutions: dict[str, str],
     settings: Settings,
 ) -> Recipient:
-    subject = _environment.get_template(f"{message.kind}.subject.txt").render(
-        {**shared, **personal}
-    )
     headers: dict[str, str] = {}
     if "unsubscribe_url" in personal:  # every kind that is not transactional
         headers.update(one_click_headers(personal["unsubscribe_url"]))

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import hmac
 import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -44,9 +44,11 @@ def unsubscribe_token(address: str, secret: str, outbox_id: int | None = None) -
     else:
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     body = _base64(text.encode())
-    mac = _signer(secret).copy()
-    mac.update(body)
-    return f"{body.decode()}.{_base64(mac.digest()).decode()}"
+    inner_start, outer_start = _signer(secret)
+    inner, outer = inner_start.copy(), outer_start.copy()
+    inner.update(body)
+    outer.update(inner.digest())
+    return f"{body.decode()}.{_base64(outer.digest()).decode()}"
 
 
 # Characters JSON writes as they are (with ensure_ascii off): no quote, backslash or
@@ -55,12 +57,20 @@ _PLAIN_IN_JSON = re.compile(r'[^"\\\x00-\x1f\x7f]*')
 
 
 @lru_cache(maxsize=8)
-def _signer(secret: str) -> hmac.HMAC:
-    # itsdangerous's default derivation ("django-concat" with SHA-1), so that tokens
-    # made before this function, by the serializer, and those made by it are the same;
-    # keyed once, and copied for each token.
+def _signer(secret: str) -> tuple[Any, Any]:
+    """HMAC-SHA1 (RFC 2104) with itsdangerous's default key derivation ("django-concat"),
+    so that tokens made before this function, by the serializer, and those made by it
+    are the same. Its inner and outer hashes are keyed once and copied for each token:
+    `hmac.HMAC.copy()` did the same through Python objects at twice the cost."""
     key = hashlib.sha1(_SALT.encode() + b"signer" + secret.encode()).digest()  # noqa: S324
-    return hmac.new(key, digestmod=hashlib.sha1)
+    block = key.ljust(hashlib.sha1().block_size, b"\0")  # noqa: S324
+    inner = hashlib.sha1(block.translate(_INNER_PAD))  # noqa: S324
+    outer = hashlib.sha1(block.translate(_OUTER_PAD))  # noqa: S324
+    return inner, outer
+
+
+_INNER_PAD = bytes(x ^ 0x36 for x in range(256))
+_OUTER_PAD = bytes(x ^ 0x5C for x in range(256))
 
 
 def _base64(data: bytes) -> bytes:

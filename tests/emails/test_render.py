@@ -80,3 +80,27 @@ def test_the_unsubscribe_footer_appears_where_there_is_an_unsubscribe_link() -> 
         template = environment.get_template(layout)
         assert url in template.render(unsubscribe_url=url)
         assert "nsubscribe" not in template.render()
+
+
+def test_a_subject_that_prints_a_recipients_value_is_each_recipients_own(
+    monkeypatch: Any,
+) -> None:
+    """A group's subject is rendered once; where it prints a personal value, each
+    recipient's subject has their own, as typed (a subject is text, not HTML)."""
+    from jinja2 import ChoiceLoader, DictLoader, StrictUndefined
+
+    own_subject = {
+        "signature_confirmation.subject.txt": "Thanks, {{ given_name }}: {{ campaign_title }}"
+    }
+    environment = Environment(
+        loader=ChoiceLoader([DictLoader(own_subject), render._environment.loader]),  # type: ignore[list-item]
+        autoescape=render._environment.autoescape,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    monkeypatch.setattr(render, "_environment", environment)
+    [batch] = render_batches([confirmation(1, "Ada & Bo"), confirmation(2, "Cy")], SETTINGS)
+    assert [r.subject for r in batch.recipients] == [
+        "Thanks, Ada & Bo: Meadows",
+        "Thanks, Cy: Meadows",
+    ]
