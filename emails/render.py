@@ -163,27 +163,35 @@ def render_batches(
     messages: Iterable[OutboxMessage], settings: Settings, mailings: MailingContents | None = None
 ) -> list[Batch]:
     """Group messages that can share one rendering, render each group once."""
-    groups: dict[tuple[str, str, tuple[str, ...], str | None, str | None], list[_Member]] = {}
+    groups: dict[
+        tuple[str, str, int | None, tuple[str, ...], str | None, str | None], list[_Member]
+    ] = {}
     alone: list[Batch] = []
-    # A mailing's contents are the same for each of its copies: serialised once here,
-    # not once per copy (its body made that the largest part of rendering a copy).
-    contents_json: dict[int, str] = {}
+    # Whether a mailing's contents (the same for each of its copies) hold a tag's
+    # opening: looked at once per mailing, not once per copy. Copies are grouped by
+    # their mailing's id rather than by its serialised body, which is the larger part.
+    contents_tagged: dict[int, bool] = {}
     for message in messages:
         own, personal = _split_context(message, settings)
         shared_json = json.dumps(own, sort_keys=True, default=str)
         contents = _contents_of(message, mailings)
+        mailing_id = None
         if contents is not None:
             mailing_id = int(message.context["mailing_id"])
-            if mailing_id not in contents_json:
-                contents_json[mailing_id] = json.dumps(contents, sort_keys=True, default=str)
-            shared_json += contents_json[mailing_id]
-        shared = own if contents is None else {**own, **contents}
-        if _must_go_alone(personal) or _TAG_OPENING in shared_json:
+            if mailing_id not in contents_tagged:
+                serialised = json.dumps(contents, sort_keys=True, default=str)
+                contents_tagged[mailing_id] = _TAG_OPENING in serialised
+        tagged = _TAG_OPENING in shared_json or (
+            mailing_id is not None and contents_tagged[mailing_id]
+        )
+        if tagged or _must_go_alone(personal):
+            shared = own if contents is None else {**own, **contents}
             alone.append(_render_alone(message, shared, personal, settings))
             continue
         key = (
             message.kind,
             shared_json,
+            mailing_id,
             tuple(sorted(personal)),
             message.from_name,
             message.reply_to,
@@ -191,7 +199,7 @@ def render_batches(
         groups.setdefault(key, []).append((message, personal))
 
     batches = []
-    for (kind, _, personal_names, from_name, reply_to), members in groups.items():
+    for (kind, _, _, personal_names, from_name, reply_to), members in groups.items():
         first = members[0][0]
         own, _ = _split_context(first, settings)
         shared = {**own, **(_contents_of(first, mailings) or {})}
