@@ -76,7 +76,8 @@ logger = logging.getLogger(__name__)
 # besides sending (its claim, the suppression and cancellation checks, the mailing's
 # contents) is shared by four times the copies, and their requests overlap each other's
 # waits on the database. Transactional mail keeps passes short, so a confirmation that
-# arrives meanwhile waits for one pass at most.
+# arrives meanwhile waits for one pass at most, and copies never hold every request
+# slot: one is kept for the first lane, so its batch never queues behind theirs.
 SEND_CONCURRENCY = 4
 # How often a worker looks for finished days of letters to bundle into digests.
 DIGEST_CHECK_SECONDS = 60.0
@@ -116,6 +117,7 @@ class OutboxWorker:
         self.lease = timedelta(seconds=settings.worker_claim_lease_seconds)
         self.unknown_outcome_wait = timedelta(seconds=settings.worker_unknown_outcome_wait_seconds)
         self._requests = asyncio.Semaphore(SEND_CONCURRENCY)
+        self._bulk_requests = asyncio.Semaphore(SEND_CONCURRENCY - 1)
         self._resume_at = 0.0  # monotonic time; set when the provider asks us to wait
         self._stopping = False
         self._next_unsettled_check = 0.0  # monotonic time
@@ -135,10 +137,11 @@ class OutboxWorker:
         return sum(sent)
 
     async def _claim_and_render(
-        self,
+        self, *, take_bulk: bool = True
     ) -> tuple[list[Batch], dict[int, OutboxMessage]] | None:
         """The first half of a pass: the due messages claimed (committed, so the claim
-        holds), less those held back, rendered into batches; None if nothing is due."""
+        holds), less those held back, rendered into batches; None if nothing is due.
+        Without `take_bulk`, only the first lane's."""
         # Signatures submitted since the last pass first, so their emails go out in this one.
         await resolve_due_submissions(self.session_factory, self.settings)
         if self._paused():
@@ -153,7 +156,7 @@ class OutboxWorker:
                 session,
                 self.settings.worker_batch_size,
                 self.lease,
-                bulk_limit=self._bulk_allowance(),
+                bulk_limit=self._bulk_allowance() if take_bulk else 0,
                 bulk_size=self.settings.worker_batch_size * SEND_CONCURRENCY,
             )
             self._spend_bulk(sum(1 for m in messages if m.priority == Priority.BULK))
@@ -231,12 +234,15 @@ class OutboxWorker:
         housekeeper = asyncio.create_task(self._keep_house_until(stop))
         # The next pass is claimed and rendered while the last one's batches are being
         # handed over and recorded, so the worker's own work overlaps its waits on the
-        # provider and the database; no more than SEND_CONCURRENCY batches wait at once.
+        # provider and the database. With SEND_CONCURRENCY batches or more still
+        # waiting, a pass claims only the first lane: copies are not claimed further
+        # ahead, and a confirmation is not held up behind them.
         deliveries: set[asyncio.Task[int]] = set()
         try:
             while not stop.is_set():
+                backlog = len(deliveries) >= SEND_CONCURRENCY
                 try:
-                    claimed = await self._claim_and_render()
+                    claimed = await self._claim_and_render(take_bulk=not backlog)
                 except Exception:
                     logger.exception("outbox pass failed; retrying after the poll interval")
                     claimed = None
@@ -248,14 +254,18 @@ class OutboxWorker:
                 finished = {task for task in deliveries if task.done()}
                 deliveries -= finished
                 _log_failed_deliveries(finished)
-                while len(deliveries) > SEND_CONCURRENCY:
-                    done, deliveries = await asyncio.wait(
-                        deliveries, return_when=asyncio.FIRST_COMPLETED
+                if claimed is None or backlog or self._paused():
+                    # Until a delivery ends (room for copies again), the poll interval
+                    # passes (a confirmation may be due), or the worker is to stop.
+                    stopping = asyncio.ensure_future(stop.wait())
+                    done, _ = await asyncio.wait(
+                        {*deliveries, stopping},
+                        timeout=self._idle_wait(),
+                        return_when=asyncio.FIRST_COMPLETED,
                     )
-                    _log_failed_deliveries(done)
-                if claimed is None or self._paused():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self._idle_wait())
+                    stopping.cancel()
+                    deliveries -= done
+                    _log_failed_deliveries(done - {stopping})
         finally:
             if deliveries:
                 done, _ = await asyncio.wait(deliveries)
@@ -407,6 +417,11 @@ class OutboxWorker:
         return batches
 
     async def _deliver(self, batch: Batch, by_id: dict[int, OutboxMessage]) -> int:
+        bulk = by_id[batch.outbox_ids[0]].priority == Priority.BULK
+        async with self._bulk_requests if bulk else contextlib.nullcontext():
+            return await self._deliver_in_a_slot(batch, by_id)
+
+    async def _deliver_in_a_slot(self, batch: Batch, by_id: dict[int, OutboxMessage]) -> int:
         failure: Exception | None = None
         async with self._requests:
             if self._stopping or self._paused():
@@ -545,7 +560,8 @@ class OutboxWorker:
         async with transaction(self.session_factory) as session:
             await mark_failed(session, failed, rejection.detail)
         if named and rest:
-            return await self._deliver(batch.with_recipients(rest), by_id)
+            # Still in its bulk slot, if it is bulk: straight to a request slot.
+            return await self._deliver_in_a_slot(batch.with_recipients(rest), by_id)
         return 0
 
     async def _release(self, batch: Batch, after_seconds: float) -> None:

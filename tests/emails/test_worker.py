@@ -3,7 +3,8 @@ the result; a failing backend leads to retries with backoff, then a visible fail
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -13,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.config import Settings
 from campaign.db import transaction, utcnow
-from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus, Suppression
+from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus, Priority, Suppression
 from campaign.outbox.service import MAX_ATTEMPTS, enqueue_email, mark_sent
 from emails.backends import TemporaryFailure
 from emails.backends.console import ConsoleBackend
 from emails.render import Batch, render_batches, render_message
-from emails.worker import OutboxWorker
+from emails.worker import SEND_CONCURRENCY, OutboxWorker
 from tests.fixtures.emails import read_emails, text_body
 
 
@@ -181,6 +182,70 @@ async def test_a_message_that_cannot_be_rendered_uses_up_its_attempts(
             await session.execute(update(OutboxMessage).values(available_at=utcnow()))
     assert message.status == OutboxStatus.FAILED
     assert read_emails(settings.email_file_dir) == []
+
+
+class BulkHoldingBackend:
+    """Holds every request for `bulk…` addresses until released; sends the rest."""
+
+    name = "a backend that holds bulk requests"
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.holding = 0
+        self.sent: list[str] = []
+
+    async def send(self, batch: Batch, attempt_id: str) -> dict[int, str]:
+        if batch.recipients[0].address.startswith("bulk"):
+            self.holding += 1
+            await self.release.wait()
+        self.sent.extend(r.address for r in batch.recipients)
+        return {r.outbox_id: f"held:{r.outbox_id}" for r in batch.recipients}
+
+    async def accepted(self, attempt_id: str, outbox_ids: Sequence[int]) -> dict[int, str] | None:
+        return {}
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    for _ in range(int(seconds / 0.02)):
+        if condition():
+            return True
+        await asyncio.sleep(0.02)
+    return condition()
+
+
+async def test_a_confirmation_goes_while_every_bulk_request_is_held(
+    session_factory: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    """Copies of a mailing never take every request slot: with the provider holding all
+    their requests, a confirmation arriving then still goes."""
+    async with transaction(session_factory) as session:
+        for n in range(8):
+            await enqueue_email(
+                session,
+                EmailKind.SIGNATURE_CONFIRMATION,
+                to_address=f"bulk{n}@example.org",
+                to_name=None,
+                # Each its own batch: a title of its own.
+                context={"given_name": "B", "campaign_title": f"T{n}", "token": f"t{n}"},
+                priority=Priority.BULK,
+            )
+    settings = settings.model_copy(update={"worker_batch_size": 1, "worker_poll_seconds": 0.01})
+    backend = BulkHoldingBackend()
+    worker = OutboxWorker(session_factory, settings, backend)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        assert await _until(lambda: backend.holding >= SEND_CONCURRENCY - 1)
+        await _enqueue_confirmation(session_factory)
+        assert await _until(lambda: "ada@example.org" in backend.sent)
+        assert backend.holding == SEND_CONCURRENCY - 1
+        backend.release.set()
+        # Released, the copies all go: none was lost to the wait.
+        assert await _until(lambda: len(backend.sent) == 9)
+    finally:
+        backend.release.set()
+        stop.set()
+        await running
 
 
 async def test_a_message_sent_twice_keeps_its_first_sending(
