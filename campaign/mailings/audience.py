@@ -174,18 +174,13 @@ async def _count_erased_and_back(session: AsyncSession, mailing: Mailing, key: s
         return 0
     held, after = 0, 0
     while True:
-        chunk = (
-            (
-                await session.execute(
-                    recipients(mailing, after=after)
-                    .where(Person.created_at >= since)
-                    .with_only_columns(Person.id, Person.email_normalised)
-                    .limit(_HASHED_PER_QUERY)
-                )
-            )
-            .tuples()
-            .all()
+        rows = await session.execute(
+            recipients(mailing, after=after)
+            .where(Person.created_at >= since)
+            .with_only_columns(Person.id, Person.email_normalised)
+            .limit(_HASHED_PER_QUERY)
         )
+        chunk = [(int(person_id), str(address)) for person_id, address in rows.all()]
         if not chunk:
             return held
         held += len(await _suppressed_by_hash(session, chunk, key))
