@@ -135,3 +135,54 @@ def test_possible_calls_come_with_their_migration_and_go_with_it(scratch_url: st
         _add_call(scratch_url, 4, "possible")
     upgrade_database(scratch_url)
     check_database(scratch_url)
+
+
+# The revision before signatures kept their normalised postcode, and the one that adds it.
+BEFORE_NORMALISED_POSTCODES = "3c5e7a9b1d20"
+NORMALISED_POSTCODES = "abe91f4bab15"
+TYPED_POSTCODES = {1: "n1  9gu", 2: "(N1/9GU)", 3: None, 4: "sw1a\u00a01aa", 5: "--"}
+
+
+def test_signatures_there_are_get_their_normalised_postcode(scratch_url: str) -> None:
+    upgrade_database(scratch_url, BEFORE_NORMALISED_POSTCODES)
+    asyncio.run(
+        _run_on(
+            scratch_url,
+            "INSERT INTO consent_texts (id, purpose, language, version, text, created_at)"
+            " VALUES (1, 'email_updates', 'en', 1, 'News?', :now)",
+            "INSERT INTO campaigns (id, kind, slug, title, summary, body_markdown, target,"
+            " language, state, postcode_mode, consent_text_id, created_at, updated_at)"
+            " VALUES (1, 'petition', 'p', 'P', 'S', 'B', 'T', 'en', 'published', 'optional', 1,"
+            " :now, :now)",
+            params={"now": _NOW},
+        )
+    )
+    for n, postcode in TYPED_POSTCODES.items():
+        asyncio.run(
+            _run_on(
+                scratch_url,
+                "INSERT INTO people (id, email_normalised, email, given_name, family_name,"
+                " country, custom_fields, created_at, modified_at) VALUES (:n, :email, :email,"
+                " 'A', 'B', 'GB', '{}', :now, :now)",
+                "INSERT INTO signatures (id, campaign_id, person_id, status, email, given_name,"
+                " family_name, country, postcode, email_updates, channel, emails_sent,"
+                " created_at, modified_at) VALUES (:n, 1, :n, 'confirmed', :email, 'A', 'B',"
+                " 'GB', :postcode, false, 'web', 1, :now, :now)",
+                params={"n": n, "email": f"p{n}@example.org", "postcode": postcode, "now": _NOW},
+            )
+        )
+
+    upgrade_database(scratch_url, NORMALISED_POSTCODES)
+    rows = asyncio.run(
+        _run_on(scratch_url, "SELECT id, postcode_normalised FROM signatures ORDER BY id")
+    )
+    assert [tuple(row) for row in rows] == [
+        (1, "N19GU"),
+        (2, "N19GU"),
+        (3, None),
+        (4, "SW1A1AA"),
+        (5, None),  # nothing a directory could hold
+    ]
+    command.downgrade(alembic_config(scratch_url), BEFORE_NORMALISED_POSTCODES)
+    upgrade_database(scratch_url)
+    check_database(scratch_url)

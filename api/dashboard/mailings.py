@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.dashboard.rendering import may_edit, page, refusable, see_other
+from api.dashboard.rendering import address_key, may_edit, page, refusable, see_other
 from api.deps import EditorForm, SessionDep, StaffLogin
 from api.page_forms import FormState, read_form, refused_state, worded_field_errors
 from api.params import RowIdPath, SlugPath
@@ -250,7 +250,9 @@ async def _form_page(
         "cancellable": mailing is not None and mailing.status in service.CANCELLABLE,
     }
     if mailing is not None and mailing.status in service.EDITABLE:
-        context["audience_size"] = await service.audience_size(session, mailing)
+        context["audience_size"] = await service.audience_size(
+            session, mailing, address_key=address_key(request)
+        )
     elif mailing is not None:
         context["numbers"] = await service.mailing_numbers(session, mailing)
     return page(request, "staff/mailing.html", status_code=status_code, active=active, **context)
@@ -273,6 +275,8 @@ async def _send_page(
         campaign=campaign,
         mailing=mailing,
         form=form,
-        audience_size=await service.audience_size(session, mailing),
+        audience_size=await service.audience_size(
+            session, mailing, address_key=address_key(request)
+        ),
         editable=mailing.status in service.EDITABLE,
     )

@@ -20,6 +20,7 @@ from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.pages import templates
+from campaign.config import Settings
 from campaign.errors import CampaignError
 from campaign.staff.models import Role
 from campaign.staff.sessions import ActiveSession
@@ -38,6 +39,13 @@ def see_other(path: str) -> RedirectResponse:
     """After a form that changed something: the browser asks for the page anew, so a
     reload does not post the form twice."""
     return RedirectResponse(path, status_code=status.HTTP_303_SEE_OTHER)
+
+
+def address_key(request: Request) -> str:
+    """The key of addresses' keyed hashes (an erased address is suppressed by its hash):
+    what counts of a mailing's recipients need to leave such addresses out."""
+    settings: Settings = request.app.state.settings
+    return settings.secret_key.get_secret_value()
 
 
 def may_edit(active: ActiveSession) -> bool:

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.dashboard.rendering import may_edit, page, refusable, see_other
+from api.dashboard.rendering import address_key, may_edit, page, refusable, see_other
 from api.deps import EditorForm, SessionDep, StaffLogin
 from api.page_forms import FormState, read_form, refused_state, worded_field_errors
 from api.params import SlugPath
@@ -251,5 +251,7 @@ async def _publish_page(
         response=response,
         error=error,
         may_edit=may_edit(active),
-        signers_to_tell=await service.signers_to_tell(session, campaign),
+        signers_to_tell=await service.signers_to_tell(
+            session, campaign, address_key=address_key(request)
+        ),
     )

@@ -6,9 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import Editor, SessionDep, StaffCampaign
+from api.deps import Editor, SessionDep, SettingsDep, StaffCampaign
 from api.params import RowIdPath
 from api.schemas.mailings import MailingList, MailingView, TestSent
+from campaign.config import Settings
 from campaign.mailings import service
 from campaign.mailings.models import Mailing
 from campaign.mailings.schemas import MailingInput, MailingSend
@@ -16,21 +17,26 @@ from campaign.mailings.schemas import MailingInput, MailingSend
 router = APIRouter(prefix="/api/v1/staff/campaigns/{slug}/mailings", tags=["staff: mailings"])
 
 
-async def _view(session: AsyncSession, mailing: Mailing) -> MailingView:
+async def _view(session: AsyncSession, settings: Settings, mailing: Mailing) -> MailingView:
     tags = await service.tag_names(session, mailing)
     if mailing.status in service.EDITABLE:
-        return MailingView.of(
-            mailing, tags, audience_size=await service.audience_size(session, mailing)
+        size = await service.audience_size(
+            session, mailing, address_key=settings.secret_key.get_secret_value()
         )
+        return MailingView.of(mailing, tags, audience_size=size)
     return MailingView.of(mailing, tags, numbers=await service.mailing_numbers(session, mailing))
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def create_mailing(
-    data: MailingInput, campaign: StaffCampaign, session: SessionDep, staff: Editor
+    data: MailingInput,
+    campaign: StaffCampaign,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: Editor,
 ) -> MailingView:
     mailing = await service.create_mailing(session, campaign, data, created_by=staff.user_id)
-    return await _view(session, mailing)
+    return await _view(session, settings, mailing)
 
 
 @router.get("")
@@ -43,9 +49,9 @@ async def list_mailings(campaign: StaffCampaign, session: SessionDep) -> Mailing
 
 @router.get("/{mailing_id}")
 async def read_mailing(
-    mailing_id: RowIdPath, campaign: StaffCampaign, session: SessionDep
+    mailing_id: RowIdPath, campaign: StaffCampaign, session: SessionDep, settings: SettingsDep
 ) -> MailingView:
-    return await _view(session, await service.get_mailing(session, campaign, mailing_id))
+    return await _view(session, settings, await service.get_mailing(session, campaign, mailing_id))
 
 
 @router.put("/{mailing_id}")
@@ -54,10 +60,11 @@ async def update_mailing(
     data: MailingInput,
     campaign: StaffCampaign,
     session: SessionDep,
+    settings: SettingsDep,
     _staff: Editor,
 ) -> MailingView:
     mailing = await service.get_mailing(session, campaign, mailing_id)
-    return await _view(session, await service.update_mailing(session, mailing, data))
+    return await _view(session, settings, await service.update_mailing(session, mailing, data))
 
 
 @router.post("/{mailing_id}/test", status_code=status.HTTP_202_ACCEPTED)
@@ -76,24 +83,33 @@ async def send_mailing(
     when: MailingSend,
     campaign: StaffCampaign,
     session: SessionDep,
+    settings: SettingsDep,
     _staff: Editor,
 ) -> MailingView:
     """Now, or at `send_at`; the worker writes its recipients and sends them."""
     mailing = await service.get_mailing(session, campaign, mailing_id)
-    return await _view(session, await service.send_mailing(session, mailing, when))
+    return await _view(session, settings, await service.send_mailing(session, mailing, when))
 
 
 @router.post("/{mailing_id}/unschedule")
 async def unschedule_mailing(
-    mailing_id: RowIdPath, campaign: StaffCampaign, session: SessionDep, _staff: Editor
+    mailing_id: RowIdPath,
+    campaign: StaffCampaign,
+    session: SessionDep,
+    settings: SettingsDep,
+    _staff: Editor,
 ) -> MailingView:
     mailing = await service.get_mailing(session, campaign, mailing_id)
-    return await _view(session, await service.unschedule_mailing(session, mailing))
+    return await _view(session, settings, await service.unschedule_mailing(session, mailing))
 
 
 @router.post("/{mailing_id}/cancel")
 async def cancel_mailing(
-    mailing_id: RowIdPath, campaign: StaffCampaign, session: SessionDep, _staff: Editor
+    mailing_id: RowIdPath,
+    campaign: StaffCampaign,
+    session: SessionDep,
+    settings: SettingsDep,
+    _staff: Editor,
 ) -> MailingView:
     mailing = await service.get_mailing(session, campaign, mailing_id)
-    return await _view(session, await service.cancel_mailing(session, mailing))
+    return await _view(session, settings, await service.cancel_mailing(session, mailing))

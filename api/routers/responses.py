@@ -6,9 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import Editor, SessionDep, StaffCampaign
+from api.deps import Editor, SessionDep, SettingsDep, StaffCampaign
 from api.schemas.responses import ResponseView, ThresholdsView
 from campaign.campaigns.models import Campaign
+from campaign.config import Settings
 from campaign.metrics.counts import current_signature_counts, public_signature_count
 from campaign.responses import service
 from campaign.responses.models import PetitionResponse
@@ -26,13 +27,14 @@ async def _thresholds_view(session: AsyncSession, campaign: Campaign) -> Thresho
 
 
 async def _response_view(
-    session: AsyncSession, campaign: Campaign, response: PetitionResponse
+    session: AsyncSession, settings: Settings, campaign: Campaign, response: PetitionResponse
 ) -> ResponseView:
     numbers = await service.mailing_numbers_of(session, response)
     if numbers is not None:
         return ResponseView.of(response, numbers=numbers)
+    key = settings.secret_key.get_secret_value()
     return ResponseView.of(
-        response, signers_to_tell=await service.signers_to_tell(session, campaign)
+        response, signers_to_tell=await service.signers_to_tell(session, campaign, address_key=key)
     )
 
 
@@ -51,25 +53,31 @@ async def set_thresholds(
 
 
 @router.get("/response")
-async def read_response(campaign: StaffCampaign, session: SessionDep) -> ResponseView:
+async def read_response(
+    campaign: StaffCampaign, session: SessionDep, settings: SettingsDep
+) -> ResponseView:
     response = await service.get_response(session, campaign)
-    return await _response_view(session, campaign, response)
+    return await _response_view(session, settings, campaign, response)
 
 
 @router.put("/response")
 async def save_response(
-    data: ResponseInput, campaign: StaffCampaign, session: SessionDep, staff: Editor
+    data: ResponseInput,
+    campaign: StaffCampaign,
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: Editor,
 ) -> ResponseView:
     """Write the response as a draft, or change the draft."""
     response = await service.save_response(session, campaign, data, created_by=staff.user_id)
-    return await _response_view(session, campaign, response)
+    return await _response_view(session, settings, campaign, response)
 
 
 @router.post("/response/publish")
 async def publish_response(
-    campaign: StaffCampaign, session: SessionDep, staff: Editor
+    campaign: StaffCampaign, session: SessionDep, settings: SettingsDep, staff: Editor
 ) -> ResponseView:
     """On the petition's page, and emailed once to every confirmed signer by a mailing
     the worker sends. Publishing again changes nothing."""
     response = await service.publish_response(session, campaign, published_by=staff.user_id)
-    return await _response_view(session, campaign, response)
+    return await _response_view(session, settings, campaign, response)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ColumnElement, and_, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.campaigns.models import Campaign
@@ -167,20 +167,25 @@ async def send_due_followups(
     letters it took (sent or suppressed), so the caller runs it again while it returns
     `limit`: a backlog goes in bounded transactions. Safe with several workers: the
     follow-up row, whose key is the letter's, is written before the email, and a letter
-    another worker has written meanwhile is skipped."""
+    another worker has written meanwhile is skipped.
+
+    Only letters not yet followed up are read (`Letter.followed_up_at`, and the partial
+    index over the letters without it), so a pass costs the letters still waiting,
+    however many were followed up before."""
     cutoff = now - after
-    query, email = with_delivery_email(select(LetterDelivery.letter_id))
+    query, email = with_delivery_email(
+        select(Letter.id).join(LetterDelivery, LetterDelivery.letter_id == Letter.id)
+    )
     delivered_at = _delivered_at(email)
     due = await session.scalars(
-        query.join(Letter, Letter.id == LetterDelivery.letter_id)
-        .where(
+        query.where(
             Letter.status == LetterStatus.CONFIRMED,
+            Letter.followed_up_at.is_(None),
             reached_official(email),
             delivered_at <= cutoff,
-            ~exists().where(LetterFollowup.letter_id == LetterDelivery.letter_id),
         )
-        .group_by(LetterDelivery.letter_id)
-        .order_by(LetterDelivery.letter_id)
+        .group_by(Letter.id)
+        .order_by(Letter.id)
         .limit(limit)
     )
     letter_ids = list(due)
@@ -295,9 +300,10 @@ async def _claim(
     outcomes: dict[int, FollowupOutcome],
     now: datetime,
 ) -> set[int]:
-    """Write the letters' follow-up rows, in letter id order; returns the ids written.
-    A letter that has one already (another worker's, committed or about to be:
-    PostgreSQL makes this insert wait for it) is left out."""
+    """Write the letters' follow-up rows, in letter id order, and mark the letters
+    followed up; returns the ids written. A letter that has one already (another
+    worker's, committed or about to be: PostgreSQL makes this insert wait for it) is
+    left out: that worker marks it."""
     claimed = await session.scalars(
         insert_for(session, LetterFollowup.__table__)
         .values(
@@ -314,7 +320,16 @@ async def _claim(
         .on_conflict_do_nothing(index_elements=["letter_id"])
         .returning(LetterFollowup.letter_id)
     )
-    return set(claimed)
+    written = set(claimed)
+    if written:
+        # The letter itself is unchanged for those who sync it (OSDI): modified_at stays.
+        await session.execute(
+            update(Letter)
+            .where(Letter.id.in_(sorted(written)))
+            .values(followed_up_at=now, modified_at=Letter.modified_at),
+            execution_options={"synchronize_session": False},
+        )
+    return written
 
 
 async def _ask(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,6 +73,9 @@ class LetterStatus(StrEnum):
     HELD = "held"  # over the per-address rate limit: kept, never sent
 
 
+AWAITING_FOLLOWUP = "status = 'confirmed' AND followed_up_at IS NULL"
+
+
 class Letter(Base):
     __tablename__ = "letters"
     __table_args__ = (
@@ -80,6 +84,15 @@ class Letter(Base):
         Index(None, "person_id", "id"),
         # A campaign's writers in person id order: a mailing's recipients (mailings/).
         Index(None, "campaign_id", "person_id"),
+        # The letters whose follow-up is still to come, and only those: each pass of
+        # campaign/followups looks for due ones among them, never among the many
+        # already followed up.
+        Index(
+            "ix_letters_awaiting_followup",
+            "id",
+            postgresql_where=text(AWAITING_FOLLOWUP),
+            sqlite_where=text(AWAITING_FOLLOWUP),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
@@ -107,6 +120,9 @@ class Letter(Base):
     view_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its follow-up was written (or held, its address suppressed): set with its
+    # row in letter_followups, in the same transaction. None while it has none.
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When anything here last changed: what OSDI clients sync by (modified_date).
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

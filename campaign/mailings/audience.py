@@ -12,6 +12,7 @@ stop after any chunk and resume after the last person it wrote."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, exists, false, func, select, true
@@ -26,6 +27,9 @@ from campaign.people.models import Person
 from campaign.privacy.hashing import address_hash
 from campaign.signatures.models import Signature, SignatureStatus
 from campaign.tags.models import Tagging
+
+# Addresses hashed, and looked up among the suppressions, per query when counting.
+_HASHED_PER_QUERY = 5000
 
 
 def _actions(mailing: Mailing) -> Any:
@@ -131,7 +135,15 @@ async def erased_addresses_among(
             Person.id, Person.email_normalised
         )
     )
-    by_hash = {address_hash(address, key): person_id for person_id, address in rows.all()}
+    return await _suppressed_by_hash(session, [(int(i), str(a)) for i, a in rows.all()], key)
+
+
+async def _suppressed_by_hash(
+    session: AsyncSession, people: Sequence[tuple[int, str]], key: str
+) -> list[int]:
+    """Of these (person id, normalised address) pairs, the people whose address is
+    suppressed by its keyed hash."""
+    by_hash = {address_hash(address, key): person_id for person_id, address in people}
     if not by_hash:
         return []
     found = await session.scalars(
@@ -140,7 +152,36 @@ async def erased_addresses_among(
     return sorted({by_hash[hashed] for hashed in found if hashed is not None})
 
 
-async def count_recipients(session: AsyncSession, mailing: Mailing) -> int:
-    """How many people the mailing would reach if it went now."""
+async def count_recipients(session: AsyncSession, mailing: Mailing, *, address_key: str) -> int:
+    """How many people the mailing would reach if it went now: those its chunks will be
+    written to, so without the addresses erased once and come back, which enqueueing
+    leaves out (`erased_addresses_among`)."""
     listed = recipients(mailing).with_only_columns(Person.id).order_by(None).subquery()
-    return int(await session.scalar(select(func.count()).select_from(listed)) or 0)
+    total = int(await session.scalar(select(func.count()).select_from(listed)) or 0)
+    return total - await _count_erased_and_back(session, mailing, address_key)
+
+
+async def _count_erased_and_back(session: AsyncSession, mailing: Mailing, key: str) -> int:
+    """How many of the recipients have an address suppressed by its keyed hash. Only
+    people made since the first such suppression are hashed, and there are none to
+    hash until an erasure: an erasure renames the person who held the address, so
+    whoever holds it now was made afresh after it (a later erasure of the same address
+    keeps the first suppression's time, which is earlier still)."""
+    since = await session.scalar(
+        select(func.min(Suppression.created_at)).where(Suppression.email_hash.is_not(None))
+    )
+    if since is None:
+        return 0
+    held, after = 0, 0
+    while True:
+        rows = await session.execute(
+            recipients(mailing, after=after)
+            .where(Person.created_at >= since)
+            .with_only_columns(Person.id, Person.email_normalised)
+            .limit(_HASHED_PER_QUERY)
+        )
+        chunk = [(int(person_id), str(address)) for person_id, address in rows.all()]
+        if not chunk:
+            return held
+        held += len(await _suppressed_by_hash(session, chunk, key))
+        after = chunk[-1][0]

@@ -103,10 +103,11 @@ async def list_mailings(session: AsyncSession, campaign: Campaign) -> list[Maili
     return list(result)
 
 
-async def audience_size(session: AsyncSession, mailing: Mailing) -> int:
+async def audience_size(session: AsyncSession, mailing: Mailing, *, address_key: str) -> int:
     """Who it would reach if it went now; once sending, the recipients it was written to
-    so far are in `mailing.recipients` instead."""
-    return await count_recipients(session, mailing)
+    so far are in `mailing.recipients` instead. `address_key`: the key of the addresses'
+    keyed hashes, by which an erased address that came back is left out."""
+    return await count_recipients(session, mailing, address_key=address_key)
 
 
 async def send_mailing(session: AsyncSession, mailing: Mailing, when: MailingSend) -> Mailing:

@@ -88,7 +88,7 @@ async def _erase_signatures(session: AsyncSession, person_id: int) -> int:
     for signature in rows:
         signature.email = PLACEHOLDER_ADDRESS
         signature.given_name = signature.family_name = PLACEHOLDER
-        signature.postcode = signature.comment = None
+        signature.postcode = signature.postcode_normalised = signature.comment = None
         signature.ip_address = signature.user_agent = None
         # Nobody left to name in a report to officials.
         signature.name_may_be_given = False

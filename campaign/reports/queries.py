@@ -3,10 +3,10 @@ confirmed signers whose postcode the directory places in the official's division
 week, and the names of those who agreed to be named. Counted in SQL; only the weeks are
 folded in Python (a few per petition).
 
-A signer is matched by the postcode they typed, normalised as the directory's postcodes
-are (upper case, without the spaces, hyphens and dots people type between its parts),
-in the country they gave, to every division that postcode is in; each of those
-divisions' active officials is told of them."""
+A signer is matched by the postcode they typed, normalised when they signed by the
+function that normalises the directory's postcodes and the letter lookups'
+(campaign.targets.service.normalise_postcode), in the country they gave, to every
+division that postcode is in; each of those divisions' active officials is told of them."""
 
 from __future__ import annotations
 
@@ -68,13 +68,6 @@ class ReportOutlook:
         return sorted(by_division.items())
 
 
-def _normalised_postcode() -> Any:
-    typed: Any = Signature.postcode
-    for separator in (" ", "-", "."):
-        typed = func.replace(typed, separator, "")
-    return func.upper(typed)
-
-
 def _matched(campaign_id: int) -> Select[Any]:
     """Confirmed signatures joined to the officials of their postcode's divisions."""
     return (
@@ -84,7 +77,7 @@ def _matched(campaign_id: int) -> Select[Any]:
             PostcodeDivision,
             and_(
                 PostcodeDivision.country == Signature.country,
-                PostcodeDivision.postcode == _normalised_postcode(),
+                PostcodeDivision.postcode == Signature.postcode_normalised,
             ),
         )
         .join(
@@ -98,7 +91,7 @@ def _matched(campaign_id: int) -> Select[Any]:
         .where(
             Signature.campaign_id == campaign_id,
             Signature.status == SignatureStatus.CONFIRMED,
-            Signature.postcode.is_not(None),
+            Signature.postcode_normalised.is_not(None),
         )
     )
 

@@ -150,11 +150,11 @@ async def save_response(
     return response
 
 
-async def signers_to_tell(session: AsyncSession, campaign: Campaign) -> int:
+async def signers_to_tell(session: AsyncSession, campaign: Campaign, *, address_key: str) -> int:
     """How many people publishing would email now: the confirmed signers whose address
     is not suppressed. Counted by the mailing's own definition of its audience."""
     audience = Mailing(campaign_id=campaign.id, audience=Audience.RESPONSE_SIGNERS, tag_ids=[])
-    return await count_recipients(session, audience)
+    return await count_recipients(session, audience, address_key=address_key)
 
 
 async def publish_response(

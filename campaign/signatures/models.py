@@ -72,6 +72,10 @@ class Signature(Base):
     family_name: Mapped[str] = mapped_column(String(100), info=personal())
     country: Mapped[str] = mapped_column(String(2))
     postcode: Mapped[str | None] = mapped_column(String(16), info=personal())
+    # The postcode as the directory keys its postcodes (campaign.targets.service's
+    # normalise_postcode), written with the signature: what reports to officials match
+    # on, so that they place a signer where the letter lookups would.
+    postcode_normalised: Mapped[str | None] = mapped_column(String(16), info=personal())
     comment: Mapped[str | None] = mapped_column(Text, info=personal())
     email_updates: Mapped[bool] = mapped_column(Boolean)
     # Yes to "may your name be given to your representative?", asked only where the

@@ -29,6 +29,7 @@ _INPUT = (
     ("family_name", "text"),
     ("country", "text"),
     ("postcode", "text"),
+    ("postcode_normalised", "text"),
     ("comment", "text"),
     ("email_updates", "boolean"),
     ("name_may_be_given", "boolean"),
@@ -78,14 +79,14 @@ WITH input AS (
     LEFT JOIN people ON people.email_normalised = input.email_normalised
 ), new_signature AS (
     INSERT INTO signatures (campaign_id, person_id, status, email, given_name, family_name,
-                            country, postcode, comment, email_updates, name_may_be_given,
-                            channel, ip_address, user_agent, referrer, utm_source, utm_medium,
-                            utm_campaign,
+                            country, postcode, postcode_normalised, comment, email_updates,
+                            name_may_be_given, channel, ip_address, user_agent, referrer,
+                            utm_source, utm_medium, utm_campaign,
                             confirmation_token_hash, emails_sent, created_at, modified_at)
     SELECT campaign_id, person_id, status, email, given_name, family_name,
-           country, postcode, comment, email_updates, name_may_be_given,
-           channel, ip_address, user_agent, referrer, utm_source, utm_medium,
-           utm_campaign,
+           country, postcode, postcode_normalised, comment, email_updates,
+           name_may_be_given, channel, ip_address, user_agent, referrer,
+           utm_source, utm_medium, utm_campaign,
            confirmation_token_hash, emails_sent, created_at, created_at
     FROM signer
     WHERE person_id IS NOT NULL

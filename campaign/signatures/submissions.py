@@ -34,6 +34,7 @@ from campaign.signatures.postgres import (
     FirstSignatureOutcomes,
     insert_first_signatures,
 )
+from campaign.targets.service import normalise_postcode
 from campaign.tokens import hash_token, new_token
 
 logger = logging.getLogger(__name__)
@@ -268,6 +269,7 @@ def _signature_row(
         "family_name": submission.family_name,
         "country": submission.country,
         "postcode": submission.postcode,
+        "postcode_normalised": _normalised_postcode(submission.postcode),
         "comment": submission.comment,
         "email_updates": submission.email_updates,
         "name_may_be_given": submission.name_may_be_given,
@@ -282,6 +284,12 @@ def _signature_row(
         "emails_sent": 1 if pending else 0,
         "created_at": submission.created_at,
     }
+
+
+def _normalised_postcode(postcode: str | None) -> str | None:
+    """The postcode as the directory has it; None for none, or for one of nothing but
+    spaces and punctuation, which no directory entry can match."""
+    return (normalise_postcode(postcode) or None) if postcode else None
 
 
 async def _insert_signature(session: AsyncSession, row: dict[str, Any]) -> int | None:

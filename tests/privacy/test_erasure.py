@@ -10,18 +10,42 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.config import Settings
-from campaign.db import utcnow
+from campaign.db import transaction, utcnow
 from campaign.outbox.models import OutboxMessage, Priority
 from campaign.privacy.hashing import address_hash
 from campaign.privacy.models import PrivacyAuditEntry
+from campaign.staff.models import Role
+from campaign.staff.schemas import StaffUserCreate
+from campaign.staff.users import create_user
 from emails.worker import OutboxWorker
 from tests.conftest import signer
+from tests.dashboard.conftest import PASSWORD
 from tests.fixtures.emails import confirmation_path, text_body
 from tests.mailings.test_mailings import mailing_fields, send_everything
 from tests.privacy.conftest import OTHER, PETITIONS, ZEPHYRINE, Campaigns, MakeActive
 
 ERASE = "/api/v1/staff/privacy/erase"
 MAILINGS = f"/api/v1/staff/campaigns/{PETITIONS[0]}/mailings"
+
+
+async def _mailing_page(
+    client: httpx.AsyncClient, factory: async_sessionmaker[AsyncSession], mailing_id: int
+) -> str:
+    """The mailing's dashboard page, as a staff user logged in to it sees it."""
+    async with transaction(factory) as session:
+        await create_user(
+            session,
+            StaffUserCreate(
+                email="kim@example.org", name="Kim", role=Role.EDITOR, password=PASSWORD
+            ),
+        )
+    logged_in = await client.post(
+        "/staff/login", data={"email": "kim@example.org", "password": PASSWORD}
+    )
+    assert logged_in.status_code == 303, logged_in.text
+    shown = await client.get(f"/staff/campaigns/{PETITIONS[0]}/mailings/{mailing_id}")
+    assert shown.status_code == 200, shown.text
+    return shown.text
 
 
 def _recipients(emails: list[Any]) -> set[str]:
@@ -59,6 +83,11 @@ async def test_an_erased_address_gets_no_mailing_even_after_signing_again(
 
     created = await client.post(MAILINGS, json=mailing_fields(), headers=editor)
     assert created.status_code == 201, created.text
+    # The count staff see before sending is the count that is sent: the address that
+    # came back is left out of it too.
+    assert created.json()["audience_size"] == 1
+    page = await _mailing_page(client, session_factory, created.json()["id"])
+    assert "would reach <strong>1</strong> person." in page
     sent = await client.post(f"{MAILINGS}/{created.json()['id']}/send", json={}, headers=editor)
     assert sent.status_code == 202, sent.text
     mailing = [

@@ -23,6 +23,7 @@ from campaign.db import transaction
 from campaign.outbox.models import OutboxMessage, Priority
 from campaign.reports.models import OfficialReportDelivery
 from campaign.signatures.models import Signature
+from campaign.targets.service import divisions_of_postcode, normalise_postcode
 from tests.conftest import signer
 from tests.fixtures.emails import confirmation_path, text_body
 
@@ -329,6 +330,51 @@ async def test_without_postcodes_or_matches_there_is_nothing_to_send(
         assert answer.json()["field"] == "signatures"
         assert "nobody to send a report to" in answer.json()["detail"]
     assert (await client.get(others, headers=viewer)).json() == {"items": []}
+
+
+# One postcode, N1 9GU (Kettle), as people type it: each a form the letter lookups
+# (campaign.targets.service) read as it, so reports must too.
+ODD_FORMS = [
+    "n1  9gu",
+    "N1/9GU",
+    "n1_9gu",
+    "(N1 9GU)",
+    "n1,9gu",
+    "N1\u00a09GU",
+    "N1\u20139GU",
+    "n1\t9gu",
+    "N1 9GU.",
+]
+
+
+async def test_a_postcode_typed_any_way_the_directory_reads_it_is_matched(
+    client: httpx.AsyncClient,
+    editor: dict[str, str],
+    viewer: dict[str, str],
+    publish_petition: Publish,
+    deliver_emails: Deliver,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    await import_directory(client, editor)
+    await publish_petition(postcode_mode="required")
+    async with session_factory() as session:
+        for form in ODD_FORMS:
+            assert normalise_postcode(form) == "N19GU", form
+            assert await divisions_of_postcode(session, "GB", form) == [KETTLE], form
+    signers = [
+        Signer(f"Odd{n}", form, confirms=True, named=False) for n, form in enumerate(ODD_FORMS)
+    ]
+    await sign_and_confirm(client, deliver_emails, session_factory, signers)
+    async with session_factory() as session:
+        stored = set(await session.scalars(select(Signature.postcode_normalised)))
+    assert stored == {"N19GU"}
+
+    preview = (await client.get(f"{REPORTS}/preview", headers=viewer)).json()
+    assert preview["confirmed"] == preview["matched"] == len(ODD_FORMS)
+    assert {o["email"]: o["signers"] for o in preview["officials"]} == {
+        "rue@assembly.example": len(ODD_FORMS),
+        "kit@town.example": len(ODD_FORMS),
+    }
 
 
 async def test_the_api_needs_a_token_and_knows_its_runs(
