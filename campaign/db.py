@@ -4,6 +4,7 @@ PostgreSQL and SQLite, and the async engine and session factory."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -116,18 +117,41 @@ IDLE_SECONDS_BEFORE_PING = 2.0
 CONNECT_TIMEOUT_SECONDS = 30.0
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    if settings.is_sqlite:
-        return _create_sqlite_engine(settings.database_url)
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    """The engine of the primary database, or of `url` (the read replica) with the same
+    settings."""
+    url = url or settings.database_url
+    if url.startswith("sqlite"):
+        return _create_sqlite_engine(url)
+    connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_SECONDS}
+    if settings.database_pgbouncer:
+        connect_args |= PGBOUNCER_CONNECT_ARGS
     engine = create_async_engine(
-        settings.database_url,
+        url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_recycle=1800,
-        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
+        connect_args=connect_args,
     )
     _ping_idle_connections(engine)
     return engine
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4()}__"
+
+
+# Behind PgBouncer in transaction mode, each transaction may run on a different server
+# connection, where a statement prepared by name in an earlier one does not exist, or
+# one of the same name prepared by another client does. So neither asyncpg nor
+# SQLAlchemy's dialect caches prepared statements, and the ones the dialect still
+# prepares (to learn a statement's result columns) get a name no other client can have:
+# SQLAlchemy's documented recipe for its asyncpg dialect.
+PGBOUNCER_CONNECT_ARGS: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": _unique_statement_name,
+}
 
 
 def _ping_idle_connections(engine: AsyncEngine) -> None:
