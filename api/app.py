@@ -57,6 +57,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.settings = settings
         app.state.session_factory = create_session_factory(engine)
+        # Exports and staff figures read a replica when there is one, the primary if not
+        # (SQLite has none: one file, one writer).
+        read_engine = None
+        app.state.read_session_factory = app.state.session_factory
+        if settings.read_database_url and not settings.is_sqlite:
+            read_engine = create_engine(settings, settings.read_database_url)
+            app.state.read_session_factory = create_session_factory(read_engine)
         app.state.signing_limits = SigningLimits(settings)
         app.state.view_rate_limit = RateLimit(settings.view_rate_limit, settings.redis_url)
         app.state.donation_rate_limit = RateLimit(settings.donation_rate_limit, settings.redis_url)
@@ -82,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task
             await engine.dispose()
+            if read_engine is not None:
+                await read_engine.dispose()
 
     app = FastAPI(
         title="campaign",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -217,6 +217,21 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     """One unit of work outside a request (CLI, worker): commit on success, roll back on error."""
     async with factory() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def read_only(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for reading only: on PostgreSQL its transaction is READ ONLY, so a write
+    that slipped into a read path fails here as it would on a replica, instead of
+    succeeding on the primary and failing the day a replica is configured. Rolled back
+    at the end, as it has nothing to commit."""
+    async with factory() as session:
+        try:
+            if session.get_bind().dialect.name == "postgresql":
+                await session.execute(text("SET TRANSACTION READ ONLY"))
+            yield session
+        finally:
+            await session.rollback()
 
 
 # Connection faults the driver may raise as they are, before SQLAlchemy can wrap them: the
