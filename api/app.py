@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from api.dashboard import router as dashboard_router
 from api.middleware import BodySizeLimit, SecurityHeaders
 from api.problems import install_problem_handlers
-from api.ratelimit import RateLimit, SigningLimits
+from api.ratelimit import RateLimit, RedisProbe, SigningLimits
 from api.routers import (
     abuse,
     data_rights,
@@ -39,6 +39,7 @@ from api.routers import (
     unsubscribe,
     webhook_endpoints,
 )
+from api.telemetry import MetricsEndpoint, RequestTelemetry, route_templates
 from api.webhooks import sendgrid as sendgrid_webhook
 from api.webhooks import stripe as stripe_webhook
 from campaign.campaigns.cache import SignableCampaignCache
@@ -56,12 +57,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.settings = settings
         app.state.session_factory = create_session_factory(engine)
+        # Exports and staff figures read a replica when there is one, the primary if not
+        # (SQLite has none: one file, one writer).
+        read_engine = None
+        app.state.read_session_factory = app.state.session_factory
+        if settings.read_database_url and not settings.is_sqlite:
+            read_engine = create_engine(settings, settings.read_database_url)
+            app.state.read_session_factory = create_session_factory(read_engine)
         app.state.signing_limits = SigningLimits(settings)
         app.state.view_rate_limit = RateLimit(settings.view_rate_limit, settings.redis_url)
         app.state.donation_rate_limit = RateLimit(settings.donation_rate_limit, settings.redis_url)
         app.state.donation_campaign_rate_limit = RateLimit(
             settings.donation_campaign_rate_limit, settings.redis_url
         )
+        app.state.redis_probe = RedisProbe(settings.redis_url) if settings.redis_url else None
         app.state.signable_campaigns = SignableCampaignCache()
         app.state.stripe = _stripe_gateway(settings)
         stop = asyncio.Event()
@@ -80,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task
             await engine.dispose()
+            if read_engine is not None:
+                await read_engine.dispose()
 
     app = FastAPI(
         title="campaign",
@@ -123,6 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestTelemetry, templates=route_templates(app.routes))
+    app.add_middleware(MetricsEndpoint, networks=settings.metrics_networks)
     return app
 
 

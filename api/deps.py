@@ -19,6 +19,7 @@ from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import get_campaign, get_public_campaign
 from campaign.campaigns.signable import SignableCampaign
 from campaign.config import Settings
+from campaign.db import read_only
 from campaign.errors import Forbidden, Unauthorized
 from campaign.extraction import Extractor
 from campaign.extraction.extractor import default_extractor
@@ -41,6 +42,24 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": the commit runs before the response goes out, so a client is
 # never told "done" about a transaction that then failed to commit.
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
+
+
+async def _read_only_session(request: Request, primary: SessionDep) -> AsyncIterator[AsyncSession]:
+    if request.app.state.settings.is_sqlite:
+        # One file with one writer: a second transaction would queue behind the
+        # request's own, and there is no replica to read.
+        yield primary
+        return
+    async with read_only(request.app.state.read_session_factory) as session:
+        yield session
+
+
+# For routes that only read, at length or from the rollups (exports, staff figures): the
+# read replica's session when CAMPAIGN_READ_DATABASE_URL is set, the primary's if not;
+# read-only either way on PostgreSQL (SQLite's reads share the request's session). A
+# route that also writes (authentication notes a token's use) does that through
+# SessionDep, its own transaction on the primary.
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_only_session, scope="function")]
 
 
 # Plain `def` dependencies run in a thread pool; these are trivial, so they are async.

@@ -56,6 +56,17 @@ class RateLimit:
         return True
 
 
+class RedisProbe:
+    """Whether the Redis that holds the limits answers: readiness asks it (a PING on
+    the same kind of connection the limits use)."""
+
+    def __init__(self, redis_url: str) -> None:
+        self._storage: Storage = storage_from_string("async+" + redis_url)  # type: ignore[assignment]
+
+    async def answers(self) -> bool:
+        return await self._storage.check()
+
+
 def network_key(ip: str) -> str:
     """Whose hits count together: an IPv4 address, or an IPv6 address's /64 (one home or
     one server gets a whole /64, so keying the full address would let one client take

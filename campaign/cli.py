@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -22,6 +24,8 @@ from campaign.db import create_engine, create_session_factory, transaction, utcn
 from campaign.errors import CampaignError, NotFound
 from campaign.metrics.rollup import ROLLUP_LAG, RollupPass, rebuild_rollups, update_rollups
 from campaign.migrate import upgrade_database
+from campaign.observability.logs import configure_logging, logging_config
+from campaign.observability.metrics import MULTIPROC_DIR_VARIABLE
 from campaign.staff.models import Role
 from campaign.staff.passwords import MIN_PASSWORD_LENGTH
 from campaign.staff.schemas import StaffUserCreate
@@ -61,6 +65,7 @@ def serve(
 ) -> None:
     """Run the HTTP server (and, unless turned off, an outbox worker in each process)."""
     settings = get_settings()
+    configure_logging(settings.effective_log_format, settings.log_level)
     if settings.migrate_on_start:
         upgrade_database(settings.database_url)
     _run_server(settings, host, port, workers)
@@ -74,24 +79,63 @@ def _run_server(settings: Settings, host: str, port: int, workers: int = 1) -> N
         # Set in the environment so that worker processes see it too.
         os.environ["CAMPAIGN_PUBLIC_URL"] = f"http://{host}:{port}"
         get_settings.cache_clear()
-    uvicorn.run(
-        "api.main:create_app_from_environment",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        server_header=False,
-        # Access logs would record confirmation tokens, which travel in URL paths.
-        access_log=False,
-    )
+    with _shared_metrics_directory(workers):
+        uvicorn.run(
+            "api.main:create_app_from_environment",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
+            server_header=False,
+            # Access logs would record confirmation tokens, which travel in URL paths;
+            # each request's line is our own (api/telemetry.py), with the route template.
+            access_log=False,
+            log_config=logging_config(settings.effective_log_format, settings.log_level),
+        )
+
+
+@contextmanager
+def _shared_metrics_directory(workers: int) -> Iterator[None]:
+    """With several server processes, each keeps its Prometheus values in files of one
+    directory, which a scrape of any of them adds up (campaign/observability). A fresh
+    directory per start, made before the processes are, and removed after them: values
+    left from an earlier run would be counted again. One process keeps them in memory."""
+    if workers <= 1:
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="campaign-metrics-")
+    previous = os.environ.get(MULTIPROC_DIR_VARIABLE)
+    os.environ[MULTIPROC_DIR_VARIABLE] = directory
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(MULTIPROC_DIR_VARIABLE, None)
+        else:
+            os.environ[MULTIPROC_DIR_VARIABLE] = previous
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @app.command()
 def worker() -> None:
-    """Send outbox emails until stopped (SIGTERM or Ctrl-C finish the current batch)."""
+    """Send outbox emails until stopped (SIGTERM or Ctrl-C finish the current batch).
+    With CAMPAIGN_WORKER_METRICS_PORT set, serves its own Prometheus /metrics there."""
+    settings = get_settings()
+    configure_logging(settings.effective_log_format, settings.log_level)
+    if settings.worker_metrics_port is not None:
+        _serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
     asyncio.run(_run_worker())
+
+
+def _serve_worker_metrics(host: str, port: int) -> None:
+    """prometheus_client's own small HTTP server, in a thread: the worker's counters
+    (batches, failures, provider latency). Its own process, so its own values: a worker
+    may run on any machine, where no server's directory of values is to be shared."""
+    from prometheus_client import start_http_server
+
+    start_http_server(port, addr=host)
 
 
 async def _run_worker() -> None:

@@ -3,6 +3,7 @@ on a bare machine."""
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,26 @@ class Settings(BaseSettings):
     # opened and closed per request, which costs more than the request itself.
     database_pool_size: int = Field(default=20, ge=1, le=200)
     database_max_overflow: int = Field(default=10, ge=0, le=200)
+
+    # PgBouncer in transaction mode in front of PostgreSQL: a server connection serves a
+    # different client each transaction, so asyncpg's prepared statements are not cached
+    # and each one it must prepare gets a name of its own (campaign/db.py).
+    database_pgbouncer: bool = False
+    # A read replica for what only reads, at length: CSV exports, OSDI listings and the
+    # staff metrics. Unset, those read the primary.
+    read_database_url: str | None = None
+
+    # Log lines: "json" (one object a line) or "text"; unset, text in development and
+    # JSON otherwise. Email addresses are masked in either.
+    log_format: Literal["json", "text"] | None = None
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Who may read /metrics: client addresses in these networks (comma-separated CIDR);
+    # anyone else gets the 404 of an unknown address.
+    metrics_allowed_networks: str = "127.0.0.1/8,::1/128"
+    # `campaign worker` serves its own /metrics on this port when set (off by default),
+    # on this address.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65_535)
+    worker_metrics_host: str = "127.0.0.1"
 
     # Signs unsubscribe links. Never logged; must be set outside development.
     secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
@@ -151,6 +172,12 @@ class Settings(BaseSettings):
         parse_many(value)  # raises ValueError naming the bad part
         return value
 
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _parse_networks(cls, value: str) -> str:
+        networks_of(value)  # raises ValueError naming the bad part
+        return value
+
     @model_validator(mode="after")
     def _refuse_the_development_secret_outside_development(self) -> Settings:
         # The placeholder is public: whoever reads this file could sign unsubscribe links
@@ -175,6 +202,32 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def effective_log_format(self) -> str:
+        if self.log_format is not None:
+            return self.log_format
+        return "text" if self.environment == "development" else "json"
+
+    @property
+    def metrics_networks(self) -> tuple[IPNetwork, ...]:
+        return networks_of(self.metrics_allowed_networks)
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def networks_of(value: str) -> tuple[IPNetwork, ...]:
+    """Comma-separated CIDR networks ("10.0.0.0/8, ::1/128"); a bare address is its own
+    network. Empty: nobody."""
+    networks = []
+    for part in value.split(","):
+        if part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part.strip(), strict=False))
+            except ValueError:
+                raise ValueError(f"{part.strip()!r} is not a network (CIDR)") from None
+    return tuple(networks)
 
 
 @lru_cache

@@ -4,6 +4,7 @@ PostgreSQL and SQLite, and the async engine and session factory."""
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
@@ -116,18 +117,41 @@ IDLE_SECONDS_BEFORE_PING = 2.0
 CONNECT_TIMEOUT_SECONDS = 30.0
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    if settings.is_sqlite:
-        return _create_sqlite_engine(settings.database_url)
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    """The engine of the primary database, or of `url` (the read replica) with the same
+    settings."""
+    url = url or settings.database_url
+    if url.startswith("sqlite"):
+        return _create_sqlite_engine(url)
+    connect_args: dict[str, Any] = {"timeout": CONNECT_TIMEOUT_SECONDS}
+    if settings.database_pgbouncer:
+        connect_args |= PGBOUNCER_CONNECT_ARGS
     engine = create_async_engine(
-        settings.database_url,
+        url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_recycle=1800,
-        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
+        connect_args=connect_args,
     )
     _ping_idle_connections(engine)
     return engine
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4()}__"
+
+
+# Behind PgBouncer in transaction mode, each transaction may run on a different server
+# connection, where a statement prepared by name in an earlier one does not exist, or
+# one of the same name prepared by another client does. So neither asyncpg nor
+# SQLAlchemy's dialect caches prepared statements, and the ones the dialect still
+# prepares (to learn a statement's result columns) get a name no other client can have:
+# SQLAlchemy's documented recipe for its asyncpg dialect.
+PGBOUNCER_CONNECT_ARGS: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": _unique_statement_name,
+}
 
 
 def _ping_idle_connections(engine: AsyncEngine) -> None:
@@ -193,6 +217,21 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     """One unit of work outside a request (CLI, worker): commit on success, roll back on error."""
     async with factory() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def read_only(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for reading only: on PostgreSQL its transaction is READ ONLY, so a write
+    that slipped into a read path fails here as it would on a replica, instead of
+    succeeding on the primary and failing the day a replica is configured. Rolled back
+    at the end, as it has nothing to commit."""
+    async with factory() as session:
+        try:
+            if session.get_bind().dialect.name == "postgresql":
+                await session.execute(text("SET TRANSACTION READ ONLY"))
+            yield session
+        finally:
+            await session.rollback()
 
 
 # Connection faults the driver may raise as they are, before SQLAlchemy can wrap them: the

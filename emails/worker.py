@@ -25,7 +25,7 @@ import logging
 import random
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import TypeVar
 
@@ -45,6 +45,11 @@ from campaign.mailings.enqueue import (
 )
 from campaign.mailings.service import mailing_contents
 from campaign.metrics.rollup import update_rollups
+from campaign.observability.metrics import (
+    WORKER_BATCH_FAILURES,
+    WORKER_BATCHES_SENT,
+    WORKER_MESSAGES_SENT,
+)
 from campaign.osdi.paging import forget_old_marks
 from campaign.outbox.models import MAILING_KINDS, OutboxMessage, Priority
 from campaign.outbox.service import (
@@ -447,15 +452,26 @@ class OutboxWorker:
                 failure = error
         if failure is None:
             await self._record_sent(provider_ids)
+            WORKER_BATCHES_SENT.inc()
+            WORKER_MESSAGES_SENT.labels(batch.kind).inc(len(provider_ids))
+            _log_each_requested(by_id, provider_ids, "email sent")
             return len(provider_ids)
         if isinstance(failure, Rejected):
+            WORKER_BATCH_FAILURES.labels("rejected").inc()
             return await self._settle_rejection(batch, by_id, failure)
         if isinstance(failure, TemporaryFailure):
+            WORKER_BATCH_FAILURES.labels(
+                "rate_limited" if failure.rate_limited else "temporary"
+            ).inc()
             await self._retry_later(batch, by_id, failure)
             return 0
         # The provider may have it (a timeout, a connection broken mid-request, a bug):
         # the batch stays `sending`, and the backend is asked once the lease runs out.
+        WORKER_BATCH_FAILURES.labels("unknown").inc()
         logger.warning("sending %d message(s): outcome unknown: %r", len(batch.recipients), failure)
+        _log_each_requested(
+            by_id, batch.outbox_ids, "email sending: outcome unknown", logging.WARNING
+        )
         await self._record(
             leave_outcome_unknown, attempt_id, batch.outbox_ids, f"outcome unknown: {failure!r}"
         )
@@ -534,6 +550,9 @@ class OutboxWorker:
             await self._release(batch, pause)
             return
         logger.warning("sending %d message(s) failed: %s", len(batch.recipients), failure.detail)
+        _log_each_requested(
+            by_id, batch.outbox_ids, "email sending failed; will retry", logging.WARNING
+        )
         not_before = None if failure.retry_after is None else timedelta(seconds=failure.retry_after)
         async with transaction(self.session_factory) as session:
             await mark_attempt_failed(
@@ -557,6 +576,7 @@ class OutboxWorker:
         rest = [r for r in batch.recipients if r.outbox_id not in named]
         failed = sorted(named) if named and rest else batch.outbox_ids
         logger.warning("provider refused %d message(s): %s", len(failed), rejection.detail)
+        _log_each_requested(by_id, failed, "email refused by the provider", logging.WARNING)
         async with transaction(self.session_factory) as session:
             await mark_failed(session, failed, rejection.detail)
         if named and rest:
@@ -567,6 +587,34 @@ class OutboxWorker:
     async def _release(self, batch: Batch, after_seconds: float) -> None:
         async with transaction(self.session_factory) as session:
             await release(session, batch.outbox_ids, timedelta(seconds=after_seconds))
+
+
+def _log_each_requested(
+    by_id: Mapping[int, OutboxMessage],
+    outbox_ids: Iterable[int],
+    event: str,
+    level: int = logging.INFO,
+) -> None:
+    """A line for each message a request caused (a confirmation, a letter), naming that
+    request, so the request's lines and its emails' can be read together. A mailing's
+    copies, written by the worker, have no request and get only their batch's line."""
+    if not logger.isEnabledFor(level):
+        return
+    for outbox_id in outbox_ids:
+        message = by_id.get(outbox_id)
+        if message is not None and message.request_id:
+            logger.log(
+                level,
+                "%s: outbox message %d (%s)",
+                event,
+                message.id,
+                message.kind,
+                extra={
+                    "outbox_id": message.id,
+                    "kind": message.kind,
+                    "request_id": message.request_id,
+                },
+            )
 
 
 def _log_failed_deliveries(done: set[asyncio.Task[int]]) -> None:

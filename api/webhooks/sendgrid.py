@@ -14,6 +14,7 @@ from api.deps import SessionDep, SettingsDep
 from campaign.config import Settings
 from campaign.errors import Forbidden, InvalidInput, Unauthorized
 from campaign.inbox.service import record_sendgrid_events
+from campaign.observability.metrics import WEBHOOK_EVENTS_RECEIVED
 
 router = APIRouter(tags=["webhooks"])
 
@@ -68,5 +69,6 @@ VerifiedEvents = Annotated[list[dict[str, Any]], Depends(verified_events)]
 
 @router.post("/webhooks/sendgrid")
 async def receive_sendgrid_events(events: VerifiedEvents, session: SessionDep) -> dict[str, int]:
+    WEBHOOK_EVENTS_RECEIVED.labels("sendgrid").inc(len(events))
     recorded = await record_sendgrid_events(session, events)
     return {"new": recorded.new, "repeated": recorded.repeated, "malformed": recorded.malformed}

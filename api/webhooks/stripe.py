@@ -13,6 +13,7 @@ from api.deps import SessionDep, SettingsDep
 from campaign.donations.events import apply_event
 from campaign.donations.gateway import verify_webhook
 from campaign.errors import Forbidden, InvalidInput, Unauthorized
+from campaign.observability.metrics import WEBHOOK_EVENTS_RECEIVED
 
 router = APIRouter(tags=["webhooks"])
 
@@ -57,4 +58,5 @@ VerifiedEvent = Annotated[dict[str, Any], Depends(verified_event)]
 
 @router.post("/webhooks/stripe")
 async def receive_stripe_event(event: VerifiedEvent, session: SessionDep) -> dict[str, bool]:
+    WEBHOOK_EVENTS_RECEIVED.labels("stripe").inc()
     return {"applied": await apply_event(session, event)}

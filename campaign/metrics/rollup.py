@@ -460,3 +460,11 @@ def source_label(utm_source: str | None, referrer: str | None) -> str:
         if host:
             return host[:SOURCE_LENGTH]
     return "direct"
+
+
+async def rollups_counted_until(session: AsyncSession) -> datetime | None:
+    """The instant up to which the rollups hold confirmations, emails and payments (the
+    last pass's cut); None before the first pass."""
+    return await session.scalar(
+        select(RollupWatermark.confirmed_until).where(RollupWatermark.id == 1)
+    )

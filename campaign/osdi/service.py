@@ -16,6 +16,8 @@ from campaign.consents.models import ConsentRecord, ConsentText
 from campaign.consents.service import EMAIL_UPDATES, current_consent_text, record_consent
 from campaign.db import utcnow
 from campaign.errors import NotFound
+from campaign.observability.metrics import SIGNATURES_ACCEPTED
+from campaign.observability.request_ids import current_request_id
 from campaign.osdi.schemas import PersonIn, PetitionIn, SignatureIn
 from campaign.outbox.models import Suppression
 from campaign.people.models import Person
@@ -184,7 +186,9 @@ async def record_signature(
         attempts=0,
         available_at=now,
         created_at=now,
+        request_id=current_request_id.get(),
     )
+    SIGNATURES_ACCEPTED.labels("osdi").inc()
     await resolve_submission(
         session,
         signable,

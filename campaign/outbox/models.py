@@ -161,6 +161,10 @@ class OutboxMessage(Base):
         String(20), default=ProviderStatus.QUEUED, server_default=ProviderStatus.QUEUED.value
     )
     last_error: Mapped[str | None] = mapped_column(Text)
+    # The id of the request whose transaction wrote this message (None for what the
+    # worker writes itself, such as mailings), so the worker's log lines about it can
+    # be found beside the request's.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class SuppressionReason(StrEnum):

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import utcnow
 from campaign.errors import InvalidState, NotFound
+from campaign.observability.request_ids import current_request_id
 from campaign.outbox.models import (
     EmailKind,
     OutboxMessage,
@@ -55,9 +56,11 @@ async def enqueue_email(
     reply_to: str | None = None,
     not_before: datetime | None = None,
     priority: Priority = Priority.FIRST,
+    request_id: str | None = None,
 ) -> int:
     """Queue one email in the caller's transaction; returns its outbox id. The bulk
-    lane's `priority` goes at the worker's mailing rate, after what people wait for."""
+    lane's `priority` goes at the worker's mailing rate, after what people wait for.
+    `request_id`: the request that caused it, by default the one being answered."""
     now = utcnow()
     result = await session.execute(
         insert(OutboxMessage)
@@ -74,6 +77,7 @@ async def enqueue_email(
             attempts=0,
             created_at=now,
             available_at=max(now, not_before) if not_before else now,
+            request_id=request_id or current_request_id.get(),
         )
         .returning(OutboxMessage.id)
     )

@@ -17,6 +17,8 @@ from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, Pos
 from campaign.campaigns.signable import SignableCampaign
 from campaign.db import utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound
+from campaign.observability.metrics import SIGNATURES_ACCEPTED
+from campaign.observability.request_ids import current_request_id
 from campaign.people.service import mark_email_confirmed
 from campaign.signatures.models import (
     USER_AGENT_LENGTH,
@@ -77,6 +79,7 @@ async def submit_signature(
     )
     if not await _insert_submission(session, campaign, data, context, postcode, over_limit):
         raise InvalidState("this petition is not open for signatures", field="slug")
+    SIGNATURES_ACCEPTED.labels(context.channel.value).inc()
 
 
 def ensure_signable(campaign: SignableCampaign) -> None:
@@ -139,6 +142,7 @@ async def _insert_submission(
         "attempts": 0,
         "available_at": now,
         "created_at": now,
+        "request_id": current_request_id.get(),
     }
     # Through SQLAlchemy, not straight to asyncpg: the driver's own errors would bypass
     # the pool's disconnect handling, and a connection broken by a database restart went

@@ -144,3 +144,5 @@ class SignatureSubmission(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The signing request's id (campaign/observability), handed on to its emails.
+    request_id: Mapped[str | None] = mapped_column(String(64))

@@ -49,6 +49,7 @@ _INPUT = (
     ("send_email", "boolean"),
     ("to_name", "text"),
     ("email_context", "text"),
+    ("request_id", "text"),
 )
 _ARRAYS = ", ".join(f"${n}::{kind}[]" for n, (_name, kind) in enumerate(_INPUT, start=1))
 _COLUMNS = ", ".join(name for name, _kind in _INPUT)
@@ -104,9 +105,9 @@ WITH input AS (
     ORDER BY submission_id
 ), confirmation AS (
     INSERT INTO outbox_messages (kind, to_address, to_name, context, campaign_id, status,
-                                 attempts, created_at, available_at)
+                                 attempts, created_at, available_at, request_id)
     SELECT {_EMAIL_KIND}, email, to_name, email_context::jsonb, campaign_id, 'pending', 0,
-           {_NOW}, {_NOW}
+           {_NOW}, {_NOW}, request_id
     FROM signed
     WHERE send_email
     ORDER BY submission_id
@@ -129,6 +130,7 @@ class FirstSignature:
     send_email: bool
     to_name: str
     email_context: dict[str, str]
+    request_id: str | None = None  # the signing request's, for the email's log lines
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ async def insert_first_signatures(
             "send_email": first.send_email,
             "to_name": first.to_name,
             "email_context": json.dumps(first.email_context),
+            "request_id": first.request_id,
         }
         for name, column in columns.items():
             column.append(values[name])

@@ -29,7 +29,7 @@ from campaign.letters.queries import deliveries_of
 from campaign.metrics.rollup import signature_source
 from campaign.people.addresses import InvalidEmail, parse_email
 from campaign.people.models import Person
-from campaign.signatures.models import Signature, SignatureStatus
+from campaign.signatures.models import Signature, SignatureStatus, SignatureSubmission
 from campaign.staff.models import StaffUser
 from campaign.tags.models import Tag, Tagging
 from campaign.tags.service import normalise_tag_name
@@ -345,3 +345,13 @@ async def _boundary(
         return None
     position, cursor = tuple_(*order), tuple_(*found, cursor_id)
     return position > cursor if newer else position < cursor
+
+
+async def waiting_submissions(session: AsyncSession) -> tuple[int, datetime | None]:
+    """Signing requests the worker has not resolved yet, and when the oldest was made:
+    a worker that is down or behind shows here before its emails reach the outbox."""
+    count = await session.scalar(select(func.count()).select_from(SignatureSubmission))
+    oldest = await session.scalar(
+        select(SignatureSubmission.created_at).order_by(SignatureSubmission.id).limit(1)
+    )
+    return int(count or 0), oldest

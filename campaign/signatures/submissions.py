@@ -252,6 +252,7 @@ def _first_signature(
         send_email=status == SignatureStatus.PENDING,
         to_name=_display_name(submission),
         email_context=_confirmation_context(campaign, submission, token),
+        request_id=submission.request_id,
     )
 
 
@@ -400,6 +401,7 @@ async def _send_confirmation(
         to_name=_display_name(submission),
         context=_confirmation_context(campaign, submission, token),
         campaign_id=campaign.id,
+        request_id=submission.request_id,
     )
 
 
@@ -417,6 +419,7 @@ async def _send_already_signed(
             "campaign_slug": campaign.slug,
         },
         campaign_id=campaign.id,
+        request_id=submission.request_id,
     )
 
 

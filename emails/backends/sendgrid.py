@@ -10,7 +10,8 @@ import json
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from email.message import Message
 from typing import Any
 from urllib.error import URLError
@@ -19,6 +20,7 @@ from python_http_client.exceptions import HTTPError
 from sendgrid import SendGridAPIClient
 
 from campaign.config import Settings
+from campaign.observability.metrics import PROVIDER_REQUEST_DURATION
 from emails.backends.base import OutcomeUnknown, Rejected, TemporaryFailure
 from emails.render import Batch, Recipient
 
@@ -41,7 +43,8 @@ class SendGridBackend:
 
     async def send(self, batch: Batch, attempt_id: str) -> dict[int, str]:
         body = request_body(batch, self.settings, attempt_id)
-        message_id = await asyncio.to_thread(self._post, body)
+        with _timed("send"):
+            message_id = await asyncio.to_thread(self._post, body)
         return dict.fromkeys(batch.outbox_ids, message_id)
 
     async def accepted(self, attempt_id: str, outbox_ids: Sequence[int]) -> dict[int, str] | None:
@@ -49,7 +52,8 @@ class SendGridBackend:
         refuses a request whole, so any email listed means it took them all, and none
         listed (asked a lease after the request, time enough for its "processed" events
         to be indexed) means it never got the request."""
-        listed = await asyncio.to_thread(self._activity_of, attempt_id)
+        with _timed("activity"):
+            listed = await asyncio.to_thread(self._activity_of, attempt_id)
         if listed is None:
             return None
         if not listed:
@@ -98,6 +102,20 @@ class SendGridBackend:
         except (ValueError, AttributeError):
             return None
         return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else None
+
+
+@contextmanager
+def _timed(operation: str) -> Iterator[None]:
+    """Observes how long one request to SendGrid took, and whether it succeeded."""
+    started = time.perf_counter()
+    outcome = "error"
+    try:
+        yield
+        outcome = "ok"
+    finally:
+        PROVIDER_REQUEST_DURATION.labels("sendgrid", operation, outcome).observe(
+            time.perf_counter() - started
+        )
 
 
 def _refused(error: Exception) -> bool:
