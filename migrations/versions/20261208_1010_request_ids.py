@@ -2,8 +2,8 @@
 id on each outbox message, so the worker's log lines about an email name the request.
 
 Revision ID: 7d4f2a8c6e15
-Revises: 3c5e7a9b1d20
-Created: 2026-12-05 09:00:00.000000
+Revises: abe91f4bab15
+Created: 2026-12-08 10:10:00.000000
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7d4f2a8c6e15"
-down_revision: str | None = "3c5e7a9b1d20"
+down_revision: str | None = "abe91f4bab15"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
