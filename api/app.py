@@ -43,7 +43,7 @@ from api.webhooks import sendgrid as sendgrid_webhook
 from api.webhooks import stripe as stripe_webhook
 from campaign.campaigns.cache import SignableCampaignCache
 from campaign.config import Settings, get_settings
-from campaign.db import create_engine, create_session_factory
+from campaign.db import SpareSessions, create_engine, create_session_factory, spare_session_count
 from campaign.donations.gateway import StripeGateway
 from emails.worker import OutboxWorker
 
@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         app.state.settings = settings
         app.state.session_factory = create_session_factory(engine)
+        app.state.spare_sessions = SpareSessions(
+            app.state.session_factory, spare_session_count(settings)
+        )
         app.state.signing_limits = SigningLimits(settings)
         app.state.view_rate_limit = RateLimit(settings.view_rate_limit, settings.redis_url)
         app.state.donation_rate_limit = RateLimit(settings.donation_rate_limit, settings.redis_url)

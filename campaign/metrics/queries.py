@@ -14,12 +14,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.db import SpareSessions, read_side_by_side
 from campaign.donations.models import Donation, DonationPayment
 from campaign.metrics.counts import counts_by_status
 from campaign.metrics.counts import current_signature_counts as current_signature_counts
@@ -123,24 +124,74 @@ class Metrics:
 
 
 async def read_metrics(
-    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+    session: AsyncSession,
+    campaign_id: int | None,
+    window: MetricsWindow,
+    spare: SpareSessions | None = None,
 ) -> Metrics:
-    """Everything the dashboard shows, for one campaign or all of them."""
-    totals = Totals(
+    """Everything the dashboard shows, for one campaign or all of them: three groups of
+    reads, side by side on spare sessions where there are any (PostgreSQL), else one
+    after another on `session`. Nothing is lost by reading them apart: on PostgreSQL
+    each statement has always seen its own snapshot (READ COMMITTED), so a rollup pass
+    committing between two of them was already seen by one and not the other."""
+    (
+        totals,
+        (by_country, by_source, by_utm_campaign),
+        (as_of, series, donations),
+    ) = await read_side_by_side(
+        session,
+        [
+            lambda own: _totals(own, campaign_id),
+            lambda own: _breakdowns(own, campaign_id, window),
+            lambda own: _over_time(own, campaign_id, window),
+        ],
+        spare,
+    )
+    return Metrics(
+        as_of=as_of,
+        totals=totals,
+        series=series,
+        by_country=by_country,
+        by_source=by_source,
+        by_utm_campaign=by_utm_campaign,
+        # The same sums funnel() makes, from rows already read: the series covers the
+        # same hours, and by_source holds every page view of the window.
+        funnel=Funnel(
+            page_views=sum(row.page_views for row in by_source),
+            signatures=sum(point.created for point in series),
+            confirmations=sum(point.confirmed for point in series),
+            donations=donations,
+        ),
+        window=window,
+    )
+
+
+async def _totals(session: AsyncSession, campaign_id: int | None) -> Totals:
+    return Totals(
         signatures=await signature_totals(session, campaign_id),
         letters=await letter_figures(session, campaign_id),
         emails=await email_figures(session, campaign_id),
         donations=await donation_figures(session, campaign_id),
     )
-    return Metrics(
-        as_of=await rollups_as_of(session),
-        totals=totals,
-        series=await signature_series(session, campaign_id, window),
-        by_country=await signatures_by_country(session, campaign_id, window),
-        by_source=await signatures_by_source(session, campaign_id, window),
-        by_utm_campaign=await signatures_by_utm_campaign(session, campaign_id, window),
-        funnel=await funnel(session, campaign_id, window),
-        window=window,
+
+
+async def _breakdowns(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> tuple[list[Breakdown], list[Breakdown], list[Breakdown]]:
+    return (
+        await signatures_by_country(session, campaign_id, window),
+        await signatures_by_source(session, campaign_id, window),
+        await signatures_by_utm_campaign(session, campaign_id, window),
+    )
+
+
+async def _over_time(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> tuple[datetime | None, list[SeriesPoint], int]:
+    return (
+        await rollups_as_of(session),
+        await signature_series(session, campaign_id, window),
+        await _donations_begun(session, campaign_id, window),
     )
 
 
@@ -207,8 +258,17 @@ async def signature_series(
         .order_by(SignatureHourly.hour)
     )
     buckets: dict[datetime, list[int]] = {}
+    # A day's bucket depends only on its local date: found once per date, not per hour.
+    day_starts: dict[date, datetime] = {}
     for hour, created, confirmed in rows:
-        start = local_bucket_start(hour, window)
+        local = hour.astimezone(window.zone)
+        if window.bucket == Bucket.HOUR:
+            start = local
+        else:
+            day_start = day_starts.get(local.date())
+            if day_start is None:
+                day_start = day_starts[local.date()] = local_bucket_start(hour, window)
+            start = day_start
         totals = buckets.setdefault(start, [0, 0])
         totals[0] += int(created)
         totals[1] += int(confirmed)
@@ -332,14 +392,21 @@ async def funnel(session: AsyncSession, campaign_id: int | None, window: Metrics
             )
         )
     ).one()
-    # Donations that began (had their first payment) in the window.
+    donations = await _donations_begun(session, campaign_id, window)
+    return Funnel(int(views or 0), int(created), int(confirmed), donations)
+
+
+async def _donations_begun(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> int:
+    """Donations that began (had their first payment) in the window."""
     donations = await session.scalar(
         select(func.coalesce(func.sum(DonationHourly.donations), 0)).where(
             _of_rollup(DonationHourly.campaign_id, campaign_id),
             *_in_window(DonationHourly.hour, window),
         )
     )
-    return Funnel(int(views or 0), int(created), int(confirmed), int(donations or 0))
+    return int(donations or 0)
 
 
 async def letter_figures(session: AsyncSession, campaign_id: int | None) -> LetterFigures:
