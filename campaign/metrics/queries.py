@@ -11,13 +11,14 @@ function takes a campaign id, or None for all campaigns together."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, union_all
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import SpareSessions, read_side_by_side
@@ -348,20 +349,40 @@ async def _summed_by_key(
 ) -> list[tuple[Any, ...]]:
     """The sums per key over the window: its whole UTC days from the daily rollup, its
     ragged ends from the hourly one (exactly the hours `_in_window` takes)."""
-    hourly, daily = models
     days, hour_ranges = _split_window(window)
+    statement = _sums_by_key(models, key, sums, days is not None, len(hour_ranges))
+    edges: dict[str, Any] = {"rollup": _rollup_key(campaign_id)}
+    if days is not None:
+        edges |= {"days_from": days[0], "days_to": days[1]}
+    for index, (start, end) in enumerate(hour_ranges):
+        edges |= {f"hours_from_{index}": start, f"hours_to_{index}": end}
+    rows = await session.execute(statement, edges)
+    return [(row[0], *(int(value) for value in row[1:])) for row in rows]
+
+
+@functools.cache
+def _sums_by_key(
+    models: tuple[Any, Any], key: str, sums: tuple[str, ...], whole_days: bool, hour_ranges: int
+) -> Select[Any]:
+    """The statement _summed_by_key runs, for one shape of window, its campaign and
+    edges left as parameters: built once, not on every call (building a union costs
+    more than running it on the rollups)."""
+    hourly, daily = models
+    ranges = [(daily, daily.day, "days_from", "days_to")] if whole_days else []
+    ranges += [
+        (hourly, hourly.hour, f"hours_from_{index}", f"hours_to_{index}")
+        for index in range(hour_ranges)
+    ]
     parts = [
         select(getattr(model, key).label("key"), *(getattr(model, name) for name in sums)).where(
-            _of_rollup(model.campaign_id, campaign_id), period >= start, period < end
+            model.campaign_id == bindparam("rollup"),
+            period >= bindparam(start),
+            period < bindparam(end),
         )
-        for model, period, (start, end) in [
-            *([(daily, daily.day, days)] if days else []),
-            *((hourly, hourly.hour, hours) for hours in hour_ranges),
-        ]
+        for model, period, start, end in ranges
     ]
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    totals = select(rows.c.key, *(func.sum(rows.c[name]) for name in sums)).group_by(rows.c.key)
-    return [(row[0], *(int(value) for value in row[1:])) for row in await session.execute(totals)]
+    return select(rows.c.key, *(func.sum(rows.c[name]) for name in sums)).group_by(rows.c.key)
 
 
 def _split_window(
