@@ -7,7 +7,8 @@ What it measures
 
     - each dashboard query (campaign/metrics/queries.py) for one campaign and for all
       campaigns together: p95 over --rounds calls, in-process over the real session
-      factory (no HTTP);
+      factory (no HTTP); then the whole answer (read_metrics) with the app's spare
+      sessions, on one session alone, and from 10 callers at once through one pool;
     - the public count (SignatureCountCache.get, what GET /api/v1/campaigns/{slug}
       does for its counts) of the 1-million-signature campaign, called every 5 ms for
       --count-seconds while pgbench writes 500 signatures per second into that same
