@@ -44,7 +44,7 @@ from api.webhooks import sendgrid as sendgrid_webhook
 from api.webhooks import stripe as stripe_webhook
 from campaign.campaigns.cache import SignableCampaignCache
 from campaign.config import Settings, get_settings
-from campaign.db import create_engine, create_session_factory
+from campaign.db import SpareSessions, create_engine, create_session_factory, spare_session_count
 from campaign.donations.gateway import StripeGateway
 from emails.worker import OutboxWorker
 
@@ -64,6 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.read_database_url and not settings.is_sqlite:
             read_engine = create_engine(settings, settings.read_database_url)
             app.state.read_session_factory = create_session_factory(read_engine)
+        # The staff figures' reads side by side, where they read: the replica if any.
+        app.state.spare_sessions = SpareSessions(
+            app.state.read_session_factory, spare_session_count(settings)
+        )
         app.state.signing_limits = SigningLimits(settings)
         app.state.view_rate_limit = RateLimit(settings.view_rate_limit, settings.redis_url)
         app.state.donation_rate_limit = RateLimit(settings.donation_rate_limit, settings.redis_url)

@@ -3,10 +3,11 @@ PostgreSQL and SQLite, and the async engine and session factory."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -232,6 +233,84 @@ async def read_only(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[
             yield session
         finally:
             await session.rollback()
+
+
+# Sessions a process lends at most at any moment for reads side by side (see SpareSessions):
+# a fifth of the pool, up to four, so that the pool's other connections stay free for
+# requests however many staff read their figures at once.
+MAX_SPARE_SESSIONS = 4
+
+
+def spare_session_count(settings: Settings) -> int:
+    """How many sessions a process may lend for reads side by side. None on SQLite:
+    every transaction there takes the write lock at BEGIN (see _create_sqlite_engine),
+    so two sessions of one process could only take turns."""
+    if settings.is_sqlite:
+        return 0
+    return min(MAX_SPARE_SESSIONS, settings.database_pool_size // 5)
+
+
+class SpareSessions:
+    """A few sessions, beside a request's own, for independent reads that one request
+    can make side by side, each on its own connection. They are lent without waiting:
+    a caller given fewer than it asked for (or none, while others hold them) makes the
+    rest of its reads on its own session, one after another. So nobody waits for a
+    spare, and a process never holds more than `limit` connections beyond its
+    requests' own, however many staff read their figures at once."""
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession], limit: int) -> None:
+        self._factory = factory
+        self._free = limit
+
+    @asynccontextmanager
+    async def borrow(self, wanted: int) -> AsyncIterator[list[AsyncSession]]:
+        """Up to `wanted` new sessions (none if the others are lent), closed on exit.
+        Each reads in its own transaction: what it sees is as of its own statements."""
+        # One event loop per process: nothing runs between the test and the update.
+        count = max(0, min(wanted, self._free))
+        self._free -= count
+        try:
+            async with AsyncExitStack() as stack:
+                yield [await stack.enter_async_context(self._factory()) for _ in range(count)]
+        finally:
+            self._free += count
+
+
+async def read_side_by_side(
+    session: AsyncSession,
+    reads: Sequence[Callable[[AsyncSession], Awaitable[Any]]],
+    spare: SpareSessions | None,
+) -> list[Any]:
+    """Each read's answer, in order. With spare sessions the reads are dealt out over
+    `session` and the spares, one after another on each and side by side across them;
+    without, all on `session`. If one fails, the others are cancelled and its error is
+    raised as it was (not in a group), so its handlers see it as they would anyway."""
+    if spare is None:
+        return [await read(session) for read in reads]
+    async with spare.borrow(len(reads) - 1) as spares:
+        sessions = [session, *spares]
+        lanes = [
+            asyncio.ensure_future(_one_after_another(own, reads[index :: len(sessions)]))
+            for index, own in enumerate(sessions)
+        ]
+        try:
+            answers = await asyncio.gather(*lanes)
+        except BaseException:
+            for lane in lanes:
+                lane.cancel()
+            await asyncio.gather(*lanes, return_exceptions=True)
+            raise
+    # Lane i holds reads i, i + n, i + 2n ...: put them back in the order asked.
+    ordered: list[Any] = [None] * len(reads)
+    for index, lane_answers in enumerate(answers):
+        ordered[index :: len(sessions)] = lane_answers
+    return ordered
+
+
+async def _one_after_another(
+    session: AsyncSession, reads: Sequence[Callable[[AsyncSession], Awaitable[Any]]]
+) -> list[Any]:
+    return [await read(session) for read in reads]
 
 
 # Connection faults the driver may raise as they are, before SQLAlchemy can wrap them: the

@@ -61,6 +61,7 @@ ZoneQuery = Annotated[str, Query(max_length=64, description="IANA time zone of t
 
 @router.get("/api/v1/staff/metrics", tags=["staff"])
 async def all_campaign_metrics(
+    request: Request,
     session: ReadSessionDep,
     _staff: Viewer,
     start: WindowStart = None,
@@ -69,11 +70,13 @@ async def all_campaign_metrics(
     tz: ZoneQuery = "UTC",
 ) -> MetricsView:
     window = metrics_window(start, end, bucket, tz)
-    return MetricsView.of(await read_metrics(session, None, window))
+    spare = request.app.state.spare_sessions
+    return MetricsView.of(await read_metrics(session, None, window, spare))
 
 
 @router.get("/api/v1/staff/campaigns/{slug}/metrics", tags=["staff"])
 async def campaign_metrics(
+    request: Request,
     campaign: StaffCampaign,
     session: ReadSessionDep,
     start: WindowStart = None,
@@ -82,7 +85,8 @@ async def campaign_metrics(
     tz: ZoneQuery = "UTC",
 ) -> MetricsView:
     window = metrics_window(start, end, bucket, tz)
-    return MetricsView.of(await read_metrics(session, campaign.id, window))
+    spare = request.app.state.spare_sessions
+    return MetricsView.of(await read_metrics(session, campaign.id, window, spare))
 
 
 @router.get(

@@ -11,15 +11,17 @@ function takes a campaign id, or None for all campaigns together."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, union_all
+from sqlalchemy import ColumnElement, Select, bindparam, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campaign.db import SpareSessions, read_side_by_side
 from campaign.donations.models import Donation, DonationPayment
 from campaign.metrics.counts import counts_by_status
 from campaign.metrics.counts import current_signature_counts as current_signature_counts
@@ -123,24 +125,74 @@ class Metrics:
 
 
 async def read_metrics(
-    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+    session: AsyncSession,
+    campaign_id: int | None,
+    window: MetricsWindow,
+    spare: SpareSessions | None = None,
 ) -> Metrics:
-    """Everything the dashboard shows, for one campaign or all of them."""
-    totals = Totals(
+    """Everything the dashboard shows, for one campaign or all of them: three groups of
+    reads, side by side on spare sessions where there are any (PostgreSQL), else one
+    after another on `session`. Nothing is lost by reading them apart: on PostgreSQL
+    each statement has always seen its own snapshot (READ COMMITTED), so a rollup pass
+    committing between two of them was already seen by one and not the other."""
+    (
+        totals,
+        (by_country, by_source, by_utm_campaign),
+        (as_of, series, donations),
+    ) = await read_side_by_side(
+        session,
+        [
+            lambda own: _totals(own, campaign_id),
+            lambda own: _breakdowns(own, campaign_id, window),
+            lambda own: _over_time(own, campaign_id, window),
+        ],
+        spare,
+    )
+    return Metrics(
+        as_of=as_of,
+        totals=totals,
+        series=series,
+        by_country=by_country,
+        by_source=by_source,
+        by_utm_campaign=by_utm_campaign,
+        # The same sums funnel() makes, from rows already read: the series covers the
+        # same hours, and by_source holds every page view of the window.
+        funnel=Funnel(
+            page_views=sum(row.page_views for row in by_source),
+            signatures=sum(point.created for point in series),
+            confirmations=sum(point.confirmed for point in series),
+            donations=donations,
+        ),
+        window=window,
+    )
+
+
+async def _totals(session: AsyncSession, campaign_id: int | None) -> Totals:
+    return Totals(
         signatures=await signature_totals(session, campaign_id),
         letters=await letter_figures(session, campaign_id),
         emails=await email_figures(session, campaign_id),
         donations=await donation_figures(session, campaign_id),
     )
-    return Metrics(
-        as_of=await rollups_as_of(session),
-        totals=totals,
-        series=await signature_series(session, campaign_id, window),
-        by_country=await signatures_by_country(session, campaign_id, window),
-        by_source=await signatures_by_source(session, campaign_id, window),
-        by_utm_campaign=await signatures_by_utm_campaign(session, campaign_id, window),
-        funnel=await funnel(session, campaign_id, window),
-        window=window,
+
+
+async def _breakdowns(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> tuple[list[Breakdown], list[Breakdown], list[Breakdown]]:
+    return (
+        await signatures_by_country(session, campaign_id, window),
+        await signatures_by_source(session, campaign_id, window),
+        await signatures_by_utm_campaign(session, campaign_id, window),
+    )
+
+
+async def _over_time(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> tuple[datetime | None, list[SeriesPoint], int]:
+    return (
+        await rollups_as_of(session),
+        await signature_series(session, campaign_id, window),
+        await _donations_begun(session, campaign_id, window),
     )
 
 
@@ -207,8 +259,17 @@ async def signature_series(
         .order_by(SignatureHourly.hour)
     )
     buckets: dict[datetime, list[int]] = {}
+    # A day's bucket depends only on its local date: found once per date, not per hour.
+    day_starts: dict[date, datetime] = {}
     for hour, created, confirmed in rows:
-        start = local_bucket_start(hour, window)
+        local = hour.astimezone(window.zone)
+        if window.bucket == Bucket.HOUR:
+            start = local
+        else:
+            day_start = day_starts.get(local.date())
+            if day_start is None:
+                day_start = day_starts[local.date()] = local_bucket_start(hour, window)
+            start = day_start
         totals = buckets.setdefault(start, [0, 0])
         totals[0] += int(created)
         totals[1] += int(confirmed)
@@ -288,20 +349,40 @@ async def _summed_by_key(
 ) -> list[tuple[Any, ...]]:
     """The sums per key over the window: its whole UTC days from the daily rollup, its
     ragged ends from the hourly one (exactly the hours `_in_window` takes)."""
-    hourly, daily = models
     days, hour_ranges = _split_window(window)
+    statement = _sums_by_key(models, key, sums, days is not None, len(hour_ranges))
+    edges: dict[str, Any] = {"rollup": _rollup_key(campaign_id)}
+    if days is not None:
+        edges |= {"days_from": days[0], "days_to": days[1]}
+    for index, (start, end) in enumerate(hour_ranges):
+        edges |= {f"hours_from_{index}": start, f"hours_to_{index}": end}
+    rows = await session.execute(statement, edges)
+    return [(row[0], *(int(value) for value in row[1:])) for row in rows]
+
+
+@functools.cache
+def _sums_by_key(
+    models: tuple[Any, Any], key: str, sums: tuple[str, ...], whole_days: bool, hour_ranges: int
+) -> Select[Any]:
+    """The statement _summed_by_key runs, for one shape of window, its campaign and
+    edges left as parameters: built once, not on every call (building a union costs
+    more than running it on the rollups)."""
+    hourly, daily = models
+    ranges = [(daily, daily.day, "days_from", "days_to")] if whole_days else []
+    ranges += [
+        (hourly, hourly.hour, f"hours_from_{index}", f"hours_to_{index}")
+        for index in range(hour_ranges)
+    ]
     parts = [
         select(getattr(model, key).label("key"), *(getattr(model, name) for name in sums)).where(
-            _of_rollup(model.campaign_id, campaign_id), period >= start, period < end
+            model.campaign_id == bindparam("rollup"),
+            period >= bindparam(start),
+            period < bindparam(end),
         )
-        for model, period, (start, end) in [
-            *([(daily, daily.day, days)] if days else []),
-            *((hourly, hourly.hour, hours) for hours in hour_ranges),
-        ]
+        for model, period, start, end in ranges
     ]
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    totals = select(rows.c.key, *(func.sum(rows.c[name]) for name in sums)).group_by(rows.c.key)
-    return [(row[0], *(int(value) for value in row[1:])) for row in await session.execute(totals)]
+    return select(rows.c.key, *(func.sum(rows.c[name]) for name in sums)).group_by(rows.c.key)
 
 
 def _split_window(
@@ -332,14 +413,21 @@ async def funnel(session: AsyncSession, campaign_id: int | None, window: Metrics
             )
         )
     ).one()
-    # Donations that began (had their first payment) in the window.
+    donations = await _donations_begun(session, campaign_id, window)
+    return Funnel(int(views or 0), int(created), int(confirmed), donations)
+
+
+async def _donations_begun(
+    session: AsyncSession, campaign_id: int | None, window: MetricsWindow
+) -> int:
+    """Donations that began (had their first payment) in the window."""
     donations = await session.scalar(
         select(func.coalesce(func.sum(DonationHourly.donations), 0)).where(
             _of_rollup(DonationHourly.campaign_id, campaign_id),
             *_in_window(DonationHourly.hour, window),
         )
     )
-    return Funnel(int(views or 0), int(created), int(confirmed), int(donations or 0))
+    return int(donations or 0)
 
 
 async def letter_figures(session: AsyncSession, campaign_id: int | None) -> LetterFigures:
