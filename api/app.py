@@ -39,12 +39,14 @@ from api.routers import (
     unsubscribe,
     webhook_endpoints,
 )
+from api.signing import SigningFastPath
 from api.webhooks import sendgrid as sendgrid_webhook
 from api.webhooks import stripe as stripe_webhook
 from campaign.campaigns.cache import SignableCampaignCache
 from campaign.config import Settings, get_settings
 from campaign.db import create_engine, create_session_factory
 from campaign.donations.gateway import StripeGateway
+from campaign.signatures.writer import SubmissionWriter
 from emails.worker import OutboxWorker
 
 
@@ -63,6 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.donation_campaign_rate_limit, settings.redis_url
         )
         app.state.signable_campaigns = SignableCampaignCache()
+        app.state.submission_writer = SubmissionWriter(
+            engine,
+            max_batch=settings.signing_batch_size,
+            max_in_flight=settings.signing_writes_in_flight,
+        )
         app.state.stripe = _stripe_gateway(settings)
         stop = asyncio.Event()
         worker_task = None
@@ -79,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if worker_task is not None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task
+            await app.state.submission_writer.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -122,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard_router)
 
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(SigningFastPath, application=app)
     app.add_middleware(SecurityHeaders)
     return app
 
