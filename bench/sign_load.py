@@ -87,6 +87,7 @@ _SIGNATURE_BODY = json.dumps(
 ).encode()
 BODY_BEFORE_EMAIL, BODY_AFTER_EMAIL = _SIGNATURE_BODY.split(b"EMAIL")
 JSON_HEADERS = {"Content-Type": "application/json"}
+CLOSING_HEADERS = {**JSON_HEADERS, "Connection": "close"}
 
 
 class BenchError(Exception):
@@ -105,6 +106,7 @@ class Options:
     pool_size: int
     workers: int
     pgbench_clients: int
+    reconnect_every: int
     skip_pgbench: bool
     reset: bool
 
@@ -129,6 +131,12 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--pgbench-clients", type=int, default=16, help="pgbench -c for the raw database run"
     )
+    parser.add_argument(
+        "--reconnect-every",
+        type=int,
+        default=100,
+        help="each client closes its connection after this many requests (0: never)",
+    )
     parser.add_argument("--skip-pgbench", action="store_true", help="skip the raw database run")
     parser.add_argument(
         "--reset",
@@ -144,6 +152,8 @@ def parse_options(argv: list[str] | None = None) -> Options:
         parser.error("--repeat-fraction must be in [0, 1)")
     if not 1 <= args.workers <= 16:
         parser.error("--workers must be between 1 and 16")
+    if args.reconnect_every < 0:
+        parser.error("--reconnect-every must be 0 or more")
     if not 1 <= args.pool_size <= 200 or not 1 <= args.pgbench_clients <= 200:
         parser.error("--pool-size and --pgbench-clients must be between 1 and 200")
     return Options(**vars(args))
@@ -392,6 +402,33 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
+def connections_per_process(server_pid: int, port: int) -> dict[int, int]:
+    """Established connections to the server's port held by each of its processes (from
+    /proc; empty where there is none)."""
+    try:
+        listening_port = f"{port:04X}"
+        established: set[str] = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if fields[1].rsplit(":", 1)[1] == listening_port and fields[3] == "01":
+                    established.add(fields[9])  # the socket's inode
+        counts = {pid: len(socket_inodes(pid) & established) for pid in process_tree(server_pid)}
+    except (OSError, ValueError, IndexError):
+        return {}
+    return {pid: n for pid, n in counts.items() if n}
+
+
+def socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):  # closed meanwhile
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    return inodes
+
+
 def process_cpu_ticks(pid: int) -> int:
     stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return int(stat[11]) + int(stat[12])  # utime + stime
@@ -432,13 +469,16 @@ class LoadResult:
     accepted: Counter[str] = field(default_factory=Counter)
     requests_sent: int = 0
     cpu: dict[str, float] = field(default_factory=dict)
+    # Open connections per server worker process when the measured window began.
+    connections: dict[int, int] = field(default_factory=dict)
 
 
 class SigningLoad:
     """Closed-loop clients: each sends its next signature as soon as the last is answered."""
 
-    def __init__(self, sign_url: str, options: Options, run_tag: str) -> None:
+    def __init__(self, sign_url: str, port: int, options: Options, run_tag: str) -> None:
         self.sign_url = sign_url
+        self.port = port
         self.options = options
         self.run_tag = run_tag
         self.result = LoadResult(measured_s=options.duration)
@@ -468,6 +508,7 @@ class SigningLoad:
             ]
             await asyncio.sleep(max(self.window_start - time.perf_counter(), 0))
             cpu_start = sample_cpu(server_pid)
+            self.result.connections = connections_per_process(server_pid, self.port)
             await asyncio.sleep(max(self.window_end - time.perf_counter(), 0))
             cpu_end = sample_cpu(server_pid)
             await asyncio.wait_for(asyncio.gather(*clients), DRAIN_TIMEOUT_S)
@@ -477,12 +518,20 @@ class SigningLoad:
     async def client(self, http: aiohttp.ClientSession) -> None:
         result = self.result
         window_start, window_end = self.window_start, self.window_end
+        reconnect_every = self.options.reconnect_every
+        sent = 0
         while (started := time.perf_counter()) < window_end:
             email = self.pick_email()
             body = BODY_BEFORE_EMAIL + email.encode() + BODY_AFTER_EMAIL
             result.requests_sent += 1
+            sent += 1
+            # Now and then a fresh connection: the server's processes share one listening
+            # socket, and whichever is least busy takes it. Kept open for good, the first
+            # burst of connections often all went to one process, and the run measured one.
+            last = reconnect_every and sent % reconnect_every == 0
+            headers = CLOSING_HEADERS if last else JSON_HEADERS
             try:
-                async with http.post(self.sign_url, data=body, headers=JSON_HEADERS) as answer:
+                async with http.post(self.sign_url, data=body, headers=headers) as answer:
                     payload = await answer.read()
                     status = answer.status
             except (aiohttp.ClientError, TimeoutError) as error:
@@ -521,7 +570,9 @@ def event_loop_factory() -> Any:
 
 
 def run_load(server: Server, slug: str, options: Options, run_tag: str) -> LoadResult:
-    load = SigningLoad(f"{server.base_url}/api/v1/campaigns/{slug}/signatures", options, run_tag)
+    port = int(server.base_url.rsplit(":", 1)[1])
+    url = f"{server.base_url}/api/v1/campaigns/{slug}/signatures"
+    load = SigningLoad(url, port, options, run_tag)
     with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
         return runner.run(load.run(server.process.pid))
 
@@ -584,6 +635,24 @@ async def check_stored(url: URL, slug: str, accepted: Counter[str], max_emails: 
         # One confirmation for the first signature, one more per repeat up to the cap.
         outbox_expected=sum(min(n, max_emails) for n in accepted.values()),
     )
+
+
+async def rows_per_commit(url: URL, slug: str) -> float | None:
+    """How many submissions the server wrote per transaction, on average: rows written by
+    one transaction share its id (xmin). Read before the resolution step deletes them."""
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        row = await connection.fetchrow(
+            """
+            SELECT count(*) AS n, count(DISTINCT s.xmin::text) AS commits
+              FROM signature_submissions s JOIN campaigns c ON c.id = s.campaign_id
+             WHERE c.slug = $1
+            """,
+            slug,
+        )
+    finally:
+        await connection.close()
+    return round(row["n"] / row["commits"], 2) if row and row["commits"] else None
 
 
 async def resolve_submissions(url: URL) -> tuple[int, float]:
@@ -713,6 +782,7 @@ def summarise(
     load: LoadResult,
     stored: StoredCheck,
     raw: PgbenchResult | None,
+    per_commit: float | None,
 ) -> dict[str, Any]:
     latencies = sorted(load.latencies_ms)
     rate = load.accepted_in_window / load.measured_s
@@ -729,6 +799,7 @@ def summarise(
         "concurrency": options.concurrency,
         "duration_s": options.duration,
         "cpu_ms_per_signature": cpu_ms_per_signature(load),
+        "submissions_per_commit": per_commit,
     }
 
 
@@ -798,6 +869,11 @@ def print_report(
         f"stored without a 202 {stored.not_acknowledged}"
     )
     print(
+        f"  written:  {summary['submissions_per_commit']} submissions per transaction; "
+        "connections per server process at the window's start: "
+        + (", ".join(f"{pid} {n}" for pid, n in load.connections.items()) or "unknown")
+    )
+    print(
         f"  outbox:   {stored.outbox_rows} emails queued "
         f"(expected {stored.outbox_expected}: one per new signature, one per repeat up to the cap)"
     )
@@ -854,6 +930,7 @@ def main(argv: list[str] | None = None) -> int:
             load = run_load(server, slug, options, run_tag)
             if load.errors:
                 progress(f"server log, last lines:\n{server.log_tail()}")
+        per_commit = asyncio.run(rows_per_commit(url, slug))
         resolved, resolve_seconds = asyncio.run(resolve_submissions(url))
         progress(
             f"resolved {resolved} submissions in {resolve_seconds:.1f} s "
@@ -870,7 +947,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sign_load: interrupted", file=sys.stderr)
         return 130
-    summary = summarise(options, load, stored, raw)
+    summary = summarise(options, load, stored, raw, per_commit)
     print_report(options, load, stored, raw, summary)
     print(json.dumps(summary))
     return 0
