@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine,
             max_batch=settings.signing_batch_size,
             max_in_flight=settings.signing_writes_in_flight,
+            batch_wait_seconds=settings.signing_batch_wait_ms / 1000,
         )
         app.state.stripe = _stripe_gateway(settings)
         stop = asyncio.Event()
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The interactive docs pages load scripts from a CDN; the schema itself is served.
         docs_url=None,
         redoc_url=None,
+        # No OpenTelemetry here: off, so that no request pays for asking whether it is set up.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_problem_handlers(app)
     app.include_router(health.router)
