@@ -134,7 +134,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--reconnect-every",
         type=int,
-        default=100,
+        default=20,
         help="each client closes its connection after this many requests (0: never)",
     )
     parser.add_argument("--skip-pgbench", action="store_true", help="skip the raw database run")
