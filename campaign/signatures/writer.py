@@ -17,13 +17,13 @@ the wait tells nothing about the address (see flows.py)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, exists, insert, literal_column, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+import asyncpg
+from sqlalchemy import CursorResult, Table, bindparam, exists, insert, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.sqltypes import BigInteger, Boolean, DateTime, Integer, String, Text
 
 from campaign.campaigns.models import Campaign, CampaignState
@@ -75,16 +75,18 @@ def _array_type(column_type: Any) -> str:
     raise TypeError(f"no array type for {column_type!r}")
 
 
-def _insert_many_statement() -> Any:
-    """All of a batch's submissions in one statement: each column as one array, unnested
-    into rows, kept where their campaign is still published. The same snapshot decides
-    for every row of a campaign, so RETURNING names the campaigns that were open."""
+def _insert_many_statement() -> str:
+    """All of a batch's submissions in one statement: each column as one array (the
+    driver's numbered parameters, in SUBMITTED_COLUMNS order), unnested into rows, kept
+    where their campaign is still published. The same snapshot decides for every row of a
+    campaign, so RETURNING names the campaigns that were open."""
     arrays = ", ".join(
-        f"CAST(:{key} AS {_array_type(_SUBMISSIONS.c[key].type)})" for key in SUBMITTED_COLUMNS
+        f"${number}::{_array_type(_SUBMISSIONS.c[key].type)}"
+        for number, key in enumerate(SUBMITTED_COLUMNS, start=1)
     )
     columns = ", ".join(SUBMITTED_COLUMNS)
     # Only names and values from this module's model go into the text; the rows are bound.
-    return text(
+    return (
         f"INSERT INTO {_SUBMISSIONS.name} ({columns}) "  # noqa: S608
         f"SELECT {columns} FROM unnest({arrays}) AS submitted ({columns}) "
         f"WHERE EXISTS (SELECT FROM {Campaign.__tablename__} AS c "
@@ -137,47 +139,84 @@ class SubmissionWriter:
         if self._batch_wait > 0:
             await asyncio.sleep(self._batch_wait)
         # Rows that arrive while a batch is written wait for the next one: under load
-        # each batch takes what gathered during the last, without waiting again.
-        while self._waiting:
-            batch = self._waiting[: self._max_batch]
-            del self._waiting[: self._max_batch]
-            await self._write_batch(batch)
-
-    async def _write_batch(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]]) -> None:
+        # each batch takes what gathered during the last, without waiting again, on the
+        # connection the last one used (a checkout from the pool costs about what
+        # writing the batch does).
+        connection: AsyncConnection | None = None
         try:
-            if self._postgres:
-                await self._write_together(batch)
-            else:
-                # SQLite takes one writer at a time anyway; a transaction per row keeps
-                # each row's outcome its own.
-                await self._write_one_by_one(batch)
-        except BaseException as error:  # cancelled at shutdown: nobody is left waiting
+            while self._waiting:
+                batch = self._waiting[: self._max_batch]
+                del self._waiting[: self._max_batch]
+                try:
+                    connection = await self._write(connection, batch)
+                except BaseException as error:  # cancelled: nobody is left waiting
+                    for _, future in batch:
+                        _settle(future, error=error)
+                    raise
+        finally:
+            if connection is not None:
+                await connection.close()
+
+    async def _write(
+        self,
+        connection: AsyncConnection | None,
+        batch: list[tuple[dict[str, Any], asyncio.Future[bool]]],
+    ) -> AsyncConnection | None:
+        """Write one batch and answer its requests; returns the connection for the next
+        batch (None once it is not to be used again)."""
+        if not self._postgres:
+            # SQLite takes one writer at a time anyway; a transaction per row keeps each
+            # row's outcome its own.
+            await self._write_one_by_one(batch)
+            return None
+        if connection is None:
+            connection = await self._connect(batch)
+            if connection is None:
+                return None
+        if await self._write_together(connection, batch):
+            return connection
+        await connection.close()
+        return None
+
+    async def _connect(
+        self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]]
+    ) -> AsyncConnection | None:
+        """A pooled connection for the batches to come; None, with the batch answered
+        with the error, if the database cannot be reached."""
+        try:
+            return await self._engine.connect()
+        except Exception as error:
             for _, future in batch:
                 _settle(future, error=error)
-            raise
+            return None
 
     async def _write_together(
-        self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]]
-    ) -> None:
+        self,
+        connection: AsyncConnection,
+        batch: list[tuple[dict[str, Any], asyncio.Future[bool]]],
+    ) -> bool:
+        """Write the batch with one statement and answer each of its requests. False if
+        the connection is not to be used again."""
         rows = [row for row, _ in batch]
         try:
-            outcomes = await self._insert_many(rows)
+            outcomes = await _insert_many(connection, rows)
         except Exception as error:
             if database_unavailable(error):
                 # Alone, each would have met the same outage; trying each again would
                 # only keep them waiting longer for the same answer.
                 for _, future in batch:
                     _settle(future, error=error)
-                return
+                return False
             logger.warning(
                 "a batch of %d submissions failed together; writing them one by one: %s",
                 len(rows),
                 type(error).__name__,
             )
             await self._write_one_by_one(batch)
-            return
+            return False
         for (_, future), written in zip(batch, outcomes, strict=True):
             _settle(future, result=written)
+        return True
 
     async def _write_one_by_one(
         self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]]
@@ -190,24 +229,29 @@ class SubmissionWriter:
             else:
                 _settle(future, result=written)
 
-    async def _insert_many(self, rows: Sequence[dict[str, Any]]) -> list[bool]:
-        columns = {key: [row[key] for row in rows] for key in SUBMITTED_COLUMNS}
-        async with self._autocommit() as connection:
-            # One statement outside an explicit transaction is its own transaction,
-            # committed before its answer comes back: one round trip for the batch.
-            result = await connection.execute(_INSERT_MANY, columns)
-            open_campaigns = set(result.scalars())
-        return [row["campaign_id"] in open_campaigns for row in rows]
-
     async def _insert_one(self, row: dict[str, Any]) -> bool:
         async with self._engine.begin() as connection:
             result = await connection.execute(INSERT_ONE_SUBMISSION, row)
         return bool(cast(CursorResult[Any], result).rowcount)
 
-    @contextlib.asynccontextmanager
-    async def _autocommit(self) -> Any:
-        async with self._engine.connect() as connection:
-            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+async def _insert_many(connection: AsyncConnection, rows: Sequence[dict[str, Any]]) -> list[bool]:
+    """The batch's statement, sent through the driver: SQLAlchemy's handling of it cost
+    more than the database's work on it. One statement outside an explicit transaction
+    is its own transaction, committed before its answer comes back: one round trip.
+
+    A connection the driver gave up on is invalidated, so the pool replaces it rather
+    than hand it to the next batch (as campaign.db.driver_connection does)."""
+    columns = [[row[key] for row in rows] for key in SUBMITTED_COLUMNS]
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    try:
+        records = await driver.fetch(_INSERT_MANY, *columns)
+    except BaseException as error:
+        if not isinstance(error, asyncpg.PostgresError) or database_unavailable(error):
+            await connection.invalidate()
+        raise
+    open_campaigns = {record[0] for record in records}
+    return [row["campaign_id"] in open_campaigns for row in rows]
 
 
 def _settle(
