@@ -39,6 +39,7 @@ from api.routers import (
     unsubscribe,
     webhook_endpoints,
 )
+from api.signing import SigningFastPath
 from api.telemetry import MetricsEndpoint, RequestTelemetry, route_templates
 from api.webhooks import sendgrid as sendgrid_webhook
 from api.webhooks import stripe as stripe_webhook
@@ -46,6 +47,7 @@ from campaign.campaigns.cache import SignableCampaignCache
 from campaign.config import Settings, get_settings
 from campaign.db import SpareSessions, create_engine, create_session_factory, spare_session_count
 from campaign.donations.gateway import StripeGateway
+from campaign.signatures.writer import SubmissionWriter
 from emails.worker import OutboxWorker
 
 
@@ -76,6 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.redis_probe = RedisProbe(settings.redis_url) if settings.redis_url else None
         app.state.signable_campaigns = SignableCampaignCache()
+        app.state.submission_writer = SubmissionWriter(
+            engine,
+            max_batch=settings.signing_batch_size,
+            max_in_flight=settings.signing_writes_in_flight,
+            batch_wait_seconds=settings.signing_batch_wait_ms / 1000,
+        )
         app.state.stripe = _stripe_gateway(settings)
         stop = asyncio.Event()
         worker_task = None
@@ -92,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if worker_task is not None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task
+            await app.state.submission_writer.close()
             await engine.dispose()
             if read_engine is not None:
                 await read_engine.dispose()
@@ -104,6 +113,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The interactive docs pages load scripts from a CDN; the schema itself is served.
         docs_url=None,
         redoc_url=None,
+        # No OpenTelemetry here: off, so that no request pays for asking whether it is set up.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_problem_handlers(app)
     app.include_router(health.router)
@@ -137,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(dashboard_router)
 
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(SigningFastPath, application=app)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestTelemetry, templates=route_templates(app.routes))
     app.add_middleware(MetricsEndpoint, networks=settings.metrics_networks)

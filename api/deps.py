@@ -24,6 +24,7 @@ from campaign.errors import Forbidden, Unauthorized
 from campaign.extraction import Extractor
 from campaign.extraction.extractor import default_extractor
 from campaign.metrics.counts import SignatureCountCache
+from campaign.signatures.writer import SubmissionWriter
 from campaign.staff.models import ApiToken, Role
 from campaign.staff.service import authenticate_token, token_role
 from campaign.staff.sessions import ActiveSession, csrf_token_matches, find_session
@@ -177,6 +178,14 @@ async def _signing_limits(request: Request) -> SigningLimits:
 SigningLimitsDep = Annotated[SigningLimits, Depends(_signing_limits)]
 
 
+async def _submission_writer(request: Request) -> SubmissionWriter:
+    writer: SubmissionWriter = request.app.state.submission_writer
+    return writer
+
+
+SubmissionWriterDep = Annotated[SubmissionWriter, Depends(_submission_writer)]
+
+
 async def _staff_campaign(slug: SlugPath, session: SessionDep, _staff: Viewer) -> Campaign:
     # Authenticates first, so nobody can probe which draft slugs exist.
     return await get_campaign(session, slug)
@@ -186,11 +195,9 @@ async def _public_campaign(slug: SlugPath, session: SessionDep) -> Campaign:
     return await get_public_campaign(session, slug)
 
 
-async def _campaign_to_sign(
-    slug: SlugPath, request: Request, session: SessionDep
-) -> SignableCampaign:
+async def _campaign_to_sign(slug: SlugPath, request: Request) -> SignableCampaign:
     cache: SignableCampaignCache = request.app.state.signable_campaigns
-    return await cache.get(session, slug)
+    return await cache.get_or_load(request.app.state.session_factory, slug)
 
 
 StaffCampaign = Annotated[Campaign, Depends(_staff_campaign)]

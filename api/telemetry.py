@@ -30,6 +30,9 @@ _REQUEST_ID_HEADER = REQUEST_ID_HEADER.lower().encode()
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # What a request that matched no route is labelled: its path may hold anything.
 UNMATCHED = "unmatched"
+# Where middleware that answers before the router (api/signing.py) names the route
+# template of what it answered.
+ROUTE_TEMPLATE_KEY = "campaign.route_template"
 
 
 def route_templates(routes: Iterable[BaseRoute], prefix: str = "") -> dict[int, str]:
@@ -90,6 +93,9 @@ class RequestTelemetry:
             current_request_id.reset(reset)
 
     def _template(self, scope: Scope, root_path: str) -> str:
+        answered_early = scope.get(ROUTE_TEMPLATE_KEY)
+        if answered_early is not None:
+            return str(answered_early)
         route = scope.get("route")
         if route is not None:
             return self.templates.get(id(route)) or str(getattr(route, "path", UNMATCHED))

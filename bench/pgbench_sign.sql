@@ -1,7 +1,9 @@
--- One signing request, written the way the server writes it: BEGIN, one INSERT ...
--- SELECT of the submission row while the petition is published
--- (campaign/signatures/flows.py), COMMIT. The worker resolves submissions into
--- signatures later, in batches; that is not part of a request.
+-- One signing request's write as its own transaction: BEGIN, one INSERT ... SELECT of
+-- the submission row while the petition is published, COMMIT. (The server now writes
+-- the submissions of requests that arrive together with one statement,
+-- campaign/signatures/writer.py; this is what the database allows one request at a
+-- time.) The worker resolves submissions into signatures later, in batches; that is not
+-- part of a request.
 -- Used by sign_load.py to measure what PostgreSQL alone can take on this machine:
 --
 --   pgbench -n -M prepared -c 16 -j 2 -T 20 -f bench/pgbench_sign.sql \

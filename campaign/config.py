@@ -98,6 +98,12 @@ class Settings(BaseSettings):
     # it got it (the console; SendGrid without its Email Activity add-on), is sent again
     # after this long, marked on the message as perhaps sent twice.
     worker_unknown_outcome_wait_seconds: float = Field(default=3600, ge=1, le=7 * 86_400)
+    # Signing requests' submissions one process writes in one statement at most, and the
+    # statements it has in flight at once (group commit, see signatures/writer.py).
+    signing_batch_size: int = Field(default=64, ge=1, le=1000)
+    signing_writes_in_flight: int = Field(default=2, ge=1, le=64)
+    # How long a batch's first submission waits for others to join it (0: not at all).
+    signing_batch_wait_ms: float = Field(default=2.0, ge=0, le=50)
     # Signature submissions resolved per worker transaction (see signatures/submissions.py).
     submission_batch_size: int = Field(default=500, ge=1, le=10_000)
     # How often the worker brings the metrics rollups up to date (one incremental pass).

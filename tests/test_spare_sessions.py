@@ -117,8 +117,9 @@ async def test_a_failed_read_raises_its_own_error_and_cancels_the_others(
 
     def waiting(index: int) -> Read:
         async def read(session: AsyncSession) -> None:
-            await session.scalar(text("SELECT 1"))
+            # Cancelled wherever it is: at its statement, or waiting after it.
             try:
+                await session.scalar(text("SELECT 1"))
                 await never.wait()
             except asyncio.CancelledError:
                 cancelled.append(index)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.campaigns.service import get_public_campaign
 from campaign.campaigns.signable import SignableCampaign
@@ -20,6 +20,25 @@ class SignableCampaignCache:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
         self._entries: dict[str, tuple[float, SignableCampaign]] = {}
+
+    def fresh(self, slug: str) -> SignableCampaign | None:
+        """The cached campaign if it is fresh enough, without touching the database."""
+        entry = self._entries.get(slug)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        return None
+
+    async def get_or_load(
+        self, session_factory: async_sessionmaker[AsyncSession], slug: str
+    ) -> SignableCampaign:
+        """As get, in a session of its own that is closed before this returns: signing
+        holds no session while its submission is written (on SQLite a reading session
+        would hold the one write lock against the writer)."""
+        campaign = self.fresh(slug)
+        if campaign is not None:
+            return campaign
+        async with session_factory() as session:
+            return await self.get(session, slug)
 
     async def get(self, session: AsyncSession, slug: str) -> SignableCampaign:
         now = time.monotonic()

@@ -1,8 +1,9 @@
 """Signing a petition and confirming the signature.
 
 A signing request only checks what does not depend on the address (the input, the
-campaign's rules, the limits) and writes one submission row, the same for everyone; the
-worker resolves it later (submissions.py). So neither the answer nor the time it takes
+campaign's rules, the limits) and writes one submission row, the same for everyone,
+through the process's group-committing writer (writer.py); the worker resolves it later
+(submissions.py). So neither the answer nor the time it takes
 tells a new address from one that has signed. Confirming touches the signature, the
 person and their email, in the caller's one transaction."""
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, exists, insert, literal_column, select
+from sqlalchemy import CursorResult, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, PostcodeMode
@@ -24,28 +25,10 @@ from campaign.signatures.models import (
     USER_AGENT_LENGTH,
     Signature,
     SignatureStatus,
-    SignatureSubmission,
 )
 from campaign.signatures.schemas import SignatureInput, SigningContext, Tracking
+from campaign.signatures.writer import INSERT_ONE_SUBMISSION, SubmissionWriter
 from campaign.tokens import hash_token
-
-_SUBMISSIONS = cast(Table, SignatureSubmission.__table__)
-_SUBMITTED = [
-    column
-    for column in _SUBMISSIONS.columns
-    if column.key != "id"  # the database numbers them
-]
-# One INSERT ... SELECT ... WHERE the campaign is still published: one statement, so the
-# check costs no round trip of its own. Typed parameters, so each is cast.
-_INSERT_SUBMISSION = insert(_SUBMISSIONS).from_select(
-    _SUBMITTED,
-    select(*(bindparam(column.key, type_=column.type) for column in _SUBMITTED)).where(
-        exists().where(
-            Campaign.id == bindparam("campaign_id"),
-            Campaign.state == literal_column(f"'{CampaignState.PUBLISHED.value}'"),
-        )
-    ),
-)
 
 
 class SigningLimiter(Protocol):
@@ -64,9 +47,42 @@ async def submit_signature(
     context: SigningContext,
     limiter: SigningLimiter,
 ) -> None:
-    """Accept a signature for the worker to resolve. Returns nothing on purpose: the
+    """Accept a signature for the worker to resolve, in the caller's transaction (the
+    signing pages, whose request has its own session). Returns nothing on purpose: the
     caller must answer the same whether this turns out to be a first signature, a repeat,
-    or one held as fraudulent, and the work done here is the same for all of them.
+    or one held as fraudulent, and the work done here is the same for all of them."""
+    submission = await accepted_submission(campaign, data, context, limiter)
+    result = await session.execute(INSERT_ONE_SUBMISSION, submission)
+    if not cast(CursorResult[Any], result).rowcount:
+        raise _not_open()
+    SIGNATURES_ACCEPTED.labels(context.channel.value).inc()
+
+
+async def submit_signature_batched(
+    writer: SubmissionWriter,
+    campaign: SignableCampaign,
+    data: SignatureInput,
+    context: SigningContext,
+    limiter: SigningLimiter,
+) -> None:
+    """submit_signature for the signing API, whose requests hold no session: the
+    submission is written by the process's writer together with others that arrive at
+    the same time (writer.py), and is committed when this returns, so the caller may say
+    "received". The same rules, the same row, the same answer."""
+    submission = await accepted_submission(campaign, data, context, limiter)
+    if not await writer.write(submission):
+        raise _not_open()
+    # Counted once committed: the writer's answer means the row is in.
+    SIGNATURES_ACCEPTED.labels(context.channel.value).inc()
+
+
+async def accepted_submission(
+    campaign: SignableCampaign,
+    data: SignatureInput,
+    context: SigningContext,
+    limiter: SigningLimiter,
+) -> dict[str, Any]:
+    """The submission row for a signature the rules accept, with its limits counted.
 
     The limits are counted only once the input is valid and the campaign open, so a
     person who mistyped a few times is not taken for a flood."""
@@ -77,14 +93,16 @@ async def submit_signature(
         campaign_id=campaign.id,
         email_domain=email_domain(data),
     )
-    if not await _insert_submission(session, campaign, data, context, postcode, over_limit):
-        raise InvalidState("this petition is not open for signatures", field="slug")
-    SIGNATURES_ACCEPTED.labels(context.channel.value).inc()
+    return _submission_row(campaign, data, context, postcode, over_limit)
+
+
+def _not_open() -> InvalidState:
+    return InvalidState("this petition is not open for signatures", field="slug")
 
 
 def ensure_signable(campaign: SignableCampaign) -> None:
     if campaign.state != CampaignState.PUBLISHED:
-        raise InvalidState("this petition is not open for signatures", field="slug")
+        raise _not_open()
     if campaign.kind != CampaignKind.PETITION:
         raise InvalidState("this campaign takes letters, not signatures", field="slug")
 
@@ -103,23 +121,20 @@ def _postcode_for(campaign: SignableCampaign, postcode: str | None) -> str | Non
     return postcode
 
 
-async def _insert_submission(
-    session: AsyncSession,
+def _submission_row(
     campaign: SignableCampaign,
     data: SignatureInput,
     context: SigningContext,
     postcode: str | None,
     over_limit: bool,
-) -> bool:
-    """Write the submission if the campaign is still published; False if it is not.
-
-    The caller's view of the campaign may be seconds old; the database's is not, and
-    asking it in the same statement costs no round trip. (No row lock: many signers
-    share-locking the one campaign row would queue them on it. A signature racing the
-    close by milliseconds counts as made before it.)"""
+) -> dict[str, Any]:
+    """The row is written only if the campaign is still published, by the same statement
+    (writer.py): the caller's view of the campaign may be seconds old; the database's is
+    not. (No row lock: many signers share-locking the one campaign row would queue them
+    on it. A signature racing the close by milliseconds counts as made before it.)"""
     tracking = data.tracking or Tracking()
     now = utcnow()
-    values = {
+    return {
         "campaign_id": campaign.id,
         "email": data.email.typed,
         "email_normalised": data.email.normalised,
@@ -144,11 +159,6 @@ async def _insert_submission(
         "created_at": now,
         "request_id": current_request_id.get(),
     }
-    # Through SQLAlchemy, not straight to asyncpg: the driver's own errors would bypass
-    # the pool's disconnect handling, and a connection broken by a database restart went
-    # back to the pool to fail the next request with a 500.
-    result = await session.execute(_INSERT_SUBMISSION, values)
-    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 async def confirm_signature(session: AsyncSession, token: str) -> tuple[Signature, Campaign]:

@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import make_url
 
 from campaign.db import IDLE_SECONDS_BEFORE_PING
+from tests.conftest import petition_fields, signer
 from tests.fixtures.database import is_postgres
 
 pytestmark = pytest.mark.skipif(
@@ -205,3 +206,30 @@ def test_connections_that_died_unseen_are_replaced(server: str, proxy: DatabaseP
         time.sleep(IDLE_SECONDS_BEFORE_PING + 0.5)
         assert web.get("/healthz").status_code == 200
         assert web.get("/").status_code == 200
+
+
+def test_signing_through_an_outage_is_a_503_and_then_is_written(
+    server: str, proxy: DatabaseProxy, editor: dict[str, str]
+) -> None:
+    """Signing has its own way to the database (a writer that keeps a connection while
+    batches keep coming, signatures/writer.py): an outage answers its requests 503 like
+    any other, and once the database is back the broken connection has been replaced."""
+    sign = "/api/v1/campaigns/stop-the-arms-trade/signatures"
+    with httpx.Client(base_url=server, timeout=30) as web:
+        created = web.post("/api/v1/staff/campaigns", json=petition_fields(), headers=editor)
+        assert created.status_code == 201, created.text
+        published = web.post("/api/v1/staff/campaigns/stop-the-arms-trade/publish", headers=editor)
+        assert published.status_code == 200, published.text
+        assert web.post(sign, json=signer(email="before@example.org")).status_code == 202
+
+        proxy.cut()
+        answer = web.post(sign, json=signer(email="during@example.org"))
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert int(answer.headers["retry-after"]) > 0
+
+        proxy.open()
+        after = [web.post(sign, json=signer(email=f"after{n}@example.org")) for n in range(3)]
+        # A connection cut while in use fails the one batch that finds it so, no more.
+        assert [a.status_code for a in after][-2:] == [202, 202]
+        assert {a.status_code for a in after} <= {202, 503}

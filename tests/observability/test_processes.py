@@ -24,6 +24,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
+from campaign.config import Settings
+from campaign.db import create_engine, create_session_factory
 from campaign.outbox.models import OutboxMessage, OutboxStatus
 from tests.conftest import petition_fields, signer
 from tests.fixtures.database import is_postgres
@@ -192,15 +194,20 @@ def test_two_servers_and_two_workers_send_each_confirmation_once_and_count_it(
         import asyncio
 
         async def unsent() -> int:
-            async with session_factory() as session:
-                return int(
-                    await session.scalar(
-                        select(func.count())
-                        .select_from(OutboxMessage)
-                        .where(OutboxMessage.status != OutboxStatus.SENT)
+            # An engine of this loop's own: the fixture's connections belong to its loop.
+            engine = create_engine(Settings(database_url=database_url))
+            try:
+                async with create_session_factory(engine)() as session:
+                    return int(
+                        await session.scalar(
+                            select(func.count())
+                            .select_from(OutboxMessage)
+                            .where(OutboxMessage.status != OutboxStatus.SENT)
+                        )
+                        or 0
                     )
-                    or 0
-                )
+            finally:
+                await engine.dispose()
 
         emails = len(list(outbox.glob("*.eml"))) if outbox.exists() else 0
         return emails >= SIGNERS and asyncio.run(unsent()) == 0
