@@ -25,6 +25,8 @@ _STANDARD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", None, None)
     "message",
     "asctime",
     "taskName",
+    # uvicorn's copy of its message with terminal colour codes: the message says it.
+    "color_message",
 }
 
 
