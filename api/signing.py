@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.middleware import MAX_BODY_BYTES
 from api.params import SLUG_PATTERN
 from api.ratelimit import SigningLimits
+from api.routers.public_campaigns import SIGNING_PATH
 from api.schemas.signatures import SignatureReceived
 from api.telemetry import ROUTE_TEMPLATE_KEY
 from campaign.campaigns.cache import SignableCampaignCache
@@ -43,7 +44,6 @@ from campaign.signatures.schemas import SignatureInput, SigningContext
 from campaign.signatures.writer import SubmissionWriter
 
 _SIGNING_PATH = re.compile(r"/api/v1/campaigns/([^/]+)/signatures")
-SIGNING_ROUTE_TEMPLATE = "/api/v1/campaigns/{slug}/signatures"
 _SLUG = re.compile(SLUG_PATTERN)
 _JSON = b"application/json"
 
@@ -76,7 +76,7 @@ class SigningFastPath:
             return
         received, body = await _read_body(receive)
         # Requests answered here never reach the router: the telemetry's label for them.
-        scope[ROUTE_TEMPLATE_KEY] = SIGNING_ROUTE_TEMPLATE
+        scope[ROUTE_TEMPLATE_KEY] = SIGNING_PATH
         data = _signature_input(body)
         if data is None:
             await self.app(scope, _replaying(received, receive), send)
