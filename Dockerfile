@@ -21,7 +21,10 @@ COPY campaign ./campaign
 COPY api ./api
 COPY emails ./emails
 COPY migrations ./migrations
-RUN pip install --no-deps .
+# The supporters' languages: compile the gettext catalogues, then install with them.
+RUN pybabel compile -d campaign/locale -D pages \
+    && pybabel compile -d campaign/locale -D emails \
+    && pip install --no-deps .
 
 USER campaign
 WORKDIR /data
