@@ -31,7 +31,7 @@ from campaign.db import utcnow
 from campaign.followups.service import answer_links
 from campaign.outbox.models import MAILING_KINDS, EmailKind, OutboxMessage
 from campaign.outbox.service import TRANSACTIONAL_KINDS
-from campaign.outbox.unsubscribe import one_click_headers, unsubscribe_url
+from campaign.outbox.unsubscribe import ONE_CLICK_POST, unsubscribe_url
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -108,13 +108,17 @@ class Batch:
     # The sender's display name if not the organisation's, and where replies go.
     from_name: str | None = None
     reply_to: str | None = None
+    # Headers every recipient gets, sent once per request rather than once per recipient.
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def outbox_ids(self) -> list[int]:
         return [r.outbox_id for r in self.recipients]
 
     def with_recipients(self, recipients: list[Recipient]) -> Batch:
-        return Batch(self.kind, self.text, self.html, recipients, self.from_name, self.reply_to)
+        return Batch(
+            self.kind, self.text, self.html, recipients, self.from_name, self.reply_to, self.headers
+        )
 
     def email_for(self, recipient: Recipient, settings: Settings) -> EmailMessage:
         """The complete message one recipient gets, substitutions made."""
@@ -134,7 +138,7 @@ class Batch:
             idstring=f"outbox-{recipient.outbox_id}", domain=sender_domain
         )
         email["X-Campaign-Outbox-Id"] = str(recipient.outbox_id)
-        for name, value in recipient.headers.items():
+        for name, value in {**self.headers, **recipient.headers}.items():
             email[name] = value
         email.set_content(substitute(self.text, recipient.substitutions))
         email.add_alternative(substitute(self.html, recipient.substitutions), subtype="html")
@@ -219,7 +223,9 @@ def render_batches(
                 )
                 for message, personal in chunk
             ]
-            batches.append(Batch(kind, text, html, recipients, from_name, reply_to))
+            batches.append(
+                Batch(kind, text, html, recipients, from_name, reply_to, _shared_headers(kind))
+            )
     return batches + alone
 
 
@@ -305,7 +311,15 @@ def _render_alone(
     text, html = _render_bodies(message.kind, shared, (personal, html_values))
     subject = _render_subject(message.kind, {**shared, **personal})
     recipient = _recipient(message, subject, personal, {}, settings)
-    return Batch(message.kind, text, html, [recipient], message.from_name, message.reply_to)
+    return Batch(
+        message.kind,
+        text,
+        html,
+        [recipient],
+        message.from_name,
+        message.reply_to,
+        _shared_headers(message.kind),
+    )
 
 
 def _tags(names: Iterable[str]) -> tuple[dict[str, str], dict[str, str]]:
@@ -353,7 +367,7 @@ def _recipient(
 ) -> Recipient:
     headers: dict[str, str] = {}
     if "unsubscribe_url" in personal:  # every kind that is not transactional
-        headers.update(one_click_headers(personal["unsubscribe_url"]))
+        headers["List-Unsubscribe"] = f"<{personal['unsubscribe_url']}>"
     address = message.to_address
     if settings.email_divert_to:
         # Test mode: everything goes to one inbox; the header says whom it was for.
@@ -368,6 +382,12 @@ def _recipient(
         substitutions=substitutions,
         headers=headers,
     )
+
+
+def _shared_headers(kind: str) -> Mapping[str, str]:
+    """RFC 8058's one-click POST, the same for all recipients of a kind that carries an
+    unsubscribe link (each recipient's own List-Unsubscribe is in its headers)."""
+    return {} if kind in TRANSACTIONAL_KINDS else ONE_CLICK_POST
 
 
 def _chunks(items: list[_Member], size: int) -> Iterator[list[_Member]]:

@@ -8,8 +8,10 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -131,9 +133,15 @@ def unsubscribe_url(
     return f"{public_url}/unsubscribe/{unsubscribe_token(address, secret, outbox_id)}"
 
 
+# RFC 8058: the header that tells a mail client List-Unsubscribe takes a one-click POST.
+ONE_CLICK_POST: Mapping[str, str] = MappingProxyType(
+    {"List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+)
+
+
 def one_click_headers(url: str) -> dict[str, str]:
     """RFC 8058 one-click unsubscribe, for every email that is not transactional."""
-    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return {"List-Unsubscribe": f"<{url}>", **ONE_CLICK_POST}
 
 
 def unsubscribe_headers(address: str, public_url: str, secret: str) -> dict[str, str]:

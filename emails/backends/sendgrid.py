@@ -127,20 +127,26 @@ def _refused(error: Exception) -> bool:
 def request_body(batch: Batch, settings: Settings, attempt_id: str) -> dict[str, Any]:
     """The JSON of POST /v3/mail/send, built directly: the library's `Mail(is_multiple=
     True)` helper reorders recipients, and a dict is what it would send anyway."""
+    subject = batch.recipients[0].subject
     body: dict[str, Any] = {
         "from": {
             "email": settings.email_from_address,
             "name": batch.from_name or settings.email_from_name,
         },
-        # Every personalization has its own; SendGrid still wants one at the top.
-        "subject": batch.recipients[0].subject,
-        "personalizations": [_personalization(r, attempt_id) for r in batch.recipients],
+        # The batch's subject; a personalization names its own only where it differs.
+        "subject": subject,
+        "personalizations": [_personalization(r, subject) for r in batch.recipients],
         "content": [
             {"type": "text/plain", "value": batch.text},
             {"type": "text/html", "value": batch.html},
         ],
         "categories": [batch.kind],
+        # Given once for the request: SendGrid adds the message's custom_args and headers
+        # to each personalization's own (which win for a name they share).
+        "custom_args": {ATTEMPT_ARG: attempt_id},
     }
+    if batch.headers:
+        body["headers"] = dict(batch.headers)
     if batch.reply_to:
         body["reply_to"] = {"email": batch.reply_to}
     if settings.sendgrid_sandbox_mode:
@@ -148,15 +154,16 @@ def request_body(batch: Batch, settings: Settings, attempt_id: str) -> dict[str,
     return body
 
 
-def _personalization(recipient: Recipient, attempt_id: str) -> dict[str, Any]:
+def _personalization(recipient: Recipient, batch_subject: str) -> dict[str, Any]:
     to: dict[str, str] = {"email": recipient.address}
     if recipient.name:
         to["name"] = recipient.name
     personalization: dict[str, Any] = {
         "to": [to],
-        "subject": recipient.subject,
-        "custom_args": {"outbox_id": str(recipient.outbox_id), ATTEMPT_ARG: attempt_id},
+        "custom_args": {"outbox_id": str(recipient.outbox_id)},
     }
+    if recipient.subject != batch_subject:
+        personalization["subject"] = recipient.subject
     if recipient.substitutions:
         personalization["substitutions"] = recipient.substitutions
     if recipient.headers:

@@ -218,15 +218,19 @@ class FakeSendGrid:
 
     def _record(self, request: dict[str, Any], message_id: str) -> None:
         content = request["content"] if self.keep_content else []
+        # As SendGrid does: the message's custom_args and headers, then the
+        # personalization's own, which win for a name they share.
+        shared_args = request.get("custom_args") or {}
+        shared_headers = request.get("headers") or {}
         deliveries = [
             Delivery(
-                outbox_id=p.get("custom_args", {}).get("outbox_id"),
-                attempt=p.get("custom_args", {}).get("outbox_attempt"),
+                outbox_id={**shared_args, **p.get("custom_args", {})}.get("outbox_id"),
+                attempt={**shared_args, **p.get("custom_args", {})}.get("outbox_attempt"),
                 to=p["to"],
                 subject=p.get("subject", request.get("subject", "")),
                 message_id=message_id,
                 categories=request.get("categories", []),
-                headers=p.get("headers", {}),
+                headers={**shared_headers, **p.get("headers", {})},
                 substitutions=p.get("substitutions", {}) if self.keep_content else {},
                 content=content,
             )
@@ -265,6 +269,9 @@ def validate(request: dict[str, Any]) -> list[dict[str, Any]]:
         for name, value in (p.get("custom_args") or {}).items():
             if not isinstance(value, str):
                 problems.append(_error(f"personalizations.{i}.custom_args.{name}", "not a string"))
+    for name, value in (request.get("custom_args") or {}).items():
+        if not isinstance(value, str):
+            problems.append(_error(f"custom_args.{name}", "not a string"))
     if recipients > 1000:
         problems.append(_error("personalizations", "at most 1000 recipients per request"))
     if len(request.get("categories") or []) > 10:
