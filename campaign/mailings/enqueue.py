@@ -4,18 +4,19 @@ into the outbox a chunk at a time, and discard what a cancelled one had not sent
 Each chunk is one transaction that holds the mailing's row locked: it writes the
 chunk's outbox rows (by INSERT … SELECT, so no recipient passes through Python) and
 moves the mailing's mark past them. Killed at any point, the worker either committed a
-chunk and its mark or neither; the next pass carries on from the mark. The unique index
-on (mailing_id, to_address) stands behind that: an address is written once per mailing
-whatever happens."""
+chunk and its mark or neither; the next pass carries on from the mark. Since the
+recipients are people, one row per normalised address, walked in id order past the
+mark, an address is written once per mailing whatever happens (no unique index is kept
+for it: each copy's row is rewritten as it is sent, and the index cost more than that)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.db import insert_for, utcnow
+from campaign.db import utcnow
 from campaign.mailings.audience import chunk_end, erased_addresses_among, recipients
 from campaign.mailings.models import Audience, Mailing, MailingStatus
 from campaign.outbox.models import EmailKind, OutboxMessage, OutboxStatus, Priority
@@ -109,14 +110,7 @@ async def _write_recipients(
         "created_at",
         "available_at",
     ]
-    statement = (
-        insert_for(session, OutboxMessage.__table__)
-        .from_select(columns, chunk)
-        .on_conflict_do_nothing(
-            index_elements=["mailing_id", "to_address"],
-            index_where=OutboxMessage.mailing_id.is_not(None),
-        )
-    )
+    statement = insert(OutboxMessage).from_select(columns, chunk)
     result = await session.execute(statement)
     return int(getattr(result, "rowcount", 0) or 0)
 
