@@ -20,7 +20,8 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"
 # What a template may show unmarked: signs and abbreviations that are the same in every
 # language the workspace could be translated into.
 NOT_LANGUAGE = {"©", "·", "…", "UTC", "CSV"}
-# The attributes whose values a person reads (or hears); `value` only on buttons.
+# The attributes whose values a person reads (or hears); `value` on the inputs that are
+# buttons (a <button>'s value is sent, never shown).
 READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
 # Where an expression or a marked text stood in a template, once they are taken out.
 HOLE = "\ufffc"
@@ -83,7 +84,7 @@ class _VisibleText(HTMLParser):
             self._hidden += 1
         values = dict(attrs)
         read = set(READ_ATTRIBUTES)
-        if tag == "button" or (tag == "input" and values.get("type") in ("submit", "button")):
+        if tag == "input" and values.get("type") in ("submit", "button", "reset"):
             read.add("value")
         self.found.extend((f"{name}=", value) for name, value in attrs if name in read and value)
 
@@ -98,7 +99,8 @@ class _VisibleText(HTMLParser):
 
 def _is_language(text: str) -> bool:
     words = [word for word in re.split(r"[\s" + HOLE + r"]+", text) if word]
-    left = [w for w in words if w.strip("()[]:;,.!?") not in NOT_LANGUAGE]
+    # A path such as /c/<slug> is an address, not words.
+    left = [w for w in words if w.strip("()[]:;,.!?") not in NOT_LANGUAGE and w[0] != "/"]
     return any(LETTER.search(word) for word in left)
 
 
@@ -131,7 +133,7 @@ def test_an_unmarked_text_or_label_is_found() -> None:
     source = (
         '{% extends "x.html" %}<h1>{% trans %}Marked{% endtrans %}</h1>'
         '<p>{{ _("Also marked") }} {{ name }} ·</p><p>Left behind</p>'
-        '<button value="Go now" class="big">{{ _("Go") }}</button>'
+        '<button value="go" class="big">{{ _("Go") }}</button><input type="submit" value="Go now">'
         '<nav aria-label="Main"></nav><script>var label = "Not shown";</script>'
         "<!-- a comment --><style>p { color: red }</style>"
     )
