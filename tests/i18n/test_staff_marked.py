@@ -26,6 +26,8 @@ READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
 # Where an expression or a marked text stood in a template, once they are taken out.
 HOLE = "\ufffc"
 LETTER = re.compile(r"[^\W\d_]")
+# A macro that writes attributes into its caller's tag: markup, not text.
+ATTRIBUTES_ONLY = re.compile(r'\s*(?:[\w:-]+="[^"]*"\s*)+')
 
 
 def _lexer() -> Environment:
@@ -98,6 +100,8 @@ class _VisibleText(HTMLParser):
 
 
 def _is_language(text: str) -> bool:
+    if ATTRIBUTES_ONLY.fullmatch(text):
+        return False
     words = [word for word in re.split(r"[\s" + HOLE + r"]+", text) if word]
     # A path such as /c/<slug> is an address, not words.
     left = [w for w in words if w.strip("()[]:;,.!?") not in NOT_LANGUAGE and w[0] != "/"]
