@@ -21,10 +21,13 @@ from api.params import RowIdPath, SlugPath
 from campaign.campaigns.models import Campaign
 from campaign.campaigns.service import get_campaign
 from campaign.errors import CampaignError
+from campaign.i18n import translations
 from campaign.signatures import invalidations, velocity
 from campaign.staff.sessions import ActiveSession
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 CRITERIA_FIELDS = (
     "ip_address",
@@ -37,21 +40,21 @@ CRITERIA_FIELDS = (
 )
 TIME_FIELDS = ("signed_from", "signed_until")
 GROUPING_LABELS = {
-    velocity.Grouping.IP: "IP address",
-    velocity.Grouping.IPV4_24: "IPv4 network (/24)",
-    velocity.Grouping.IPV6_64: "IPv6 network (/64)",
-    velocity.Grouping.EMAIL_DOMAIN: "Email domain",
-    velocity.Grouping.COUNTRY: "Country",
-    velocity.Grouping.USER_AGENT: "User agent",
+    velocity.Grouping.IP: _("IP address"),
+    velocity.Grouping.IPV4_24: _("IPv4 network (/24)"),
+    velocity.Grouping.IPV6_64: _("IPv6 network (/64)"),
+    velocity.Grouping.EMAIL_DOMAIN: _("Email domain"),
+    velocity.Grouping.COUNTRY: _("Country"),
+    velocity.Grouping.USER_AGENT: _("User agent"),
 }
 CRITERION_LABELS = {
-    "ip_address": "IP address",
-    "ip_prefix": "Network",
-    "email_domain": "Email domain",
-    "country": "Country",
-    "user_agent": "User agent",
-    "signed_from": "Signed from",
-    "signed_until": "Signed before",
+    "ip_address": _("IP address"),
+    "ip_prefix": _("Network"),
+    "email_domain": _("Email domain"),
+    "country": _("Country"),
+    "user_agent": _("User agent"),
+    "signed_from": _("Signed from"),
+    "signed_until": _("Signed before"),
 }
 # Jobs' signatures listed on a job's page; the API pages through all of them.
 CHANGED_SHOWN = 100
@@ -160,7 +163,9 @@ async def job_page(
 ) -> HTMLResponse:
     campaign = await get_campaign(session, slug)
     notice = (
-        "The job is started: the worker invalidates the signatures in batches." if started else None
+        _("The job is started: the worker invalidates the signatures in batches.")
+        if started
+        else None
     )
     return await _job_page(request, session, active, campaign, job_id, notice=notice)
 
@@ -256,7 +261,7 @@ async def _invalidate_page(
         else:
             confirm.notice = sentence(refusal.detail)
     if confirm.errors and not confirm.notice:
-        confirm.notice = "The job was not started."
+        confirm.notice = _("The job was not started.")
     return page(
         request,
         "staff/abuse_invalidate.html",

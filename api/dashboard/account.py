@@ -17,21 +17,23 @@ from api.deps import (
     StaffLogin,
 )
 from campaign.errors import Forbidden
+from campaign.i18n import translations
 from campaign.metrics.queries import rollups_as_of
 from campaign.staff import dashboard
 from campaign.staff.sessions import SESSION_LIFETIME, end_session, start_session
 from campaign.staff.users import LOCK_OUT_FOR, MAX_FAILED_ATTEMPTS, log_in
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 HOME = "/staff"
 # The one answer to every failed login, so it tells nobody whether an address has an
 # account, or whether the account is locked.
-LOGIN_REFUSED = (
-    "That email and password did not let you in. "
-    f"After {MAX_FAILED_ATTEMPTS} wrong passwords an account is locked for "
-    f"{int(LOCK_OUT_FOR.total_seconds() // 60)} minutes."
-)
+LOGIN_REFUSED = _(
+    "That email and password did not let you in. After %(attempts)s wrong passwords an "
+    "account is locked for %(minutes)s minutes."
+) % {"attempts": MAX_FAILED_ATTEMPTS, "minutes": int(LOCK_OUT_FOR.total_seconds() // 60)}
 
 
 @router.get("/login")

@@ -40,11 +40,14 @@ from campaign.donations.models import DonationSetup
 from campaign.donations.money import minor_units_per_major
 from campaign.donations.schemas import DonationSetupInput
 from campaign.errors import CampaignError
+from campaign.i18n import translations
 from campaign.responses.service import reached_thresholds
 from campaign.staff.models import Role
 from campaign.staff.sessions import ActiveSession
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 EditorLogin = Annotated[ActiveSession, Depends(requires_staff_login(Role.EDITOR))]
 
@@ -251,22 +254,22 @@ _TEXT_LIMIT = 50_000
 
 # What the editor's form says when a field is left empty or is not one of its choices.
 _WHEN_EMPTY = {
-    "kind": "Choose a petition or a letter.",
-    "title": "Enter a title.",
-    "slug": "Enter the address, or leave it empty to make one from the title.",
-    "summary": "Enter a summary.",
-    "body_markdown": "Enter the campaign's text.",
-    "target": "Enter who it is addressed to.",
-    "language": "Enter a language, such as en or fr.",
-    "postcode_mode": "Choose whether to ask for a postcode.",
-    "ask_signers_to_be_named": "Choose whether to ask signers if they may be named.",
-    "text": "Enter the new wording.",
+    "kind": _("Choose a petition or a letter."),
+    "title": _("Enter a title."),
+    "slug": _("Enter the address, or leave it empty to make one from the title."),
+    "summary": _("Enter a summary."),
+    "body_markdown": _("Enter the campaign's text."),
+    "target": _("Enter who it is addressed to."),
+    "language": _("Enter a language, such as en or fr."),
+    "postcode_mode": _("Choose whether to ask for a postcode."),
+    "ask_signers_to_be_named": _("Choose whether to ask signers if they may be named."),
+    "text": _("Enter the new wording."),
 }
 # Mistakes that the schema's own message would word for programmers.
 _BAD_FORMAT = {
-    "slug": "Use lower-case letters, digits and single hyphens, such as stop-the-dam.",
-    "language": "Enter a language tag, such as en, fr or pt-BR.",
-    "signature_goal": "Enter a whole number of signatures, such as 1000, or leave it empty.",
+    "slug": _("Use lower-case letters, digits and single hyphens, such as stop-the-dam."),
+    "language": _("Enter a language tag, such as en, fr or pt-BR."),
+    "signature_goal": _("Enter a whole number of signatures, such as 1000, or leave it empty."),
 }
 _REQUIRED_TEXTS = ("title", "summary", "body_markdown", "target", "language")
 # The consent wording's schema names its text `text`; on the form it is this field.
@@ -463,9 +466,9 @@ async def _confirmation_page(
 # -- Building the donation setup page ---------------------------------------------------
 
 _SETUP_WHEN_EMPTY = {
-    "currency": "Enter a currency code, such as gbp or eur.",
-    "minimum_amount": "Enter the smallest amount someone may give.",
-    "maximum_amount": "Enter the largest amount someone may give.",
+    "currency": _("Enter a currency code, such as gbp or eur."),
+    "minimum_amount": _("Enter the smallest amount someone may give."),
+    "maximum_amount": _("Enter the largest amount someone may give."),
 }
 _SETUP_FIELDS = ("currency", "minimum_amount", "maximum_amount", "suggested_amounts")
 _SETUP_SWITCHES = ("allow_one_off", "allow_monthly", "enabled")

@@ -21,6 +21,7 @@ from api.page_forms import (
 from api.params import RowIdPath, RowIdQuery
 from api.uploads import MAX_IMPORT_BYTES, read_upload
 from campaign.errors import InvalidInput
+from campaign.i18n import translations
 from campaign.staff.models import Role
 from campaign.staff.sessions import ActiveSession
 from campaign.targets import directory, imports, queries
@@ -29,6 +30,8 @@ from campaign.targets.schemas import OfficialRow, OfficialSearch, OfficialUpdate
 from campaign.targets.service import get_official
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 # The add and import forms are only for those who may use them; their links are not
 # shown to viewers either.
@@ -56,7 +59,7 @@ OFFICIAL_FIELDS = (
 # many and counts the rest.
 SHOWN_SKIPPED_ROWS = 200
 _CHECKED = "yes"
-_SAVED_NOTICES = {"added": "The official was added.", "changed": "Your changes were saved."}
+_SAVED_NOTICES = {"added": _("The official was added."), "changed": _("Your changes were saved.")}
 # Errors about these are not about one of the form's fields: shown above the form.
 _WHOLE_FORM = ("official_id", "body")
 
@@ -231,7 +234,7 @@ def _list_url(values: dict[str, str], **page_from: int) -> str:
 def _chosen(file: UploadFile | None) -> UploadFile:
     # A browser sends a file part with no name when none was chosen.
     if file is None or not file.filename:
-        raise InvalidInput("choose a file to import", field="file")
+        raise InvalidInput(_("choose a file to import"), field="file")
     return file
 
 

@@ -14,6 +14,7 @@ from starlette.datastructures import UploadFile as PostedFile
 from api.page_forms import FormState, sentence
 from api.uploads import read_upload, release_submission_from_form
 from campaign.errors import CampaignError, InvalidInput
+from campaign.i18n import translations
 from campaign.releases.schemas import (
     CallMerge,
     CallSelection,
@@ -23,41 +24,44 @@ from campaign.releases.schemas import (
     ReleaseUpdate,
 )
 
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
+
 # How the release forms label their fields, for messages about them.
 RELEASE_FIELD_LABELS = {
-    "sentence": "Passage",
-    "start": "Start",
-    "end": "End",
-    "targets": "Who must act",
-    "action": "Action",
-    "strength": "Strength",
-    "call_ids": "Calls",
-    "kind": "Kind",
-    "content": "Text",
-    "format": "Pasted as",
-    "file": "File",
-    "title": "Title",
-    "organisation": "Organisation",
-    "published_on": "Published on",
-    "language": "Language",
+    "sentence": _("Passage"),
+    "start": _("Start"),
+    "end": _("End"),
+    "targets": _("Who must act"),
+    "action": _("Action"),
+    "strength": _("Strength"),
+    "call_ids": _("Calls"),
+    "kind": _("Kind"),
+    "content": _("Text"),
+    "format": _("Pasted as"),
+    "file": _("File"),
+    "title": _("Title"),
+    "organisation": _("Organisation"),
+    "published_on": _("Published on"),
+    "language": _("Language"),
 }
 
 # What to say when a field's value is not one the service takes, where the validator's
 # own words would be about types ("Input should be a valid date").
 _INVALID = {
-    "content": "paste the release's text or its HTML, or upload its file",
-    "format": "choose plain text, Markdown or HTML",
-    "published_on": "enter a date such as 2026-03-01",
-    "strength": "choose one of the strengths listed",
-    "action": "say what the call asks for",
-    "kind": "choose a petition or a letter",
-    "language": "enter a language tag such as en, fr or pt-BR",
+    "content": _("paste the release's text or its HTML, or upload its file"),
+    "format": _("choose plain text, Markdown or HTML"),
+    "published_on": _("enter a date such as 2026-03-01"),
+    "strength": _("choose one of the strengths listed"),
+    "action": _("say what the call asks for"),
+    "kind": _("choose a petition or a letter"),
+    "language": _("enter a language tag such as en, fr or pt-BR"),
 }
 _TICKED = {
-    "call_ids": "tick two or more calls to merge (up to 20)",
+    "call_ids": _("tick two or more calls to merge (up to 20)"),
 }
 DRAFT_ERRORS = {
-    "call_ids": "tick one call, or several calls to the same target (up to 20)",
+    "call_ids": _("tick one call, or several calls to the same target (up to 20)"),
     "kind": _INVALID["kind"],
 }
 
@@ -179,12 +183,12 @@ async def release_submission_from_page(
         given |= {"content": pasted, "format": _text(form, "format") or "text"}
         return _validated(ReleaseSubmission, given, field="content", messages=_INVALID)
     if pasted.strip():
-        raise InvalidInput("upload a file or paste the text, not both", field="file")
+        raise InvalidInput(_("upload a file or paste the text, not both"), field="file")
     # The dashboard's form parser hands over Starlette's UploadFile; FastAPI's adds only
     # its schema to it, and read_upload uses neither.
     content = await read_upload(cast(UploadFile, upload))
     if not content.strip():
-        raise InvalidInput("the file is empty", field="file")
+        raise InvalidInput(_("the file is empty"), field="file")
     try:
         return release_submission_from_form(
             content=content, filename=upload.filename or "", **given
@@ -264,4 +268,6 @@ def error_text(error: CampaignError, field: str | None = None) -> str:
     """The error as the page shows it: the label of the field at fault (the error's own
     unless the form knows better), then what is wrong."""
     label = RELEASE_FIELD_LABELS.get(field or error.field or "")
-    return f"{label}: {error.detail}" if label else error.detail
+    if not label:
+        return error.detail
+    return _("%(label)s: %(detail)s") % {"label": label, "detail": error.detail}

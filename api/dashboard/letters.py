@@ -21,6 +21,7 @@ from api.params import RowIdPath, RowIdQuery, SlugPath
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign
 from campaign.errors import CampaignError, InvalidInput
+from campaign.i18n import translations
 from campaign.letters import setup as letter_setup
 from campaign.letters.models import OverLimit
 from campaign.letters.schemas import (
@@ -34,6 +35,8 @@ from campaign.letters.templating import PLACEHOLDER_MEANINGS, SAMPLE_ACTIVIST
 from campaign.staff.sessions import ActiveSession
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 SearchText = Annotated[str, Query(max_length=200)]
 PreviewId = RowIdQuery
@@ -65,10 +68,10 @@ _FIELD_OF_SERVICE = {
     "over_limit": "daily_digest",
 }
 _SAVED = {
-    "targets": "Saved: who the letter goes to.",
-    "officials": "Saved: the list of officials.",
-    "template": "Saved: the letter.",
-    "limits": "Saved: the limits.",
+    "targets": _("Saved: who the letter goes to."),
+    "officials": _("Saved: the list of officials."),
+    "template": _("Saved: the letter."),
+    "limits": _("Saved: the limits."),
 }
 
 
@@ -338,13 +341,13 @@ def _target_choice(form: Mapping[str, str]) -> TargetChoice:
         values["organisation"] = form["organisation"]
     if kind == "role" and form.get("role", "").strip():
         values["role"] = form["role"]
-    return _parsed(TargetChoice, values, {"kind": "Choose who the letter goes to."})
+    return _parsed(TargetChoice, values, {"kind": _("Choose who the letter goes to.")})
 
 
 def _official_id(form: Mapping[str, str]) -> int:
     value = form.get("official_id", "").strip()
     if not value.isdigit() or not 1 <= int(value) < 2**63:
-        raise FormRefused({"official_id": "Choose an official from the search results."})
+        raise FormRefused({"official_id": _("Choose an official from the search results.")})
     return int(value)
 
 
@@ -397,16 +400,16 @@ def _message(item: Any) -> str:
     """A validation error as the page says it, beside its field."""
     kind, context = item.get("type", ""), item.get("ctx") or {}
     if kind in ("missing", "string_too_short") or (kind == "literal_error" and not item["input"]):
-        return "This can't be empty."
+        return _("This can't be empty.")
     if kind in ("int_parsing", "int_type", "int_from_float"):
-        return "Enter a whole number, such as 50."
+        return _("Enter a whole number, such as 50.")
     if kind == "greater_than_equal":
-        return f"This must be {context['ge']} or more."
+        return _("This must be %(limit)s or more.") % {"limit": context["ge"]}
     if kind == "less_than_equal":
-        return f"This must be {context['le']} or less."
+        return _("This must be %(limit)s or less.") % {"limit": context["le"]}
     if kind == "string_too_long":
-        return f"This must be at most {context['max_length']} characters."
+        return _("This must be at most %(limit)s characters.") % {"limit": context["max_length"]}
     if kind == "too_long":
-        return f"Give at most {context['max_length']}."
+        return _("Give at most %(limit)s.") % {"limit": context["max_length"]}
     message = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
     return sentence(f"This {message}" if message.startswith(("must ", "is ")) else message)

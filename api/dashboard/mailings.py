@@ -19,6 +19,7 @@ from api.params import RowIdPath, SlugPath
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign
 from campaign.errors import InvalidInput
+from campaign.i18n import translations
 from campaign.mailings import service
 from campaign.mailings.models import Audience, Mailing
 from campaign.mailings.schemas import MailingInput, MailingSend
@@ -26,16 +27,18 @@ from campaign.staff.sessions import ActiveSession
 from campaign.tags.service import all_tags
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 _WHEN_EMPTY = {
-    "subject": "Enter the subject line.",
-    "body_markdown": "Write what the email says.",
-    "audience": "Choose who it goes to.",
+    "subject": _("Enter the subject line."),
+    "body_markdown": _("Write what the email says."),
+    "audience": _("Choose who it goes to."),
 }
 _BAD_FORMAT = {
-    "country": "Enter a two-letter country code, such as GB, or leave it empty.",
-    "subject": "Write the subject on one line.",
-    "sender_name": "Write the sender's name on one line.",
+    "country": _("Enter a two-letter country code, such as GB, or leave it empty."),
+    "subject": _("Write the subject on one line."),
+    "sender_name": _("Write the sender's name on one line."),
 }
 
 
@@ -100,7 +103,7 @@ async def mailing_page(
     form = FormState(values=await _values_of(session, mailing))
     notice = "Saved." if saved else None
     if tested:
-        notice = f"A test copy is on its way to {active.user.email}."
+        notice = _("A test copy is on its way to %(email)s.") % {"email": active.user.email}
     return await _form_page(request, session, active, campaign, mailing, form, notice=notice)
 
 
@@ -212,7 +215,7 @@ def _moment(text: str) -> datetime | None:
         return datetime.fromisoformat(text.strip()).replace(tzinfo=UTC)
     except ValueError as error:
         raise InvalidInput(
-            "enter a date and time, or leave it empty to send now", field="send_at"
+            _("enter a date and time, or leave it empty to send now"), field="send_at"
         ) from error
 
 

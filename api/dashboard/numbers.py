@@ -19,6 +19,7 @@ from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.donations import service as donations
 from campaign.donations.money import format_amount
 from campaign.errors import NotFound
+from campaign.i18n import translations
 from campaign.letters.delivery import LetterDeliveryStatus
 from campaign.metrics.exports import EXPORTS, exports_for
 from campaign.metrics.letters import letter_numbers
@@ -26,9 +27,29 @@ from campaign.metrics.queries import donation_figures, rollups_as_of
 from campaign.staff import dashboard
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 # The order statuses are listed in on the page: the way a letter goes.
 STATUS_ORDER = list(LetterDeliveryStatus)
+STATUS_LABELS = {
+    LetterDeliveryStatus.AWAITING_CONFIRMATION: _("awaiting confirmation"),
+    LetterDeliveryStatus.HELD: _("held"),
+    LetterDeliveryStatus.IN_DIGEST: _("in digest"),
+    LetterDeliveryStatus.QUEUED: _("queued"),
+    LetterDeliveryStatus.FAILED: _("failed"),
+    LetterDeliveryStatus.SENT: _("sent"),
+    LetterDeliveryStatus.DEFERRED: _("deferred"),
+    LetterDeliveryStatus.DELIVERED: _("delivered"),
+    LetterDeliveryStatus.BOUNCED: _("bounced"),
+    LetterDeliveryStatus.DROPPED: _("dropped"),
+}
+# The exports' buttons, by the export's name (campaign.metrics.exports).
+EXPORT_LABELS = {
+    "signatures": _("Signatures (CSV)"),
+    "letters": _("Letters (CSV)"),
+    "donations": _("Donations (CSV)"),
+}
 
 
 async def campaign_numbers(
@@ -39,6 +60,7 @@ async def campaign_numbers(
     context: dict[str, Any] = {
         "as_of": await rollups_as_of(session),
         "exports": exports_for(campaign.kind, takes_donations=takes_donations),
+        "export_labels": EXPORT_LABELS,
         "donations": await _donation_line(session, campaign) if takes_donations else None,
     }
     if campaign.kind == CampaignKind.LETTER:
@@ -46,7 +68,7 @@ async def campaign_numbers(
         statuses = numbers.to_officials.by_status
         context["letters"] = numbers
         context["letter_statuses"] = [
-            (status.value.replace("_", " "), status.value, statuses[status])
+            (STATUS_LABELS[status], status.value, statuses[status])
             for status in STATUS_ORDER
             if statuses[status]
         ]
@@ -59,17 +81,17 @@ async def campaign_numbers(
         "counts": await public_counts(request).get(session, campaign.id),
         "funnel": funnel,
         "per_day_chart": column_chart(
-            [(day.isoformat(), count) for day, count in per_day], title="Signatures per day"
+            [(day.isoformat(), count) for day, count in per_day], title=_("Signatures per day")
         ),
-        "country_chart": bar_chart(countries, title="Signatures by country"),
+        "country_chart": bar_chart(countries, title=_("Signatures by country")),
         "funnel_chart": bar_chart(
             [
-                ("Page views", funnel.page_views),
-                ("Signatures", funnel.signatures),
-                ("Confirmations", funnel.confirmations),
-                ("Donations", funnel.donations),
+                (_("Page views"), funnel.page_views),
+                (_("Signatures"), funnel.signatures),
+                (_("Confirmations"), funnel.confirmations),
+                (_("Donations"), funnel.donations),
             ],
-            title="From page view to donation",
+            title=_("From page view to donation"),
         ),
     }
 

@@ -17,6 +17,7 @@ from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign
 from campaign.config import Settings
 from campaign.errors import CampaignError
+from campaign.i18n import translations
 from campaign.outbox.models import EmailKind, OutboxMessage
 from campaign.reports import service
 from campaign.reports.models import OfficialReport, ReportStatus
@@ -25,6 +26,8 @@ from campaign.staff.sessions import ActiveSession
 from emails.render import render_message
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 
 def _base(slug: str) -> str:
@@ -172,7 +175,7 @@ async def _report_page(
         "campaign": campaign,
         "report": report,
         "may_edit": may_edit(active),
-        "notice": "The reports are in the outbox: each official gets one." if sent else None,
+        "notice": _("The reports are in the outbox: each official gets one.") if sent else None,
         "error": error,
         "deliveries": await service.report_deliveries(session, report),
         "outlook": None,

@@ -17,6 +17,7 @@ from api.page_forms import FormState, read_form, refused_state, sentence, worded
 from api.params import RowIdPath, RowIdQuery, TokenPath
 from api.schemas.staff import TokenCreate
 from campaign.errors import CampaignError, InvalidInput
+from campaign.i18n import translations
 from campaign.staff import invitations, users
 from campaign.staff import service as tokens
 from campaign.staff.models import ApiToken, LinkPurpose, Role, StaffUser
@@ -25,6 +26,8 @@ from campaign.staff.schemas import NewPassword, StaffInvitation
 from campaign.staff.sessions import ActiveSession
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 _INVITATION_HOURS = int(invitations.LINK_LIFETIMES[LinkPurpose.INVITATION].total_seconds() // 3600)
 
@@ -35,25 +38,29 @@ CHOSEN = "/staff/password-set"
 
 # What each form says when a field is left empty (or a choice is not one offered).
 _WHEN_EMPTY = {
-    "name": "Enter their name.",
-    "email": "Enter their email address.",
-    "role": "Choose a role.",
-    "password": "Enter a password.",
+    "name": _("Enter their name."),
+    "email": _("Enter their email address."),
+    "role": _("Choose a role."),
+    "password": _("Enter a password."),
 }
-_NOT_THE_SAME = "Type the same password twice."
-_TOKEN_WHEN_EMPTY = {"name": "Enter a name for the token.", "role": "Choose a role."}
+_NOT_THE_SAME = _("Type the same password twice.")
+_TOKEN_WHEN_EMPTY = {"name": _("Enter a name for the token."), "role": _("Choose a role.")}
 
 # After a change, the users page says what was done: `?done=<key>&user=<id>`. Only these
 # fixed sentences are shown, so the address bar cannot put words on the page.
 _DONE = {
-    "invited": "An invitation was sent to {email}. Its link works once, for {hours} hours.",
-    "reinvited": "A new invitation was sent to {email}; earlier links no longer work.",
-    "reset": "A link to choose a new password was sent to {email}. "
-    "Their current password works until they choose it.",
-    "role": "{name} now has the {role} role.",
-    "deactivated": "{name} is deactivated: logged out everywhere, and their API tokens are "
-    "refused until they are reactivated.",
-    "reactivated": "{name} is active again.",
+    "invited": _("An invitation was sent to %(email)s. Its link works once, for %(hours)s hours."),
+    "reinvited": _("A new invitation was sent to %(email)s; earlier links no longer work."),
+    "reset": _(
+        "A link to choose a new password was sent to %(email)s. "
+        "Their current password works until they choose it."
+    ),
+    "role": _("%(name)s now has the %(role)s role."),
+    "deactivated": _(
+        "%(name)s is deactivated: logged out everywhere, and their API tokens are "
+        "refused until they are reactivated."
+    ),
+    "reactivated": _("%(name)s is active again."),
 }
 
 
@@ -218,9 +225,12 @@ async def _done(session: AsyncSession, done: str | None, user_id: int | None) ->
         target = await users.get_user(session, user_id)
     except CampaignError:
         return None
-    return _DONE[done].format(
-        email=target.email, name=target.name, role=target.role, hours=_INVITATION_HOURS
-    )
+    return _DONE[done] % {
+        "email": target.email,
+        "name": target.name,
+        "role": target.role,
+        "hours": _INVITATION_HOURS,
+    }
 
 
 def _done_with(done: str, target: StaffUser) -> Response:
@@ -231,7 +241,7 @@ def _role(value: str | None) -> Role:
     try:
         return Role(value or "")
     except ValueError:
-        raise InvalidInput("choose a role", field="role") from None
+        raise InvalidInput(_("choose a role"), field="role") from None
 
 
 # --- Each user's API tokens -----------------------------------------------------------------

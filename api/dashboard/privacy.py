@@ -15,21 +15,26 @@ from api.page_forms import FormState, read_form, worded_field_errors
 from api.routers.data_rights import json_download
 from api.routers.metrics import csv_download
 from campaign.db import utcnow
+from campaign.i18n import translations
 from campaign.privacy import service
 from campaign.privacy.ledger import consent_ledger_export
 from campaign.privacy.schemas import AddressInput, ErasureInput
 from campaign.staff.sessions import ActiveSession
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 PRIVACY = "/staff/privacy"
 _WHEN_EMPTY = {
-    "email": "Enter the email address.",
-    "confirm_email": "Type the email address again to confirm.",
+    "email": _("Enter the email address."),
+    "confirm_email": _("Type the email address again to confirm."),
 }
 _DONE = {
-    "erased": "The data of that address is erased. Its signatures and letters still count, "
-    "and it gets no bulk email again."
+    "erased": _(
+        "The data of that address is erased. Its signatures and letters still count, "
+        "and it gets no bulk email again."
+    )
 }
 
 

@@ -18,6 +18,7 @@ from api.page_forms import FormState, read_form, refused_state, worded_field_err
 from api.params import SlugPath
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignKind
+from campaign.i18n import translations
 from campaign.metrics.counts import current_signature_counts, public_signature_count
 from campaign.responses import service
 from campaign.responses.models import PetitionResponse, ResponseStatus
@@ -25,21 +26,23 @@ from campaign.responses.schemas import ResponseInput, ThresholdsInput
 from campaign.staff.sessions import ActiveSession
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 _WHEN_EMPTY = {
-    "body_markdown": "Write what the target said.",
-    "responded_on": "Enter the date of the response.",
-    "thresholds": "Enter the thresholds, or leave it empty for none.",
+    "body_markdown": _("Write what the target said."),
+    "responded_on": _("Enter the date of the response."),
+    "thresholds": _("Enter the thresholds, or leave it empty for none."),
 }
-_LINK = "Enter a link that starts with https:// or http://, or leave it empty."
-_DATE = "Enter the date of the response, such as 2026-12-04."
-_NUMBERS = "Enter whole numbers separated by spaces, such as 10,000 100,000."
+_LINK = _("Enter a link that starts with https:// or http://, or leave it empty.")
+_DATE = _("Enter the date of the response, such as 2026-12-04.")
+_NUMBERS = _("Enter whole numbers separated by spaces, such as 10,000 100,000.")
 # Thousands separators people type inside a number: "10,000" or "10_000".
 _SEPARATORS = re.compile(r"[,_\u00a0\u202f]")
 _NOTICES = {
-    "thresholds": "The thresholds are saved.",
-    "saved": "The draft is saved.",
-    "published": "Published: it is on the petition's page, and its email is going out.",
+    "thresholds": _("The thresholds are saved."),
+    "saved": _("The draft is saved."),
+    "published": _("Published: it is on the petition's page, and its email is going out."),
 }
 
 

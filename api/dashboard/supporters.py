@@ -18,6 +18,7 @@ from api.params import RowIdPath, RowIdQuery, SlugPath
 from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.campaigns.service import get_campaign
 from campaign.errors import NotFound
+from campaign.i18n import translations
 from campaign.letters.models import LetterStatus
 from campaign.metrics.letters import letter_numbers
 from campaign.signatures import queries, review
@@ -26,6 +27,8 @@ from campaign.staff.sessions import ActiveSession
 from campaign.tags import service as tags
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 # An id to page from, bounded like ids in paths.
 PageFrom = RowIdQuery
@@ -107,7 +110,7 @@ async def signature_page(
     marked: bool = False,
 ) -> HTMLResponse:
     campaign = await get_campaign(session, slug)
-    notice = "The signature is marked." if marked else None
+    notice = _("The signature is marked.") if marked else None
     return await _signature_page(
         request, session, active, campaign, signature_id, FormState(), notice=notice
     )
@@ -229,7 +232,7 @@ async def tag_supporter(
     async with refusable(session) as refused:
         await tags.tag_person_by_names(session, detail.person_id, [name], field="tag")
     if refused.error or not name.strip():
-        state = FormState({"tag": name}, {"tag": "Enter a tag of up to 200 characters."})
+        state = FormState({"tag": name}, {"tag": _("Enter a tag of up to 200 characters.")})
         return await _signature_page(
             request, session, active, campaign, signature_id, FormState(), 422, tag_form=state
         )
@@ -254,7 +257,8 @@ async def _detail(session: AsyncSession, campaign: Campaign, signature_id: int) 
     detail = await queries.signature_detail(session, campaign.id, signature_id)
     if detail is None:
         raise NotFound(
-            f"no signature with id {signature_id} in this campaign", field="signature_id"
+            _("no signature with id %(id)s in this campaign") % {"id": signature_id},
+            field="signature_id",
         )
     return detail
 

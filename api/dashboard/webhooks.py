@@ -15,11 +15,14 @@ from api.deps import AdminForm, AdminLogin, SessionDep, SettingsDep
 from api.page_forms import FormState, read_form, refused_state
 from api.params import RowIdPath
 from campaign.errors import InvalidInput
+from campaign.i18n import translations
 from campaign.staff.sessions import ActiveSession
 from campaign.webhooks import service
 from campaign.webhooks.models import FeedEvent, WebhookEndpoint
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 WEBHOOKS = "/staff/webhooks"
 
@@ -37,7 +40,7 @@ async def register_webhook(
     form = await read_form(request)
     values = {"url": form.get("url", "").strip()}
     if not values["url"]:
-        state = FormState(values=values, errors={"url": "Enter the endpoint's address."})
+        state = FormState(values=values, errors={"url": _("Enter the endpoint's address.")})
         return await _webhooks_page(
             request, session, active, form=state, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
@@ -72,7 +75,7 @@ async def replay_webhook(
     raw = form.get("after_event", "0").strip() or "0"
     if not raw.isdigit() or int(raw) >= 2**63:
         raise InvalidInput(
-            "the feed event is a whole number, 0 for everything", field="after_event"
+            _("the feed event is a whole number, 0 for everything"), field="after_event"
         )
     await service.replay(session, endpoint_id, int(raw))
     return see_other(WEBHOOKS)
