@@ -268,7 +268,7 @@ def render_batches(
         text, html = _render_bodies(kind, language, shared, (text_tags, html_tags))
         # The subject too is rendered once, tags for the recipient's values: a group's
         # subject is then the same for all, or differs only where a value is printed.
-        subject = _render_subject(kind, language, {**shared, **text_tags})
+        subject = one_line(_render_subject(kind, language, {**shared, **text_tags}))
         for chunk in _chunks(members, MAX_RECIPIENTS_PER_BATCH):
             recipients = [
                 _recipient(
@@ -386,7 +386,7 @@ def _render_alone(
     shared = _localised(message.kind, shared, language)
     html_values = {name: escape(value) for name, value in personal.items()}
     text, html = _render_bodies(message.kind, language, shared, (personal, html_values))
-    subject = _render_subject(message.kind, language, {**shared, **personal})
+    subject = one_line(_render_subject(message.kind, language, {**shared, **personal}))
     recipient = _recipient(message, subject, personal, {}, settings)
     return Batch(message.kind, text, html, [recipient], message.from_name, message.reply_to)
 
@@ -487,11 +487,22 @@ _LOCALISERS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
 
 
 def _subject_for(subject: str, personal: dict[str, str]) -> str:
-    """A group's subject with one recipient's values in place of its tags, if it has any
-    (as typed: a subject is text)."""
+    """A group's subject (on one line) with one recipient's values in place of its tags,
+    if it has any (as typed: a subject is text)."""
     if _TAG_OPENING not in subject:
         return subject
-    return substitute(subject, {tag(name, "text"): value for name, value in personal.items()})
+    return one_line(
+        substitute(subject, {tag(name, "text"): value for name, value in personal.items()})
+    )
+
+
+# Any run of white space but the no-break spaces (French puts them before a colon).
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
+
+
+def one_line(subject: str) -> str:
+    """A subject on one line, whatever the values: a subject can't carry extra headers."""
+    return _BREAKING_SPACE.sub(" ", subject).strip()
 
 
 def _recipient(
@@ -513,8 +524,7 @@ def _recipient(
         outbox_id=message.id,
         address=address,
         name=message.to_name or "",
-        # One line, whatever the values: a subject can't carry extra headers.
-        subject=" ".join(subject.split()),
+        subject=subject,  # on one line already (one_line)
         substitutions=substitutions,
         headers=headers,
     )
