@@ -16,7 +16,13 @@ from babel.messages.pofile import read_po
 from campaign.config import Settings
 from campaign.i18n import LOCALE_DIR, SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
 from campaign.outbox.models import MAILING_KINDS, EmailKind, OutboxMessage
-from emails.render import ENGLISH_ONLY_KINDS, Batch, render_batches, render_message
+from emails.render import (
+    ENGLISH_ONLY_KINDS,
+    PERSONAL_FIELDS,
+    Batch,
+    render_batches,
+    render_message,
+)
 from tests.conftest import signer
 from tests.fixtures.emails import confirmation_path, text_body
 
@@ -246,6 +252,9 @@ def test_every_email_renders_in_every_language(kind: EmailKind, language: str) -
             subject, text, html = parts(batch, index)
             assert _HTML_LANG.findall(html) == [written_in]
             # Each value the recipient brings is in the part its tag belongs to.
+            assert set(PERSONAL_FIELDS.get(kind, ())) <= {
+                tag[2:].split(":")[0] for tag in recipient.substitutions
+            }
             for tag, value in recipient.substitutions.items():
                 in_text = tag.endswith(":text%]")
                 assert tag in (batch.text if in_text else batch.html), tag
