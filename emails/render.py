@@ -7,18 +7,28 @@ rendered once per group of messages with the same kind and the same shared value
 such as `[%given_name:html%]`, and each recipient brings its values for the tags: HTML-
 escaped for the HTML part, as typed for the text part. The file and console backends
 substitute locally; SendGrid substitutes on its side (`personalizations[].substitutions`).
+
+An email is written in its campaign's language, which the flow that queues it puts in
+the row's context (`language`; a mailing's copies have their mailing's). The language is
+part of a group's key, and each language has its own environment: the templates with
+that language's catalogue (domain `emails`) and Babel's formatting for its locale. Dates
+and amounts are kept raw in the outbox and written for the language once per group.
+Staff's emails are in English, as their workspace is. A row queued before emails had a
+language is written in English.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,18 +39,57 @@ from markupsafe import escape
 from campaign.config import Settings
 from campaign.db import utcnow
 from campaign.followups.service import answer_links
+from campaign.i18n import (
+    SOURCE_LANGUAGE,
+    babel_locale,
+    format_date,
+    format_money,
+    format_number,
+    supported_language,
+    translations,
+)
 from campaign.outbox.models import MAILING_KINDS, EmailKind, OutboxMessage
 from campaign.outbox.service import TRANSACTIONAL_KINDS
 from campaign.outbox.unsubscribe import ONE_CLICK_POST, unsubscribe_url
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
-_environment = Environment(
-    loader=FileSystemLoader(_TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,  # a missing variable is a bug, not an empty string
-    keep_trailing_newline=True,
-)
+
+@lru_cache(maxsize=32)
+def environment(language: str) -> Environment:
+    """The templates as written in one language (a tag `email_language` gave): its
+    catalogue, its way of writing numbers, and `language` for `<html lang>`. Made once per
+    language and process, so each language's templates are compiled once."""
+    env = Environment(
+        loader=FileSystemLoader(_TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,  # a missing variable is a bug, not an empty string
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Blocks are trimmed as they were when their messages were extracted
+    # (campaign/locale/emails.cfg), or their ids would not be the catalogue's.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(  # type: ignore[attr-defined]
+        translations(language, "emails"), newstyle=True
+    )
+    env.globals["language"] = language
+    env.filters["number"] = lambda value: format_number(value, language)
+    return env
+
+
+@lru_cache(maxsize=64)
+def email_language(tag: str | None) -> str:
+    """The language an email is written in, for a campaign's language tag: the tag, as
+    Babel writes it, where its language has a catalogue ("fr", "fr-CA": the region is
+    kept for dates and amounts); English for any other."""
+    language = supported_language(tag)
+    locale = babel_locale(tag)
+    if not tag or locale.language != language:
+        return language
+    return str(locale).replace("_", "-")
+
+
 _inliner = css_inline.CSSInliner(keep_style_tags=False)
 
 # Per kind, the context values that differ from one recipient to the next. Templates only
@@ -57,6 +106,14 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
 LINK_FIELDS = frozenset({"confirm_url", "status_url", "unsubscribe_url"})
 # Context values that are inputs to links, never printed nor shared.
 _LINK_INPUTS = frozenset({"token", "view_token"})
+# The context value that says which language the email is in: a group's own key, and
+# printed only as the environment gives it.
+_LANGUAGE = "language"
+_NOT_SHARED = _LINK_INPUTS | {_LANGUAGE}
+# Staff read their workspace in English; the emails it sends them are in English too.
+ENGLISH_ONLY_KINDS = frozenset(
+    {EmailKind.STAFF_INVITATION, EmailKind.STAFF_PASSWORD_RESET, EmailKind.THRESHOLD_REACHED}
+)
 _CONFIRM_PATHS: dict[str, str] = {
     EmailKind.LETTER_CONFIRMATION: "/letters/confirm/",
     EmailKind.STAFF_INVITATION: "/staff/welcome/",
@@ -168,7 +225,8 @@ def render_batches(
 ) -> list[Batch]:
     """Group messages that can share one rendering, render each group once."""
     groups: dict[
-        tuple[str, str, int | None, tuple[str, ...], str | None, str | None], list[_Member]
+        tuple[str, str, str, int | None, tuple[str, ...], str | None, str | None],
+        list[_Member],
     ] = {}
     alone: list[Batch] = []
     # Whether a mailing's contents (the same for each of its copies) hold a tag's
@@ -188,12 +246,14 @@ def render_batches(
         tagged = _TAG_OPENING in shared_json or (
             mailing_id is not None and contents_tagged[mailing_id]
         )
+        language = _language_of(message, contents)
         if tagged or _must_go_alone(personal):
-            shared = own if contents is None else {**own, **contents}
-            alone.append(_render_alone(message, shared, personal, settings))
+            shared = _with_contents(own, contents)
+            alone.append(_render_alone(message, language, shared, personal, settings))
             continue
         key = (
             message.kind,
+            language,
             shared_json,
             mailing_id,
             tuple(sorted(personal)),
@@ -203,15 +263,16 @@ def render_batches(
         groups.setdefault(key, []).append((message, personal))
 
     batches = []
-    for (kind, _, _, personal_names, from_name, reply_to), members in groups.items():
+    for key, members in groups.items():
+        kind, language, _, _, personal_names, from_name, reply_to = key
         first = members[0][0]
         own, _ = _split_context(first, settings)
-        shared = {**own, **(_contents_of(first, mailings) or {})}
+        shared = _localised(kind, _with_contents(own, _contents_of(first, mailings)), language)
         text_tags, html_tags = _tags(personal_names)
-        text, html = _render_bodies(kind, shared, (text_tags, html_tags))
+        text, html = _render_bodies(kind, language, shared, (text_tags, html_tags))
         # The subject too is rendered once, tags for the recipient's values: a group's
         # subject is then the same for all, or differs only where a value is printed.
-        subject = _render_subject(kind, {**shared, **text_tags})
+        subject = one_line(_render_subject(kind, language, {**shared, **text_tags}))
         for chunk in _chunks(members, MAX_RECIPIENTS_PER_BATCH):
             recipients = [
                 _recipient(
@@ -246,7 +307,7 @@ def _split_context(
     shared = {
         key: value
         for key, value in message.context.items()
-        if key not in personal_names and key not in _LINK_INPUTS
+        if key not in personal_names and key not in _NOT_SHARED
     }
     if message.kind == EmailKind.LETTER_FOLLOWUP:
         # Signed here, at sending, so the outbox keeps no link that answers for anyone.
@@ -261,6 +322,23 @@ def _split_context(
         # The footer's link to see or erase one's data: the same page for everyone.
         shared["data_rights_url"] = f"{settings.public_url}/my-data"
     return shared, personal
+
+
+def _language_of(message: OutboxMessage, contents: Mapping[str, Any] | None) -> str:
+    """The language this message is written in: its own context's, else its mailing's."""
+    if message.kind in ENGLISH_ONLY_KINDS:
+        return SOURCE_LANGUAGE
+    tag = message.context.get(_LANGUAGE)
+    if tag is None and contents is not None:
+        tag = contents.get(_LANGUAGE)
+    return email_language(str(tag) if tag else None)
+
+
+def _with_contents(own: dict[str, Any], contents: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A message's shared values with its mailing's, but for the language (the key's)."""
+    if contents is None:
+        return own
+    return {**own, **{key: value for key, value in contents.items() if key != _LANGUAGE}}
 
 
 def _contents_of(
@@ -305,11 +383,16 @@ def _must_go_alone(personal: dict[str, str]) -> bool:
 
 
 def _render_alone(
-    message: OutboxMessage, shared: dict[str, Any], personal: dict[str, str], settings: Settings
+    message: OutboxMessage,
+    language: str,
+    shared: dict[str, Any],
+    personal: dict[str, str],
+    settings: Settings,
 ) -> Batch:
+    shared = _localised(message.kind, shared, language)
     html_values = {name: escape(value) for name, value in personal.items()}
-    text, html = _render_bodies(message.kind, shared, (personal, html_values))
-    subject = _render_subject(message.kind, {**shared, **personal})
+    text, html = _render_bodies(message.kind, language, shared, (personal, html_values))
+    subject = one_line(_render_subject(message.kind, language, {**shared, **personal}))
     recipient = _recipient(message, subject, personal, {}, settings)
     return Batch(
         message.kind,
@@ -338,24 +421,102 @@ def _substitutions(personal: dict[str, str]) -> dict[str, str]:
 
 
 def _render_bodies(
-    kind: str, shared: dict[str, Any], personal: tuple[dict[str, Any], dict[str, Any]]
+    kind: str,
+    language: str,
+    shared: dict[str, Any],
+    personal: tuple[dict[str, Any], dict[str, Any]],
 ) -> tuple[str, str]:
     text_values, html_values = personal
-    text = _environment.get_template(f"{kind}.txt").render({**shared, **text_values})
-    html = _environment.get_template(f"{kind}.html").render({**shared, **html_values})
+    templates = environment(language)
+    text = templates.get_template(f"{kind}.txt").render({**shared, **text_values})
+    html = templates.get_template(f"{kind}.html").render({**shared, **html_values})
     return text, _inliner.inline(html)
 
 
-def _render_subject(kind: str, values: dict[str, Any]) -> str:
-    return _environment.get_template(f"{kind}.subject.txt").render(values)
+def _render_subject(kind: str, language: str, values: dict[str, Any]) -> str:
+    return environment(language).get_template(f"{kind}.subject.txt").render(values)
+
+
+# -- Dates and amounts, written for the group's language ----------------------------------
+#
+# The outbox keeps them raw (an ISO date, an amount in minor units and its currency);
+# each kind's values are written for the language once per group, never per recipient.
+# A value that is not raw (a row queued before emails had a language) is left as it is.
+
+
+def _localised(kind: str, shared: dict[str, Any], language: str) -> dict[str, Any]:
+    localise = _LOCALISERS.get(kind)
+    return localise(shared, language) if localise else shared
+
+
+def _day(value: Any, language: str, style: str = "long") -> Any:
+    """An ISO date ("2026-11-27") as the language writes it; anything else unchanged."""
+    if not isinstance(value, str):
+        return value
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return value
+    return format_date(day, language, style)
+
+
+def _receipt(shared: dict[str, Any], language: str) -> dict[str, Any]:
+    values = {**shared, "date": _day(shared.get("date"), language)}
+    amount, currency = shared.get("amount"), shared.get("currency")
+    if isinstance(amount, int) and isinstance(currency, str):
+        values["amount"] = format_money(amount, currency, language)
+    return values
+
+
+def _digest(shared: dict[str, Any], language: str) -> dict[str, Any]:
+    return {**shared, "day": _day(shared.get("day"), language)}
+
+
+def _followup(shared: dict[str, Any], language: str) -> dict[str, Any]:
+    asked = [
+        {**official, "delivered_on": _day(official.get("delivered_on"), language)}
+        for official in shared["asked_about"]
+    ]
+    return {**shared, "asked_about": asked}
+
+
+def _response(shared: dict[str, Any], language: str) -> dict[str, Any]:
+    return {**shared, "responded_on": _day(shared.get("responded_on"), language)}
+
+
+def _report(shared: dict[str, Any], language: str) -> dict[str, Any]:
+    weeks = [
+        {**week, "starts": _day(week.get("starts"), language, "medium")} for week in shared["weeks"]
+    ]
+    return {**shared, "weeks": weeks}
+
+
+_LOCALISERS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    EmailKind.DONATION_RECEIPT: _receipt,
+    EmailKind.LETTER_DIGEST: _digest,
+    EmailKind.LETTER_FOLLOWUP: _followup,
+    EmailKind.PETITION_RESPONSE: _response,
+    EmailKind.OFFICIAL_REPORT: _report,
+}
 
 
 def _subject_for(subject: str, personal: dict[str, str]) -> str:
-    """A group's subject with one recipient's values in place of its tags, if it has any
-    (as typed: a subject is text)."""
+    """A group's subject (on one line) with one recipient's values in place of its tags,
+    if it has any (as typed: a subject is text)."""
     if _TAG_OPENING not in subject:
         return subject
-    return substitute(subject, {tag(name, "text"): value for name, value in personal.items()})
+    return one_line(
+        substitute(subject, {tag(name, "text"): value for name, value in personal.items()})
+    )
+
+
+# Any run of white space but the no-break spaces (French puts them before a colon).
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u202f]+")
+
+
+def one_line(subject: str) -> str:
+    """A subject on one line, whatever the values: a subject can't carry extra headers."""
+    return _BREAKING_SPACE.sub(" ", subject).strip()
 
 
 def _recipient(
@@ -377,8 +538,7 @@ def _recipient(
         outbox_id=message.id,
         address=address,
         name=message.to_name or "",
-        # One line, whatever the values: a subject can't carry extra headers.
-        subject=" ".join(subject.split()),
+        subject=subject,  # on one line already (one_line)
         substitutions=substitutions,
         headers=headers,
     )

@@ -19,6 +19,7 @@ from api.problems import error_page
 from api.ratelimit import RateLimit, network_key
 from campaign.db import utcnow
 from campaign.errors import NotFound
+from campaign.i18n import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES, negotiate_language
 from campaign.privacy import service
 from campaign.privacy.hashing import address_hash
 from campaign.privacy.schemas import AddressInput
@@ -72,7 +73,11 @@ async def send_link(
     within_network = await limit.hit("data-request", network_key(client_ip or "none"))
     within_address = await limit.hit("data-request-address", hashed)
     if within_network and within_address:
-        await service.send_link_if_held(session, data.email, now=utcnow())
+        # The link's email in the language the person's browser reads.
+        language = negotiate_language(
+            request.headers.get("accept-language"), list(SUPPORTED_LANGUAGES), SOURCE_LANGUAGE
+        )
+        await service.send_link_if_held(session, data.email, now=utcnow(), language=language)
     return _page(request, "my_data_sent.html")
 
 

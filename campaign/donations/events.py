@@ -21,7 +21,6 @@ from campaign.donations.models import (
     Frequency,
     StripeEvent,
 )
-from campaign.donations.money import format_amount
 from campaign.outbox.models import EmailKind
 from campaign.outbox.service import enqueue_email
 from campaign.people.addresses import InvalidEmail, parse_email
@@ -250,10 +249,13 @@ async def _send_receipt(
         context={
             "given_name": person.given_name,
             "campaign_title": campaign.title,
-            "amount": format_amount(payment.amount, payment.currency or donation.currency),
+            # Raw, in minor units: written for the campaign's language with the email.
+            "amount": payment.amount,
+            "currency": payment.currency or donation.currency,
             "monthly": donation.frequency == Frequency.MONTHLY,
             "date": utcnow().date().isoformat(),
             "reference": payment.payment_intent_id,
+            "language": campaign.language,
         },
         campaign_id=donation.campaign_id,
     )

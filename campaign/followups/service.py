@@ -197,15 +197,14 @@ async def send_due_followups(
         for letter in await session.scalars(select(Letter).where(Letter.id.in_(letter_ids)))
     }
     suppressed = await _suppressed(session, [letter.email for letter in letters.values()])
-    titles = dict(
-        (
-            await session.execute(
-                select(Campaign.id, Campaign.title).where(
-                    Campaign.id.in_({letter.campaign_id for letter in letters.values()})
-                )
+    campaigns: dict[int, tuple[str, str]] = {
+        campaign_id: (title, language)
+        for campaign_id, title, language in await session.execute(
+            select(Campaign.id, Campaign.title, Campaign.language).where(
+                Campaign.id.in_({letter.campaign_id for letter in letters.values()})
             )
-        ).all()
-    )
+        )
+    }
     outcomes = {
         letter_id: FollowupOutcome.SUPPRESSED
         if normalise_email(letters[letter_id].email) in suppressed
@@ -235,7 +234,7 @@ async def send_due_followups(
                 "outbox_message_id": await _ask(
                     session,
                     letters[letter_id],
-                    titles[letters[letter_id].campaign_id],
+                    *campaigns[letters[letter_id].campaign_id],
                     asked[letter_id],
                 ),
             }
@@ -333,7 +332,11 @@ async def _claim(
 
 
 async def _ask(
-    session: AsyncSession, letter: Letter, campaign_title: str, asked: list[_Asked]
+    session: AsyncSession,
+    letter: Letter,
+    campaign_title: str,
+    language: str,
+    asked: list[_Asked],
 ) -> int:
     """Queue the follow-up email; returns its outbox id."""
     # The links are made when the email is written (emails/render.py), from the delivery
@@ -346,10 +349,12 @@ async def _ask(
                 "delivery_id": item.delivery_id,
                 "name": item.official_name,
                 "title": item.official_title,
-                "delivered_on": item.delivered_at.strftime("%d %B %Y"),
+                # A date, written for the language when the email is.
+                "delivered_on": item.delivered_at.date().isoformat(),
             }
             for item in asked
         ],
+        "language": language,
     }
     return await enqueue_email(
         session,

@@ -118,7 +118,13 @@ async def dispatch_letter(
             EmailKind.LETTER_TO_OFFICIAL,
             to_address=official.email,
             to_name=official.name,
-            context={"subject": delivery.subject, "body": delivery.body},
+            # The letter is the activist's own; the few words around it are in the
+            # campaign's language.
+            context={
+                "subject": delivery.subject,
+                "body": delivery.body,
+                "language": campaign.language,
+            },
             campaign_id=campaign.id,
             from_name=sender_name(letter, organisation),
             reply_to=letter.email,
@@ -142,6 +148,7 @@ async def dispatch_letter(
             "body": copies[0].body if copies else letter.body,
             "officials": [f"{o.name}, {o.title}" for o in officials],
             "view_token": _new_view_token(letter),
+            "language": campaign.language,
         },
         campaign_id=campaign.id,
     )
@@ -281,6 +288,7 @@ async def _send_digest(
             "official_name": official.name,
             "campaign_title": campaign.title,
             "day": day.isoformat(),
+            "language": campaign.language,
             "count": len(members),
             "personalised": personalised,
             "unedited": len(members) - personalised,

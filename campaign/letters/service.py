@@ -163,6 +163,7 @@ async def write_letter(
                 "campaign_title": campaign.title,
                 "officials": [f"{o.name}, {o.title}" for o in officials],
                 "token": token,
+                "language": campaign.language,
             },
             campaign_id=campaign.id,
         )

@@ -210,13 +210,18 @@ async def mailing_contents(
     session: AsyncSession, mailing_ids: Iterable[int]
 ) -> dict[int, dict[str, Any]]:
     """What every copy of each mailing shares, for the renderer: its subject, both
-    bodies, and the campaign it is about."""
+    bodies, the campaign it is about, and that campaign's language (the copies')."""
     ids = set(mailing_ids)
     if not ids:
         return {}
     rows = await session.execute(
         select(
-            Mailing.id, Mailing.subject, Mailing.body_markdown, Mailing.body_html, Campaign.title
+            Mailing.id,
+            Mailing.subject,
+            Mailing.body_markdown,
+            Mailing.body_html,
+            Campaign.title,
+            Campaign.language,
         )
         .join(Campaign, Campaign.id == Mailing.campaign_id)
         .where(Mailing.id.in_(ids))
@@ -227,8 +232,9 @@ async def mailing_contents(
             "body_text": markdown,
             "body_html": html,
             "campaign_title": title,
+            "language": language,
         }
-        for mailing_id, subject, markdown, html, title in rows.all()
+        for mailing_id, subject, markdown, html, title, language in rows.all()
     }
 
 

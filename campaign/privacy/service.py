@@ -85,9 +85,12 @@ async def note_ledger_export(session: AsyncSession, *, actor: StaffActor, now: d
 # --- The person's own link ----------------------------------------------------------------
 
 
-async def send_link_if_held(session: AsyncSession, address: str, *, now: datetime) -> bool:
-    """Email a link to the address if anything is held about it; whether one was sent.
-    The caller answers the same either way, so nobody learns who has signed."""
+async def send_link_if_held(
+    session: AsyncSession, address: str, *, now: datetime, language: str | None = None
+) -> bool:
+    """Email a link to the address if anything is held about it, in `language` (the
+    page's where it was asked for; English if None); whether one was sent. The caller
+    answers the same either way, so nobody learns who has signed."""
     normalised = normalise_email(address)
     person = await session.scalar(
         select(Person).where(Person.email_normalised == normalised, Person.erased_at.is_(None))
@@ -115,7 +118,11 @@ async def send_link_if_held(session: AsyncSession, address: str, *, now: datetim
         to_name=None,
         # `token` becomes the link when the email is written, and leaves the row once
         # it has been sent (campaign/outbox/service.mark_sent).
-        context={"token": secret, "valid_hours": int(LINK_LIFETIME.total_seconds() // 3600)},
+        context={
+            "token": secret,
+            "valid_hours": int(LINK_LIFETIME.total_seconds() // 3600),
+            "language": language,
+        },
     )
     return True
 

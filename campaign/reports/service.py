@@ -216,6 +216,7 @@ def report_context(campaign: Campaign, tally: OfficialTally, settings: Settings)
         "official_title": tally.official.title,
         "campaign_title": campaign.title,
         "campaign_target": campaign.target,
+        "language": campaign.language,
         "petition_url": f"{settings.public_url}/c/{campaign.slug}",
         "organisation": settings.email_from_name,
         "signers": tally.signers,
@@ -223,7 +224,7 @@ def report_context(campaign: Campaign, tally: OfficialTally, settings: Settings)
         "names": tally.names,
         "weeks": [
             {
-                "starts": week.starts.isoformat(),
+                "starts": week.starts.isoformat(),  # written for the language when sent
                 "signers": week.signers,
                 # At least a sliver for a week with signers, none for a week without.
                 "width": max(1, round(_FULL_BAR * week.signers / busiest)) if week.signers else 0,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -213,10 +213,6 @@ def response_subject(campaign: Campaign) -> str:
     return subject[: SUBJECT_LENGTH - 1].rstrip() + "…"
 
 
-def day_in_words(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 async def with_response_details(
     session: AsyncSession, contents: Mapping[int, Mapping[str, Any]], public_url: str
 ) -> dict[int, Mapping[str, Any]]:
@@ -241,7 +237,8 @@ async def with_response_details(
         found[mailing_id] = {
             **found[mailing_id],
             "target": target,
-            "responded_on": day_in_words(responded_on),
+            # Written for the language with the email (emails/render.py).
+            "responded_on": responded_on.isoformat(),
             "link": link,
             "petition_url": f"{public_url}/c/{slug}",
         }

@@ -417,6 +417,7 @@ async def _send_already_signed(
             "given_name": submission.given_name,
             "campaign_title": campaign.title,
             "campaign_slug": campaign.slug,
+            "language": campaign.language,
         },
         campaign_id=campaign.id,
         request_id=submission.request_id,
@@ -431,6 +432,7 @@ def _confirmation_context(
         "campaign_title": campaign.title,
         "campaign_slug": campaign.slug,
         "token": token,
+        "language": campaign.language,
     }
 
 

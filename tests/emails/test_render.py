@@ -3,13 +3,11 @@ rendering of the template with their values alone would give."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from jinja2 import Environment, FileSystemLoader
 from markupsafe import escape
 
 from campaign.config import Settings
@@ -73,8 +71,7 @@ def test_messages_that_share_a_template_share_one_rendering() -> None:
 
 def test_the_unsubscribe_footer_appears_where_there_is_an_unsubscribe_link() -> None:
     # No kind that needs it exists yet; the shared layout gives it to the first one.
-    folder = Path(render.__file__).parent / "templates"
-    environment = Environment(loader=FileSystemLoader(folder), autoescape=True)
+    environment = render.environment("en")
     url = "http://campaign.test/unsubscribe/abc"
     for layout in ("_layout.html", "_layout.txt"):
         template = environment.get_template(layout)
@@ -87,18 +84,15 @@ def test_a_subject_that_prints_a_recipients_value_is_each_recipients_own(
 ) -> None:
     """A group's subject is rendered once; where it prints a personal value, each
     recipient's subject has their own, as typed (a subject is text, not HTML)."""
-    from jinja2 import ChoiceLoader, DictLoader, StrictUndefined
+    from jinja2 import ChoiceLoader, DictLoader
 
     own_subject = {
         "signature_confirmation.subject.txt": "Thanks, {{ given_name }}: {{ campaign_title }}"
     }
-    environment = Environment(
-        loader=ChoiceLoader([DictLoader(own_subject), render._environment.loader]),  # type: ignore[list-item]
-        autoescape=render._environment.autoescape,
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
+    environment = render.environment("en").overlay(
+        loader=ChoiceLoader([DictLoader(own_subject), render.environment("en").loader])  # type: ignore[list-item]
     )
-    monkeypatch.setattr(render, "_environment", environment)
+    monkeypatch.setattr(render, "environment", lambda language: environment)
     [batch] = render_batches([confirmation(1, "Ada & Bo"), confirmation(2, "Cy")], SETTINGS)
     assert [r.subject for r in batch.recipients] == [
         "Thanks, Ada & Bo: Meadows",

@@ -123,7 +123,7 @@ async def test_a_published_response_reaches_each_confirmed_signer_exactly_once(
         assert email["Subject"] == SUBJECT
         text = text_body(email)
         assert "We will **review** every licence." in text
-        assert "On 30 November 2026, All states responded" in text
+        assert "On November 30, 2026, All states responded" in text
         assert "https://example.gov/answers/arms-transfers" in text
         assert f"http://campaign.test/c/{SLUG}" in text
         assert "because you signed this petition" in text
