@@ -50,7 +50,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_campaign_versions")),
         sa.UniqueConstraint(
-            "campaign_id", "language", name=op.f("uq_campaign_versions_campaign_id")
+            "campaign_id", "language", name=op.f("uq_campaign_versions_campaign_id_language")
         ),
     )
     postgres = op.get_bind().dialect.name == "postgresql"
