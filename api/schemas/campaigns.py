@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, CampaignVersion
 from campaign.campaigns.rendering import render_markdown
 from campaign.consents.models import ConsentText
 from campaign.letters.templating import in_words
@@ -127,3 +127,38 @@ class CampaignPage(BaseModel):
     items: list[StaffCampaignView]
     limit: int
     offset: int
+
+
+class CampaignVersionView(BaseModel):
+    """A campaign's texts in one more language, and the signatures made on it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    language: str
+    title: str
+    summary: str
+    body_markdown: str
+    share_text: str | None
+    letter_subject: str | None
+    letter_body: str | None
+    created_at: datetime
+    updated_at: datetime
+    counts: StaffCounts | None = None
+
+    @classmethod
+    def of(
+        cls, version: CampaignVersion, counts: SignatureCounts | None = None
+    ) -> CampaignVersionView:
+        view = cls.model_validate(version)
+        if counts is not None:
+            view.counts = StaffCounts(**vars(counts))
+        return view
+
+
+class CampaignVersionList(BaseModel):
+    """A campaign's versions: the primary one (the campaign's own texts and language)
+    and the others; one count, split by the version each signature was made on."""
+
+    primary_language: str
+    primary_counts: StaffCounts
+    items: list[CampaignVersionView]

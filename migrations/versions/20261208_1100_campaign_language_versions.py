@@ -6,7 +6,8 @@ Every signature there is was made on the campaign's primary version, in the camp
 language: the column is added with a constant default (no rewrite of the table on
 PostgreSQL), and the signatures of campaigns in any other language are then set to
 theirs, a campaign at a time, `BATCH` rows at once, so no statement holds locks on a
-large share of the table.
+large share of the table. The default stays, the source language, for rows written
+other than by signing (which always names the version): data loaded by scripts.
 
 Revision ID: 5b2e8d41c7a9
 Revises: 7d4f2a8c6e15
@@ -53,7 +54,6 @@ def upgrade() -> None:
             "campaign_id", "language", name=op.f("uq_campaign_versions_campaign_id_language")
         ),
     )
-    postgres = op.get_bind().dialect.name == "postgresql"
     # Plain ALTER TABLE on SQLite too: a copy of the table, as batch mode makes, would
     # lose the triggers on signatures (and a foreign key cannot be added in place; the
     # consent texts are a ledger, never deleted, so an id there stays good).
@@ -63,9 +63,6 @@ def upgrade() -> None:
     )
     op.add_column("signatures", sa.Column("consent_text_id", campaign.db.BigIntFK, nullable=True))
     _set_signature_languages()
-    if postgres:
-        # New signatures always say their version; the default was for those there were.
-        op.alter_column("signatures", "language", server_default=None)
     for column in (
         sa.Column("language", sa.String(length=16), nullable=True),
         sa.Column("consent_text_id", campaign.db.BigIntFK, nullable=True),
