@@ -39,6 +39,29 @@ class ConsentWording(BaseModel):
     text: str
 
 
+class PublicVersionView(BaseModel):
+    """The campaign in one more language: its texts and consent wording there. A
+    signature made on it names its `language` (the signing input's `language`)."""
+
+    language: str
+    title: str
+    summary: str
+    body_html: str
+    share_text: str | None
+    consent: ConsentWording
+
+    @classmethod
+    def of(cls, version: CampaignVersion, consent: ConsentText) -> PublicVersionView:
+        return cls(
+            language=version.language,
+            title=version.title,
+            summary=in_words(version.summary),
+            body_html=render_markdown(in_words(version.body_markdown)),
+            share_text=version.share_text,
+            consent=ConsentWording.model_validate(consent),
+        )
+
+
 class PublicCampaignView(BaseModel):
     kind: str
     slug: str
@@ -58,10 +81,16 @@ class PublicCampaignView(BaseModel):
     counts: PublicCounts
     published_at: datetime | None
     closed_at: datetime | None
+    # The campaign's other language versions; the fields above are its own (primary).
+    versions: list[PublicVersionView] = []
 
     @classmethod
     def of(
-        cls, campaign: Campaign, counts: SignatureCounts, consent: ConsentText
+        cls,
+        campaign: Campaign,
+        counts: SignatureCounts,
+        consent: ConsentText,
+        versions: list[PublicVersionView] | None = None,
     ) -> PublicCampaignView:
         return cls(
             kind=campaign.kind,
@@ -81,6 +110,7 @@ class PublicCampaignView(BaseModel):
             counts=PublicCounts(confirmed=public_signature_count(counts)),
             published_at=campaign.published_at,
             closed_at=campaign.closed_at,
+            versions=versions or [],
         )
 
 

@@ -59,14 +59,14 @@ class CampaignUpdate(BaseModel):
     consent_text_id: RowId | None = None
 
 
-def _canonical_language(value: str) -> str:
+def canonical_language(value: str) -> str:
     """ "FR" and "fr" name one version: the primary language in lower case, a region in
     upper case ("pt-BR"), as browsers send them."""
     primary, _, rest = value.partition("-")
     return f"{primary.lower()}-{rest.upper()}" if rest else primary.lower()
 
 
-VersionLanguage = Annotated[LanguageTag, AfterValidator(_canonical_language)]
+VersionLanguage = Annotated[LanguageTag, AfterValidator(canonical_language)]
 
 
 class CampaignVersionCreate(BaseModel):

@@ -17,7 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign, CampaignState, CampaignVersion
-from campaign.campaigns.schemas import CampaignVersionCreate, CampaignVersionUpdate
+from campaign.campaigns.schemas import (
+    CampaignVersionCreate,
+    CampaignVersionUpdate,
+    canonical_language,
+)
 from campaign.consents.models import ConsentText
 from campaign.consents.service import current_consent_text, newest_consent_text
 from campaign.errors import Conflict, InvalidInput, InvalidState, NotFound
@@ -139,7 +143,7 @@ async def get_version(session: AsyncSession, campaign: Campaign, language: str) 
     version = await session.scalar(
         select(CampaignVersion).where(
             CampaignVersion.campaign_id == campaign.id,
-            CampaignVersion.language == language,
+            CampaignVersion.language == canonical_language(language),
         )
     )
     if version is None:
