@@ -18,9 +18,11 @@ from campaign.campaigns.models import Campaign, CampaignVersion
 from campaign.campaigns.versions import choose_version
 from campaign.consents.models import ConsentRecord, ConsentText
 from campaign.consents.service import DEFAULT_WORDING
+from campaign.letters.models import Letter
 from campaign.outbox.models import OutboxMessage
 from campaign.signatures.models import Signature
 from tests.conftest import signer
+from tests.letters.conftest import letter_campaign, officials  # noqa: F401  (fixtures)
 from tests.pages.forms import form_token, signing_form
 
 SLUG = "stop-the-arms-trade"
@@ -341,3 +343,61 @@ async def test_new_french_wording_is_recorded_from_then_on_and_earlier_signature
     new = await _consent_text(session_factory, second.consent_text_id)
     assert (old.language, old.version, old.text) == ("fr", 1, DEFAULT_WORDING["fr"])
     assert (new.language, new.version, new.text) == ("fr", 2, wording)
+
+
+# -- A letter campaign ------------------------------------------------------------------------
+
+FRENCH_LETTER = (
+    "Madame, Monsieur {{official_name}},\n\n"
+    "Je vous demande de vous opposer au barrage.\n\n{{activist_name}}"
+)
+
+
+async def test_a_letters_version_suggests_its_own_letter_and_sends_its_fixed_subject(
+    client: httpx.AsyncClient,
+    editor: dict[str, str],
+    letter_campaign: Callable[..., Awaitable[str]],  # noqa: F811  (the fixture imported above)
+    session_factory: Factory,
+) -> None:
+    slug = await letter_campaign(required_phrases=[], subject_editable=False)
+    added = await client.post(
+        f"/api/v1/staff/campaigns/{slug}/versions",
+        json={
+            **FRENCH,
+            "letter_subject": "Opposez-vous au barrage de la Vale",
+            "letter_body": FRENCH_LETTER,
+        },
+        headers=editor,
+    )
+    assert added.status_code == 201, added.text
+    where = {"country": "GB", "postcode": "SW1A 1AA"}
+    page = await client.get(f"/c/{slug}", params=where, headers={"Accept-Language": "fr"})
+    assert '<html lang="fr">' in page.text
+    assert "Accept-Language" in page.headers["vary"]
+    assert "Opposez-vous au barrage de la Vale" in page.text  # the fixed subject, shown
+    assert "Madame, Monsieur [official&#39;s name]," in page.text  # the suggested letter
+    assert 'name="lang" value="fr"' in page.text
+
+    body = "Madame, Monsieur [official's name],\n\nJe vous demande de vous opposer au barrage. " * 2
+    sent = await client.post(
+        f"/c/{slug}/letter",
+        data={
+            "form_token": form_token(page.text),
+            **where,
+            "lang": "fr",
+            "body": body,
+            "given_name": "Camille",
+            "family_name": "Martin",
+            "email": "camille@example.org",
+            "locality": "Riverside",
+            "email_updates": "yes",
+        },
+    )
+    assert sent.status_code == 303, sent.text
+    assert sent.headers["location"] == f"/c/{slug}/sent?lang=fr"
+    async with session_factory() as session:
+        letter = await session.scalar(select(Letter))
+        record = await session.scalar(select(ConsentRecord))
+    assert letter is not None and letter.subject == "Opposez-vous au barrage de la Vale"
+    assert record is not None and record.language == "fr"
+    assert (await _consent_text(session_factory, record.consent_text_id)).language == "fr"
