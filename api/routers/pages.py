@@ -207,7 +207,7 @@ async def write_letter_from_page(
         campaign = await _start_over(session, slug)
         state = state_for_service_error(form, error, whole_form=("country", "postcode", "slug"))
         return await _letter_page(request, session, settings, campaign, lookup, state, error.status)
-    return RedirectResponse(f"/c/{slug}/sent{_version_query(form.get('lang'))}", status_code=303)
+    return RedirectResponse(f"/c/{slug}/sent{_keeping(shown)}", status_code=303)
 
 
 # -- Chip in, after a confirmed signature ---------------------------------------------------
@@ -305,7 +305,8 @@ async def _sign(
         return await _petition_page(
             request, session, settings, campaign, state, embed=embed, status=error.status
         )
-    sent = f"/{'embed' if embed else 'c'}/{slug}/sent{_version_query(data.language)}"
+    signed = await page_version(request, session, campaign, requested=data.language)
+    sent = f"/{'embed' if embed else 'c'}/{slug}/sent{_keeping(signed)}"
     return RedirectResponse(sent, status_code=303)
 
 
@@ -397,6 +398,12 @@ def _version_context(
     }
 
 
+def _keeping(choice: VersionChoice) -> str:
+    """The query for the page after a form: the version the form was in, where there is
+    more than one."""
+    return _version_query(choice.shown.language) if len(choice.versions) > 1 else ""
+
+
 def _version_query(language: str | None) -> str:
     """The query that asks for a version by name, for links that must keep to it."""
     return f"?lang={quote(language)}" if language else ""
@@ -411,7 +418,8 @@ async def _shown_consent_text(
     wording now."""
     current = await consent_text_for(session, campaign, language)
     posted = form.get("consent_text_id", "")
-    if not posted.isdecimal() or int(posted) == current.id or len(posted) > 18:
+    # An id is at most 18 digits here: any longer is no row's (and no 64-bit number's).
+    if len(posted) > 18 or not posted.isdecimal() or int(posted) == current.id:
         return current
     shown = await session.get(ConsentText, int(posted))
     if shown is None or (shown.purpose, shown.language) != (current.purpose, current.language):

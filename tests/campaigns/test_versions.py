@@ -401,3 +401,34 @@ async def test_a_letters_version_suggests_its_own_letter_and_sends_its_fixed_sub
     assert letter is not None and letter.subject == "Opposez-vous au barrage de la Vale"
     assert record is not None and record.language == "fr"
     assert (await _consent_text(session_factory, record.consent_text_id)).language == "fr"
+
+
+async def test_a_posted_consent_text_is_kept_only_if_it_is_the_versions_wording(
+    client: httpx.AsyncClient,
+    editor: dict[str, str],
+    publish_petition: Publish,
+    settle_submissions: Settle,
+    session_factory: Factory,
+) -> None:
+    await _with_versions(client, editor, publish_petition, FRENCH)
+    english_id = (await client.get(f"/api/v1/campaigns/{SLUG}")).json()["consent"]["id"]
+    posted = [str(english_id), "9" * 5000, "٣", "-1", "99999999999999999"]
+    for number, consent_text_id in enumerate(posted):
+        page = await client.get(f"{PAGE}?lang=fr")
+        form = signing_form(form_token(page.text), email=f"signer{number}@example.org")
+        answer = await client.post(
+            f"{PAGE}/sign", data={**form, "lang": "fr", "consent_text_id": consent_text_id}
+        )
+        assert answer.status_code == 303, answer.text
+    bad_version = await client.post(
+        f"{PAGE}/sign",
+        data={**signing_form(form_token(page.text), email="x@example.org"), "lang": "es"},
+    )
+    assert bad_version.status_code == 422
+    assert "has no version in" in bad_version.text
+    await settle_submissions()
+    signatures = await _signatures(session_factory)
+    assert len(signatures) == len(posted)
+    for signature in signatures:
+        text = await _consent_text(session_factory, signature.consent_text_id)
+        assert (signature.language, text.language) == ("fr", "fr")
