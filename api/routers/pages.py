@@ -193,6 +193,7 @@ async def write_letter_from_page(
                 organisation=settings.email_from_name,
                 channel=SignatureChannel.WEB,
                 language=shown.shown.language,
+                title=shown.shown.title,
                 consent_text_id=consent.id,
                 fixed_subject=shown.shown.letter_subject,
             )

@@ -77,9 +77,10 @@ class WritingContext:
     # Where the letter was written (the page, or else the API), recorded with the consent.
     channel: SignatureChannel = SignatureChannel.API
     # The campaign's language version written from (campaign.campaigns.versions): its
-    # language and the consent wording its form showed, and its own suggested subject,
-    # sent where activists may not change the subject. None: the campaign's own.
+    # language, title and the consent wording its form showed, and its own suggested
+    # subject, sent where activists may not change the subject. None: the campaign's own.
     language: str | None = None
+    title: str | None = None
     consent_text_id: int | None = None
     fixed_subject: str | None = None
 
@@ -166,9 +167,11 @@ async def write_letter(
             to_name=f"{letter.given_name} {letter.family_name}",
             context={
                 "given_name": letter.given_name,
-                "campaign_title": campaign.title,
+                "campaign_title": context.title or campaign.title,
                 "officials": [f"{o.name}, {o.title}" for o in officials],
                 "token": token,
+                # The version written from: the email is written in its language.
+                "language": context.language or campaign.language,
             },
             campaign_id=campaign.id,
         )

@@ -398,7 +398,9 @@ async def test_a_letters_version_suggests_its_own_letter_and_sends_its_fixed_sub
     async with session_factory() as session:
         letter = await session.scalar(select(Letter))
         record = await session.scalar(select(ConsentRecord))
+        [email] = list(await session.scalars(select(OutboxMessage)))
     assert letter is not None and letter.subject == "Opposez-vous au barrage de la Vale"
+    assert (email.context["language"], email.context["campaign_title"]) == ("fr", FRENCH["title"])
     assert record is not None and record.language == "fr"
     assert (await _consent_text(session_factory, record.consent_text_id)).language == "fr"
 
