@@ -193,6 +193,12 @@ async def test_versions_need_an_editor_and_a_removal_keeps_required_texts(
     cleared = await client.patch(f"{VERSIONS}/fr", json={"title": None}, headers=editor)
     assert cleared.status_code == 422
     assert cleared.json()["field"] == "title"
+    # The campaign's own language cannot become one its versions already has.
+    moved = await client.patch(
+        f"/api/v1/staff/campaigns/{SLUG}", json={"language": "FR"}, headers=editor
+    )
+    assert moved.status_code == 409, moved.text
+    assert moved.json()["field"] == "language"
 
 
 # -- The page --------------------------------------------------------------------------------
