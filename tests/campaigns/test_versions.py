@@ -5,6 +5,8 @@ record their version and the consent wording shown in it, and all count once."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -296,6 +298,12 @@ async def test_signatures_from_the_page_and_the_api_record_their_version_and_cou
     listed = (await client.get(VERSIONS, headers=viewer)).json()
     assert listed["primary_counts"]["pending"] == 1
     assert {i["language"]: i["counts"]["pending"] for i in listed["items"]} == {"de": 1, "fr": 1}
+    exported = await client.get(f"/api/v1/staff/campaigns/{SLUG}/signatures.csv", headers=viewer)
+    assert [row["language"] for row in csv.DictReader(io.StringIO(exported.text))] == [
+        "fr",
+        "de",
+        "en",
+    ]
 
 
 async def test_the_api_refuses_a_language_that_is_no_version(
