@@ -11,7 +11,7 @@ other than by signing (which always names the version): data loaded by scripts.
 
 Revision ID: 5b2e8d41c7a9
 Revises: 7d4f2a8c6e15
-Created: 2026-12-08 11:00:00.000000
+Created: 2026-12-08 11:10:00.000000
 """
 
 from collections.abc import Sequence
