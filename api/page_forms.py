@@ -88,6 +88,8 @@ def signature_fields(form: dict[str, str]) -> dict[str, Any]:
         "comment": blank_is_none(form.get("comment")),
         "consent": {**consent_choice(form), **name_choice(form)},
         "tracking": tracking(form),
+        # The language version the form was shown in (the page's hidden field).
+        "language": blank_is_none(form.get("lang")),
     }
 
 

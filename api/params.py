@@ -55,6 +55,12 @@ TokenPath = Annotated[
     ),
 ]
 RowIdPath = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+# A language version's tag in a path ("fr", "pt-BR"), as campaigns store them.
+LANGUAGE_PATTERN = r"^[A-Za-z]{2}(-[A-Za-z0-9]{2,8})?$"
+LanguagePath = Annotated[
+    str,
+    Path(pattern=LANGUAGE_PATTERN, max_length=16, description="The version's language tag"),
+]
 
 # A row's id in a query: a filter, or the id a page of a list starts from.
 RowIdQuery = Annotated[int | None, Query(ge=1, le=MAX_ROW_ID)]

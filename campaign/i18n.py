@@ -126,6 +126,14 @@ def babel_locale(language: str | None) -> Locale:
         return Locale.parse(SOURCE_LANGUAGE)
 
 
+def language_name(language: str) -> str:
+    """A language's name as its own speakers write it, for a link to a page in it:
+    "Français", "Español", "Deutsch", "Português (Brasil)"."""
+    locale = babel_locale(language)
+    name = locale.get_display_name(locale) or language
+    return name[:1].upper() + name[1:]
+
+
 def format_number(value: int | float | Decimal, language: str | None) -> str:
     """A count as people of the language write it: 12,345 / 12 345 / 12.345."""
     return format_decimal(value, locale=babel_locale(language))

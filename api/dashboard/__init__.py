@@ -20,6 +20,7 @@ from api.dashboard import (
     releases,
     responses,
     supporters,
+    versions,
     webhooks,
 )
 
@@ -28,6 +29,7 @@ for part in (
     account,
     releases,
     campaigns,
+    versions,
     letters,
     followups,
     numbers,

@@ -16,14 +16,17 @@ from api.params import SlugPath, TagQuery
 from api.routers.metrics import csv_download
 from campaign.campaigns import service as campaigns
 from campaign.campaigns.models import Campaign, CampaignKind
+from campaign.campaigns.versions import list_versions
 from campaign.donations import service as donations
 from campaign.donations.money import format_amount
 from campaign.errors import NotFound
-from campaign.i18n import translations
+from campaign.i18n import language_name, translations
 from campaign.letters.delivery import LetterDeliveryStatus
+from campaign.metrics.counts import signature_counts_by_version
 from campaign.metrics.exports import EXPORTS, exports_for
 from campaign.metrics.letters import letter_numbers
 from campaign.metrics.queries import donation_figures, rollups_as_of
+from campaign.signatures.schemas import SignatureCounts
 from campaign.staff import dashboard
 
 router = APIRouter()
@@ -73,6 +76,7 @@ async def campaign_numbers(
             if statuses[status]
         ]
         return context
+    context["by_version"] = await _counts_by_version(session, campaign)
     per_day = await dashboard.signatures_per_day(session, campaign.id)
     countries = await dashboard.signatures_by_country(session, campaign.id)
     funnel = await dashboard.signing_funnel(session, campaign.id)
@@ -94,6 +98,28 @@ async def campaign_numbers(
             title=_("From page view to donation"),
         ),
     }
+
+
+async def _counts_by_version(session: AsyncSession, campaign: Campaign) -> list[dict[str, Any]]:
+    """The one count split by the language version signed: each version's line, the
+    campaign's own first, and any language signed in whose version has since gone. None
+    for a campaign only ever in its own language."""
+    counts = await signature_counts_by_version(session, campaign.id)
+    languages = [
+        campaign.language,
+        *(v.language for v in await list_versions(session, campaign.id)),
+    ]
+    languages += [language for language in counts if language not in languages]
+    if len(languages) == 1:
+        return []
+    return [
+        {
+            "language": language,
+            "name": language_name(language),
+            "counts": counts.get(language, SignatureCounts()),
+        }
+        for language in languages
+    ]
 
 
 async def _donation_line(session: AsyncSession, campaign: Campaign) -> dict[str, Any]:

@@ -52,11 +52,21 @@ from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, Pos
 from campaign.campaigns.rendering import campaign_text_html
 from campaign.campaigns.service import get_public_campaign
 from campaign.campaigns.signable import SignableCampaign
+from campaign.campaigns.versions import (
+    ShownVersion,
+    VersionChoice,
+    choose_version,
+    consent_text_for,
+    consent_texts_by_version,
+    list_versions,
+    version_language,
+)
 from campaign.config import Settings
-from campaign.consents.service import get_consent_text
+from campaign.consents.models import ConsentText
 from campaign.donations.schemas import DonationInput
 from campaign.donations.service import checkout_links, start_donation
 from campaign.errors import CampaignError, Forbidden, InvalidInput, NotFound
+from campaign.i18n import language_name
 from campaign.letters import service as letters
 from campaign.letters.models import LetterSetup, TargetRuleKind
 from campaign.letters.schemas import LetterInput
@@ -93,7 +103,7 @@ async def campaign_page(
     except CampaignError as error:
         return _error_page(request, error)
     return templates.TemplateResponse(
-        request, view.template, view.context, status_code=view.status_code
+        request, view.template, view.context, status_code=view.status_code, headers=view.headers
     )
 
 
@@ -174,12 +184,18 @@ async def write_letter_from_page(
     try:
         check_form_token(_secret(settings), form.get("form_token"), f"letter:{slug}")
         data = LetterInput.model_validate(letter_fields(form))
+        shown = await page_version(request, session, campaign, requested=form.get("lang"))
+        consent = await _shown_consent_text(session, campaign, shown.shown.language, form)
         async with limits.for_letter(ip, campaign.id) as over_limit:
             context = WritingContext(
                 ip_address=ip,
                 over_rate_limit=over_limit,
                 organisation=settings.email_from_name,
                 channel=SignatureChannel.WEB,
+                language=shown.shown.language,
+                title=shown.shown.title,
+                consent_text_id=consent.id,
+                fixed_subject=shown.shown.letter_subject,
             )
             await letters.write_letter(session, campaign, data, context)
     except FormTokenRefused as refused:
@@ -192,7 +208,7 @@ async def write_letter_from_page(
         campaign = await _start_over(session, slug)
         state = state_for_service_error(form, error, whole_form=("country", "postcode", "slug"))
         return await _letter_page(request, session, settings, campaign, lookup, state, error.status)
-    return RedirectResponse(f"/c/{slug}/sent", status_code=303)
+    return RedirectResponse(f"/c/{slug}/sent{_keeping(shown)}", status_code=303)
 
 
 # -- Chip in, after a confirmed signature ---------------------------------------------------
@@ -276,7 +292,8 @@ async def _sign(
         # People never see the honeypot field; whatever is in it was put there by a bot,
         # which is answered exactly as a person is.
         context = replace(context, honeypot_filled=bool(form.get(HONEYPOT_FIELD)))
-        await submit_signature(session, SignableCampaign.of(campaign), data, context, limits)
+        signable = await _signable_as_shown(session, campaign, data.language, form)
+        await submit_signature(session, signable, data, context, limits)
     except FormTokenRefused as refused:
         state = FormState(values=form, notice=refused.reason)
         return await _petition_page(*page, state, embed=embed, status=403)
@@ -285,11 +302,13 @@ async def _sign(
         return await _petition_page(*page, state, embed=embed, status=422)
     except CampaignError as error:
         campaign = await _start_over(session, slug)
-        state = state_for_service_error(form, error, whole_form=("slug",))
+        state = state_for_service_error(form, error, whole_form=("slug", "language"))
         return await _petition_page(
             request, session, settings, campaign, state, embed=embed, status=error.status
         )
-    return RedirectResponse(f"/{'embed' if embed else 'c'}/{slug}/sent", status_code=303)
+    signed = await page_version(request, session, campaign, requested=data.language)
+    sent = f"/{'embed' if embed else 'c'}/{slug}/sent{_keeping(signed)}"
+    return RedirectResponse(sent, status_code=303)
 
 
 @dataclass(frozen=True)
@@ -299,6 +318,7 @@ class CampaignPageView:
     template: str
     context: dict[str, Any]
     status_code: int = 200
+    headers: dict[str, str] | None = None
 
 
 async def campaign_page_view(
@@ -313,16 +333,111 @@ async def campaign_page_view(
     its lookup (a GET form: ?country=&postcode=). The staff preview shows exactly this,
     with `preview` set: a banner, a draft shown as it will be once published, and
     forms that send nothing."""
+    choice = await page_version(request, session, campaign)
+    headers = _vary(choice)
     if campaign.kind == CampaignKind.LETTER:
         lookup = FormState(values=text_values(request.query_params))
         context = await _letter_context(
             request, session, settings, campaign, lookup, FormState(), preview=preview
         )
         status_code = 422 if lookup.errors else 200
-        return CampaignPageView("letter.html", context, status_code)
+        return CampaignPageView("letter.html", context, status_code, headers)
     form = _new_form(request)
     context = await _petition_context(request, session, settings, campaign, form, preview=preview)
-    return CampaignPageView("petition.html", context)
+    return CampaignPageView("petition.html", context, headers=headers)
+
+
+async def page_version(
+    request: Request,
+    session: AsyncSession,
+    campaign: Campaign,
+    *,
+    requested: str | None = None,
+) -> VersionChoice:
+    """The one place a public page's language is decided: the campaign's version that
+    the page shows (choose_version's rule), asked for by a posted form's `lang` or else
+    the address's ?lang=, else by the browser's Accept-Language. Its language is the
+    page's (`lang` in every page's context). Worked out once per request."""
+    cached = getattr(request.state, "campaign_version", None)
+    if isinstance(cached, VersionChoice) and requested is None:
+        return cached
+    versions = await list_versions(session, campaign.id)
+    choice = choose_version(
+        campaign,
+        versions,
+        requested or request.query_params.get("lang"),
+        request.headers.get("accept-language"),
+    )
+    request.state.campaign_version = choice
+    return choice
+
+
+def _vary(choice: VersionChoice) -> dict[str, str] | None:
+    # Caches must keep one copy per Accept-Language of a page chosen by it.
+    return {"Vary": "Accept-Language"} if choice.negotiated else None
+
+
+def _version_context(
+    choice: VersionChoice, settings: Settings, campaign: Campaign
+) -> dict[str, Any]:
+    """What a page shows of its version: its texts, its language, and links to the
+    campaign's other versions, each named in its own language."""
+    return {
+        "lang": choice.shown.language,
+        "version": choice.shown,
+        "body_html": campaign_text_html(choice.shown.body_markdown),
+        "other_versions": [
+            {
+                "language": other.language,
+                "name": language_name(other.language),
+                "url": f"/c/{campaign.slug}?lang={quote(other.language)}",
+            }
+            for other in choice.others
+        ],
+        "page_url": f"{settings.public_url}/c/{campaign.slug}"
+        + ("" if choice.shown.primary else _version_query(choice.shown.language)),
+    }
+
+
+def _keeping(choice: VersionChoice) -> str:
+    """The query for the page after a form: the version the form was in, where there is
+    more than one."""
+    return _version_query(choice.shown.language) if len(choice.versions) > 1 else ""
+
+
+def _version_query(language: str | None) -> str:
+    """The query that asks for a version by name, for links that must keep to it."""
+    return f"?lang={quote(language)}" if language else ""
+
+
+async def _shown_consent_text(
+    session: AsyncSession, campaign: Campaign, language: str, form: dict[str, str]
+) -> ConsentText:
+    """The consent wording the posted form showed: the id it carries, if that is a
+    wording of this purpose in the version's language (it may have been replaced since
+    the page was loaded, and the signer agreed to what they read); else the version's
+    wording now."""
+    current = await consent_text_for(session, campaign, language)
+    posted = form.get("consent_text_id", "")
+    # An id is at most 18 digits here: any longer is no row's (and no 64-bit number's).
+    if len(posted) > 18 or not posted.isdecimal() or int(posted) == current.id:
+        return current
+    shown = await session.get(ConsentText, int(posted))
+    if shown is None or (shown.purpose, shown.language) != (current.purpose, current.language):
+        return current
+    return shown
+
+
+async def _signable_as_shown(
+    session: AsyncSession, campaign: Campaign, language: str | None, form: dict[str, str]
+) -> SignableCampaign:
+    """The campaign for signing from its page: its versions, and the consent wording the
+    signer was shown in the version named (the primary when none)."""
+    versions = await list_versions(session, campaign.id)
+    texts = dict(await consent_texts_by_version(session, campaign, versions))
+    named = version_language(campaign.language, list(texts), language)
+    texts[named] = (await _shown_consent_text(session, campaign, named, form)).id
+    return SignableCampaign.of(campaign, texts)
 
 
 async def _petition_page(
@@ -337,7 +452,10 @@ async def _petition_page(
 ) -> HTMLResponse:
     context = await _petition_context(request, session, settings, campaign, form, embed=embed)
     template = "embed.html" if embed else "petition.html"
-    return templates.TemplateResponse(request, template, context, status_code=status)
+    headers = _vary(await page_version(request, session, campaign))
+    return templates.TemplateResponse(
+        request, template, context, status_code=status, headers=headers
+    )
 
 
 async def _petition_context(
@@ -352,21 +470,27 @@ async def _petition_context(
 ) -> dict[str, Any]:
     # Read as the public API reads it: a page view under a surge costs no count.
     counts = await public_counts(request).get(session, campaign.id)
-    consent = await get_consent_text(session, campaign.consent_text_id)
-    page_url = f"{settings.public_url}/c/{campaign.slug}"
+    choice = await page_version(request, session, campaign, requested=form.values.get("lang"))
+    consent = await _shown_consent_text(
+        session, campaign, choice.shown.language, form.values if form.refused else {}
+    )
+    versioned = _version_context(choice, settings, campaign)
+    page_url = versioned["page_url"]
     return {
         **_shared_context(campaign, preview),
+        **versioned,
         "confirmed": public_signature_count(counts),
         "ask_postcode": campaign.postcode_mode != PostcodeMode.HIDDEN,
         "postcode_required": campaign.postcode_mode == PostcodeMode.REQUIRED,
         "ask_to_be_named": campaign.ask_signers_to_be_named,
         "consent_text": consent.text,
+        "consent_text_id": consent.id,
         "countries": COUNTRIES,
         "form": form,
         "form_token": _form_token(settings, f"sign:{campaign.slug}", preview),
         "action": f"/{'embed' if embed else 'c'}/{campaign.slug}/sign",
         "page_url": page_url,
-        "share_email": _share_by_email(campaign, page_url),
+        "share_email": _share_by_email(choice.shown, page_url),
         "embed": embed,
         "tracking_fields": TRACKING_FIELDS,
         "honeypot_field": HONEYPOT_FIELD,
@@ -386,7 +510,10 @@ async def _letter_page(
     context = await _letter_context(request, session, settings, campaign, lookup, form)
     if lookup.errors and status == 200:
         status = 422
-    return templates.TemplateResponse(request, "letter.html", context, status_code=status)
+    headers = _vary(await page_version(request, session, campaign))
+    return templates.TemplateResponse(
+        request, "letter.html", context, status_code=status, headers=headers
+    )
 
 
 async def _letter_context(
@@ -401,13 +528,21 @@ async def _letter_context(
 ) -> dict[str, Any]:
     setup = await letters.get_setup(session, campaign.id)
     officials = await _look_up_officials(session, setup, lookup)
-    consent = await get_consent_text(session, campaign.consent_text_id)
+    requested = form.values.get("lang") or lookup.values.get("lang")
+    choice = await page_version(request, session, campaign, requested=requested)
+    shown = choice.shown
+    consent = await _shown_consent_text(
+        session, campaign, shown.language, form.values if form.refused else {}
+    )
     # The letter as the activist reads it: placeholders in words, back when it is sent.
-    subject = in_words(setup.subject_template)
-    values = {"subject": subject, "body": in_words(setup.body_template), **form.values}
-    page_url = f"{settings.public_url}/c/{campaign.slug}"
+    subject = in_words(shown.letter_subject or setup.subject_template)
+    body = in_words(shown.letter_body or setup.body_template)
+    values = {"subject": subject, "body": body, **form.values}
+    versioned = _version_context(choice, settings, campaign)
+    page_url = versioned["page_url"]
     return {
         **_shared_context(campaign, preview),
+        **versioned,
         "setup": setup,
         "fixed_subject": subject,
         "postcode_needed": setup.target_kind == TargetRuleKind.DIVISION,
@@ -417,19 +552,19 @@ async def _letter_context(
         "officials": officials,
         "countries": COUNTRIES,
         "consent_text": consent.text,
+        "consent_text_id": consent.id,
         "form": FormState(values=values, errors=form.errors, notice=form.notice),
         "form_token": _form_token(settings, f"letter:{campaign.slug}", preview),
         "page_url": page_url,
-        "share_email": _share_by_email(campaign, page_url),
+        "share_email": _share_by_email(shown, page_url),
     }
 
 
 def _shared_context(campaign: Campaign, preview: bool) -> dict[str, Any]:
-    """What both kinds of page show of the campaign itself."""
+    """What both kinds of page show of the campaign itself (its version's texts come
+    from _version_context)."""
     return {
-        "lang": campaign.language,
         "campaign": campaign,
-        "body_html": campaign_text_html(campaign.body_markdown),
         # A draft is previewed as it will be once published: with its form.
         "open": campaign.state == CampaignState.PUBLISHED
         or (preview and campaign.state == CampaignState.DRAFT),
@@ -478,8 +613,14 @@ async def _inbox_page(
         campaign = await get_public_campaign(session, slug)
     except CampaignError as error:
         return _error_page(request, error)
-    context = {"lang": campaign.language, "campaign": campaign, "embed": embed}
-    return templates.TemplateResponse(request, "check_inbox.html", context)
+    choice = await page_version(request, session, campaign)
+    context = {
+        "lang": choice.shown.language,
+        "version": choice.shown,
+        "campaign": campaign,
+        "embed": embed,
+    }
+    return templates.TemplateResponse(request, "check_inbox.html", context, headers=_vary(choice))
 
 
 def _chip_in_page(
@@ -508,11 +649,11 @@ def _new_form(request: Request) -> FormState:
     return FormState(values=tracking_values(request.query_params, request.headers.get("referer")))
 
 
-def _share_by_email(campaign: Campaign, url: str) -> str:
-    """The share button's email: the campaign's share text (its title if it has none) and
+def _share_by_email(version: ShownVersion, url: str) -> str:
+    """The share button's email: the version's share text (its title if it has none) and
     the link."""
-    text = campaign.share_text or campaign.title
-    query = urlencode({"subject": campaign.title, "body": f"{text}\n\n{url}"}, quote_via=quote)
+    text = version.share_text or version.title
+    query = urlencode({"subject": version.title, "body": f"{text}\n\n{url}"}, quote_via=quote)
     return f"mailto:?{query}"
 
 

@@ -19,8 +19,9 @@ from api.deps import (
 )
 from api.pages import templates
 from api.params import TokenPath
-from api.schemas.campaigns import PublicCampaignView
+from api.schemas.campaigns import PublicCampaignView, PublicVersionView
 from api.schemas.signatures import ConfirmationRequest, SignatureConfirmed, SignatureReceived
+from campaign.campaigns.versions import consent_text_for, list_versions
 from campaign.consents.service import get_consent_text
 from campaign.errors import CampaignError
 from campaign.signatures.flows import confirm_signature, submit_signature_batched
@@ -38,7 +39,11 @@ async def read_public_campaign(
 ) -> PublicCampaignView:
     counts = await public_counts.get(session, campaign.id)
     consent = await get_consent_text(session, campaign.consent_text_id)
-    return PublicCampaignView.of(campaign, counts, consent)
+    versions = [
+        PublicVersionView.of(version, await consent_text_for(session, campaign, version.language))
+        for version in await list_versions(session, campaign.id)
+    ]
+    return PublicCampaignView.of(campaign, counts, consent, versions)
 
 
 @router.post(SIGNING_PATH, status_code=status.HTTP_202_ACCEPTED)

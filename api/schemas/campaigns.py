@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, CampaignVersion
 from campaign.campaigns.rendering import render_markdown
 from campaign.consents.models import ConsentText
 from campaign.letters.templating import in_words
@@ -39,6 +39,29 @@ class ConsentWording(BaseModel):
     text: str
 
 
+class PublicVersionView(BaseModel):
+    """The campaign in one more language: its texts and consent wording there. A
+    signature made on it names its `language` (the signing input's `language`)."""
+
+    language: str
+    title: str
+    summary: str
+    body_html: str
+    share_text: str | None
+    consent: ConsentWording
+
+    @classmethod
+    def of(cls, version: CampaignVersion, consent: ConsentText) -> PublicVersionView:
+        return cls(
+            language=version.language,
+            title=version.title,
+            summary=in_words(version.summary),
+            body_html=render_markdown(in_words(version.body_markdown)),
+            share_text=version.share_text,
+            consent=ConsentWording.model_validate(consent),
+        )
+
+
 class PublicCampaignView(BaseModel):
     kind: str
     slug: str
@@ -58,10 +81,16 @@ class PublicCampaignView(BaseModel):
     counts: PublicCounts
     published_at: datetime | None
     closed_at: datetime | None
+    # The campaign's other language versions; the fields above are its own (primary).
+    versions: list[PublicVersionView] = []
 
     @classmethod
     def of(
-        cls, campaign: Campaign, counts: SignatureCounts, consent: ConsentText
+        cls,
+        campaign: Campaign,
+        counts: SignatureCounts,
+        consent: ConsentText,
+        versions: list[PublicVersionView] | None = None,
     ) -> PublicCampaignView:
         return cls(
             kind=campaign.kind,
@@ -81,6 +110,7 @@ class PublicCampaignView(BaseModel):
             counts=PublicCounts(confirmed=public_signature_count(counts)),
             published_at=campaign.published_at,
             closed_at=campaign.closed_at,
+            versions=versions or [],
         )
 
 
@@ -127,3 +157,38 @@ class CampaignPage(BaseModel):
     items: list[StaffCampaignView]
     limit: int
     offset: int
+
+
+class CampaignVersionView(BaseModel):
+    """A campaign's texts in one more language, and the signatures made on it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    language: str
+    title: str
+    summary: str
+    body_markdown: str
+    share_text: str | None
+    letter_subject: str | None
+    letter_body: str | None
+    created_at: datetime
+    updated_at: datetime
+    counts: StaffCounts | None = None
+
+    @classmethod
+    def of(
+        cls, version: CampaignVersion, counts: SignatureCounts | None = None
+    ) -> CampaignVersionView:
+        view = cls.model_validate(version)
+        if counts is not None:
+            view.counts = StaffCounts(**vars(counts))
+        return view
+
+
+class CampaignVersionList(BaseModel):
+    """A campaign's versions: the primary one (the campaign's own texts and language)
+    and the others; one count, split by the version each signature was made on."""
+
+    primary_language: str
+    primary_counts: StaffCounts
+    items: list[CampaignVersionView]

@@ -1,7 +1,8 @@
 """A short-lived, per-process cache of what signing needs to know about a campaign.
 
 Signing is the hot path: under a surge every request names the same campaign, and
-loading it each time costs a query and an ORM object. A few seconds of staleness is
+loading it each time costs a few queries and ORM objects (the campaign, its language
+versions and their consent texts). A few seconds of staleness is
 harmless because the decisive fact, whether the campaign is still open, is checked
 again by the database in the signing transaction itself."""
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from campaign.campaigns.service import get_public_campaign
 from campaign.campaigns.signable import SignableCampaign
+from campaign.campaigns.versions import consent_texts_by_version, list_versions
 
 
 class SignableCampaignCache:
@@ -45,7 +47,10 @@ class SignableCampaignCache:
         entry = self._entries.get(slug)
         if entry is not None and entry[0] > now:
             return entry[1]
-        campaign = SignableCampaign.of(await get_public_campaign(session, slug))
+        found = await get_public_campaign(session, slug)
+        versions = await list_versions(session, found.id)
+        consent_texts = await consent_texts_by_version(session, found, versions)
+        campaign = SignableCampaign.of(found, consent_texts)
         if len(self._entries) >= self.max_entries:
             self._entries.clear()  # crude, but bounded; a refill costs one query per slug
         self._entries[slug] = (now + self.ttl_seconds, campaign)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, utcnow
@@ -71,3 +80,27 @@ class Campaign(Base):
     # never public and never will be.
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CampaignVersion(Base):
+    """The campaign in one more language: the texts supporters read, translated. The
+    campaign's own language and texts are its primary version, which has no row here;
+    everything else (state, goal, rules, the count) is the campaign's, shared by all."""
+
+    __tablename__ = "campaign_versions"
+    __table_args__ = (UniqueConstraint("campaign_id", "language"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(BigIntFK, ForeignKey("campaigns.id"))
+    language: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    body_markdown: Mapped[str] = mapped_column(Text)
+    # What a share button says with the link; the version's title when not set.
+    share_text: Mapped[str | None] = mapped_column(String(500))
+    # A letter campaign's suggested letter in this language; the letter setup's own
+    # (in the primary language) when not set.
+    letter_subject: Mapped[str | None] = mapped_column(String(300))
+    letter_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -6,11 +6,11 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campaign.campaigns.models import Campaign, CampaignState
+from campaign.campaigns.models import Campaign, CampaignState, CampaignVersion
 from campaign.campaigns.schemas import CampaignCreate, CampaignUpdate
 from campaign.consents.service import current_consent_text, get_consent_text
 from campaign.db import utcnow
@@ -97,6 +97,8 @@ async def update_campaign(
                 field="slug",
             )
         await _ensure_slug_free(session, changes["slug"])
+    if changes.get("language") and changes["language"] != campaign.language:
+        await _ensure_no_version_in(session, campaign, changes["language"])
     if changes.get("consent_text_id") is not None:
         await get_consent_text(session, changes["consent_text_id"])
     required = ("title", "summary", "body_markdown", "target", "language", "postcode_mode")
@@ -108,6 +110,23 @@ async def update_campaign(
             setattr(campaign, field, value)
     await _flush_or_conflict(session, campaign.slug)
     return campaign
+
+
+async def _ensure_no_version_in(session: AsyncSession, campaign: Campaign, language: str) -> None:
+    """A campaign's own language is its primary version: it cannot also be one of its
+    other versions' (campaign.campaigns.versions)."""
+    found = await session.scalar(
+        select(CampaignVersion.id).where(
+            CampaignVersion.campaign_id == campaign.id,
+            func.lower(CampaignVersion.language) == language.lower(),
+        )
+    )
+    if found is not None:
+        raise Conflict(
+            f"this campaign has a version in {language!r}: remove it before making "
+            "that the campaign's own language",
+            field="language",
+        )
 
 
 async def publish_campaign(session: AsyncSession, campaign: Campaign) -> Campaign:

@@ -22,6 +22,14 @@ DEFAULT_WORDING = {
         "Oui, envoyez-moi des e-mails sur cette campagne et d'autres semblables. "
         "Je peux me désabonner à tout moment grâce au lien présent dans chaque e-mail."
     ),
+    "es": (
+        "Sí, deseo recibir correos electrónicos sobre esta campaña y otras similares. "
+        "Puedo darme de baja en cualquier momento mediante el enlace que figura en cada correo."
+    ),
+    "de": (
+        "Ja, senden Sie mir E-Mails zu dieser Kampagne und ähnlichen Kampagnen. "
+        "Ich kann mich jederzeit über den Link in jeder E-Mail abmelden."
+    ),
 }
 
 
@@ -36,6 +44,18 @@ async def current_consent_text(
         if text is not None:
             return text
     raise NotFound(f"no consent text for {purpose!r}", field="language")
+
+
+async def newest_consent_text(
+    session: AsyncSession, language: str, purpose: str = EMAIL_UPDATES
+) -> ConsentText | None:
+    """As current_consent_text, but only reading: None where no wording was ever written
+    for the language or those it falls back to."""
+    for candidate in _language_fallbacks(language):
+        text = await _latest_text(session, purpose, candidate)
+        if text is not None:
+            return text
+    return None
 
 
 def _language_fallbacks(language: str) -> list[str]:

@@ -76,6 +76,13 @@ class WritingContext:
     organisation: str  # the sender's name, after the activist's, in From
     # Where the letter was written (the page, or else the API), recorded with the consent.
     channel: SignatureChannel = SignatureChannel.API
+    # The campaign's language version written from (campaign.campaigns.versions): its
+    # language, title and the consent wording its form showed, and its own suggested
+    # subject, sent where activists may not change the subject. None: the campaign's own.
+    language: str | None = None
+    title: str | None = None
+    consent_text_id: int | None = None
+    fixed_subject: str | None = None
 
 
 def ensure_takes_letters(campaign: Campaign) -> None:
@@ -98,7 +105,7 @@ async def write_letter(
     the same whoever the address belongs to."""
     ensure_takes_letters(campaign)
     setup = await get_setup(session, campaign.id)
-    subject, body = _letter_text(setup, data)
+    subject, body = _letter_text(setup, data, context.fixed_subject)
     officials = await find_officials(session, setup, country=data.country, postcode=data.postcode)
     if not officials:
         raise InvalidInput(
@@ -116,8 +123,8 @@ async def write_letter(
     await record_consent(
         session,
         person_id=person_id,
-        consent_text_id=campaign.consent_text_id,
-        language=campaign.language,
+        consent_text_id=context.consent_text_id or campaign.consent_text_id,
+        language=context.language or campaign.language,
         granted=data.consent.email_updates,
         campaign_id=campaign.id,
         channel=context.channel.value,
@@ -160,22 +167,25 @@ async def write_letter(
             to_name=f"{letter.given_name} {letter.family_name}",
             context={
                 "given_name": letter.given_name,
-                "campaign_title": campaign.title,
+                "campaign_title": context.title or campaign.title,
                 "officials": [f"{o.name}, {o.title}" for o in officials],
                 "token": token,
-                "language": campaign.language,
+                # The version written from: the email is written in its language.
+                "language": context.language or campaign.language,
             },
             campaign_id=campaign.id,
         )
     await session.flush()
 
 
-def _letter_text(setup: LetterSetup, data: LetterInput) -> tuple[str, str]:
+def _letter_text(
+    setup: LetterSetup, data: LetterInput, fixed_subject: str | None = None
+) -> tuple[str, str]:
     """The subject and body as the activist left them, checked against the campaign's
     limits. Placeholders stay in; they are filled per official."""
     if data.subject is not None and not setup.subject_editable:
         raise InvalidInput("this campaign's subject can't be changed", field="subject")
-    subject = data.subject or setup.subject_template
+    subject = data.subject or fixed_subject or setup.subject_template
     body = data.body if data.body is not None else setup.body_template
     length = len(body.strip())
     if not setup.min_length <= length <= setup.max_length:

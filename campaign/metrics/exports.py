@@ -76,6 +76,8 @@ def signatures_export(campaign_id: int, tag: str | None = None) -> Export:
         Signature.comment,
         Signature.email_updates,
         Signature.channel,
+        # The language version signed: the one count, split as staff need it.
+        Signature.language,
         Signature.utm_source,
         Signature.utm_medium,
         Signature.utm_campaign,

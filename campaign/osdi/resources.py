@@ -184,6 +184,8 @@ def signature(links: Links, row: Signature) -> dict[str, Any]:
         "action_date": when(row.created_at),
         # Ours, beside OSDI's fields: only a confirmed signature counts.
         "status": row.status,
+        # Ours too (OSDI's signature has no language): the language version signed.
+        "language": row.language,
         "_links": {
             "self": links.to("petitions", row.campaign_id, "signatures", row.id),
             "osdi:petition": links.to("petitions", row.campaign_id),

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, PostcodeMode
 from campaign.campaigns.signable import SignableCampaign
+from campaign.campaigns.versions import version_language
 from campaign.db import utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound
 from campaign.observability.metrics import SIGNATURES_ACCEPTED
@@ -87,13 +88,18 @@ async def accepted_submission(
     The limits are counted only once the input is valid and the campaign open, so a
     person who mistyped a few times is not taken for a flood."""
     ensure_signable(campaign)
+    language = version_language(campaign.language, campaign.languages, data.language)
     postcode = _postcode_for(campaign, data.postcode)
     over_limit = await limiter.over_limit(
         ip_address=context.ip_address,
         campaign_id=campaign.id,
         email_domain=email_domain(data),
     )
-    return _submission_row(campaign, data, context, postcode, over_limit)
+    return _submission_row(campaign, data, context, postcode, over_limit) | {
+        "language": language,
+        # The wording the version's form shows, which the signer agreed to or not.
+        "consent_text_id": campaign.consent_text_in(language),
+    }
 
 
 def _not_open() -> InvalidState:

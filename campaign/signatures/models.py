@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.db import Base, BigIntFK, BigIntPK, UTCDateTime, personal, utcnow
+from campaign.i18n import SOURCE_LANGUAGE
 
 # How much of a User-Agent header is kept; enough to tell clients apart.
 USER_AGENT_LENGTH = 300
@@ -82,6 +83,14 @@ class Signature(Base):
     # petition asks it; never assumed.
     name_may_be_given: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel: Mapped[str] = mapped_column(String(20))
+    # The language version signed (campaign_versions.language, or the campaign's own
+    # language for its primary version): one count, split by version. Signing always
+    # writes it; the default is for rows loaded otherwise (scripts, fixtures).
+    language: Mapped[str] = mapped_column(String(16), server_default=SOURCE_LANGUAGE)
+    # The consent wording the signer was shown (consent_texts.id; a ledger, never
+    # deleted), in that language. None for signatures made before it was kept here:
+    # their consent record names it.
+    consent_text_id: Mapped[int | None] = mapped_column(BigIntFK)
     ip_address: Mapped[str | None] = mapped_column(String(45), info=personal())
     # As the browser sent it, cut to USER_AGENT_LENGTH: staff group suspicious bursts by it.
     user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH), info=personal())
@@ -130,6 +139,10 @@ class SignatureSubmission(Base):
     # petition asks it; never assumed.
     name_may_be_given: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     channel: Mapped[str] = mapped_column(String(20))
+    # The language version signed, and the consent wording shown in it (None: the
+    # campaign's own, for a submission accepted before either was kept).
+    language: Mapped[str | None] = mapped_column(String(16))
+    consent_text_id: Mapped[int | None] = mapped_column(BigIntFK)
     ip_address: Mapped[str | None] = mapped_column(String(45), info=personal())
     user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH), info=personal())
     referrer: Mapped[str | None] = mapped_column(String(500), info=personal())

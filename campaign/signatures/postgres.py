@@ -81,12 +81,14 @@ WITH input AS (
 ), new_signature AS (
     INSERT INTO signatures (campaign_id, person_id, status, email, given_name, family_name,
                             country, postcode, postcode_normalised, comment, email_updates,
-                            name_may_be_given, channel, ip_address, user_agent, referrer,
+                            name_may_be_given, channel, language, consent_text_id,
+                            ip_address, user_agent, referrer,
                             utm_source, utm_medium, utm_campaign,
                             confirmation_token_hash, emails_sent, created_at, modified_at)
     SELECT campaign_id, person_id, status, email, given_name, family_name,
            country, postcode, postcode_normalised, comment, email_updates,
-           name_may_be_given, channel, ip_address, user_agent, referrer,
+           name_may_be_given, channel, language, consent_text_id,
+           ip_address, user_agent, referrer,
            utm_source, utm_medium, utm_campaign,
            confirmation_token_hash, emails_sent, created_at, created_at
     FROM signer

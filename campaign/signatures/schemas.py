@@ -9,7 +9,15 @@ from pydantic import BaseModel, ConfigDict, PlainValidator, WithJsonSchema
 
 from campaign.people.addresses import EmailAddress, InvalidEmail, parse_email
 from campaign.signatures.models import SignatureChannel
-from campaign.types import Comment, CountryCode, PersonName, Postcode, Referrer, UtmValue
+from campaign.types import (
+    Comment,
+    CountryCode,
+    LanguageTag,
+    PersonName,
+    Postcode,
+    Referrer,
+    UtmValue,
+)
 
 
 def _email(value: object) -> EmailAddress:
@@ -63,6 +71,8 @@ class SignatureInput(BaseModel):
     comment: Comment | None = None
     consent: SigningConsent
     tracking: Tracking | None = None
+    # The language version signed, one of the campaign's; its own language if not given.
+    language: LanguageTag | None = None
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, cast
 
 from sqlalchemy import Table, case, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from campaign.campaigns.models import Campaign
+from campaign.campaigns.models import Campaign, CampaignVersion
 from campaign.campaigns.signable import SignableCampaign
 from campaign.config import Settings
 from campaign.consents.service import record_consent
@@ -78,8 +79,10 @@ async def resolve_submissions(
     if not submissions:
         return 0
     campaigns = await _campaigns_of(session, submissions)
+    titles = await _version_titles(session, submissions)
+    signed = {s.id: _as_signed(campaigns[s.campaign_id], s, titles) for s in submissions}
     tokens = {submission.id: new_token() for submission in submissions}
-    firsts = await _insert_first_signatures(session, campaigns, submissions, tokens)
+    firsts = await _insert_first_signatures(session, signed, submissions, tokens)
     done = firsts.signed
     for submission in submissions:
         if submission.id in done:
@@ -88,7 +91,7 @@ async def resolve_submissions(
             async with session.begin_nested():
                 await resolve_submission(
                     session,
-                    campaigns[submission.campaign_id],
+                    signed[submission.id],
                     submission,
                     tokens[submission.id],
                     max_emails_per_signature,
@@ -110,7 +113,7 @@ async def _insert_first_signatures(
 ) -> FirstSignatureOutcomes:
     """On PostgreSQL, the batch's first signatures in one statement (postgres.py), in a
     savepoint of their own. The rest, and all of them if the statement fails, are
-    resolved one by one."""
+    resolved one by one. `campaigns`: each submission's campaign as it signed it."""
     nothing = FirstSignatureOutcomes(set(), {})
     if session.get_bind().dialect.name != "postgresql":
         return nothing
@@ -118,7 +121,7 @@ async def _insert_first_signatures(
     for submission in submissions:
         key = (submission.campaign_id, submission.email_normalised)
         if key not in firsts:  # a later one from the same address is a repeat
-            campaign = campaigns[submission.campaign_id]
+            campaign = campaigns[submission.id]
             firsts[key] = _first_signature(campaign, submission, tokens[submission.id])
     try:
         async with session.begin_nested():
@@ -156,6 +159,47 @@ async def _campaigns_of(
     ids = {submission.campaign_id for submission in submissions}
     found = await session.scalars(select(Campaign).where(Campaign.id.in_(ids)))
     return {campaign.id: SignableCampaign.of(campaign) for campaign in found}
+
+
+async def _version_titles(
+    session: AsyncSession, submissions: Sequence[SignatureSubmission]
+) -> dict[tuple[int, str], str]:
+    """The title of each language version the submissions were made on, but the primary
+    ones (whose title is the campaign's)."""
+    ids = {submission.campaign_id for submission in submissions if submission.language}
+    if not ids:
+        return {}
+    found = await session.execute(
+        select(CampaignVersion.campaign_id, CampaignVersion.language, CampaignVersion.title).where(
+            CampaignVersion.campaign_id.in_(ids)
+        )
+    )
+    return {(campaign_id, language): title for campaign_id, language, title in found.all()}
+
+
+def _as_signed(
+    campaign: SignableCampaign,
+    submission: SignatureSubmission,
+    titles: dict[tuple[int, str], str],
+) -> SignableCampaign:
+    """The campaign as this submission's signer saw it: in its language version, under
+    that version's title and consent wording. Everything the resolution writes in the
+    campaign's name (the signature's language, its consent record, the emails' language
+    and title) then follows the version. A submission that names neither (accepted
+    before they were kept, or recorded through OSDI) was made on the primary version."""
+    language = submission.language or campaign.language
+    if language == campaign.language and submission.consent_text_id in (
+        None,
+        campaign.consent_text_id,
+    ):
+        return campaign
+    return replace(
+        campaign,
+        language=language,
+        title=titles.get((campaign.id, language), campaign.title),
+        consent_text_id=submission.consent_text_id or campaign.consent_text_id,
+        consent_texts=((language, submission.consent_text_id or campaign.consent_text_id),),
+    )
 
 
 async def _put_back_or_drop(
@@ -208,7 +252,7 @@ async def resolve_submission(
     `send_emails` False (a signature an organisation records through its API without
     the autoresponse): nothing is sent, and a new signature stays pending."""
     status = _status_of(submission)
-    row = _signature_row(submission, status, token)
+    row = _signature_row(campaign, submission, status, token)
     if signer is not None:
         if status == SignatureStatus.PENDING and send_emails:
             await _answer_repeat_signature(
@@ -245,7 +289,7 @@ def _first_signature(
     status = _status_of(submission)
     return FirstSignature(
         submission_id=submission.id,
-        signature=_signature_row(submission, status, token),
+        signature=_signature_row(campaign, submission, status, token),
         email_normalised=submission.email_normalised,
         consent_text_id=campaign.consent_text_id,
         language=campaign.language,
@@ -257,7 +301,7 @@ def _first_signature(
 
 
 def _signature_row(
-    submission: SignatureSubmission, status: SignatureStatus, token: str
+    campaign: SignableCampaign, submission: SignatureSubmission, status: SignatureStatus, token: str
 ) -> dict[str, Any]:
     """The signature's columns (all but person_id), as both insert paths write them. It
     was made when it was submitted, whenever the worker got to it."""
@@ -275,6 +319,8 @@ def _signature_row(
         "email_updates": submission.email_updates,
         "name_may_be_given": submission.name_may_be_given,
         "channel": submission.channel,
+        "language": campaign.language,
+        "consent_text_id": campaign.consent_text_id,
         "ip_address": submission.ip_address,
         "user_agent": submission.user_agent,
         "referrer": submission.referrer,
@@ -432,6 +478,7 @@ def _confirmation_context(
         "campaign_title": campaign.title,
         "campaign_slug": campaign.slug,
         "token": token,
+        # The version signed: the email is written in its language.
         "language": campaign.language,
     }
 
