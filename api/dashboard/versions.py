@@ -18,12 +18,14 @@ from campaign.campaigns import service as campaigns
 from campaign.campaigns import versions
 from campaign.campaigns.models import Campaign, CampaignKind, CampaignState, CampaignVersion
 from campaign.campaigns.schemas import CampaignVersionCreate, CampaignVersionUpdate
-from campaign.i18n import SUPPORTED_LANGUAGES, language_name
+from campaign.i18n import SUPPORTED_LANGUAGES, language_name, translations
 from campaign.metrics.counts import signature_counts_by_version
 from campaign.signatures.schemas import SignatureCounts
 from campaign.staff.sessions import ActiveSession
 
 router = APIRouter()
+# The staff workspace is shown in English; its messages are marked for the `staff` domain.
+_ = translations("en", "staff").gettext
 
 # The texts a version has; a petition's form leaves out the letter's two.
 _TEXTS = ("title", "summary", "body_markdown", "share_text", "letter_subject", "letter_body")
@@ -31,12 +33,12 @@ _OPTIONAL = frozenset({"share_text", "letter_subject", "letter_body"})
 _LETTER_TEXTS = frozenset({"letter_subject", "letter_body"})
 
 _WHEN_EMPTY = {
-    "language": "Enter a language, such as fr or de.",
-    "title": "Enter a title.",
-    "summary": "Enter a summary.",
-    "body_markdown": "Enter the campaign's text.",
+    "language": _("Enter a language, such as fr or de."),
+    "title": _("Enter a title."),
+    "summary": _("Enter a summary."),
+    "body_markdown": _("Enter the campaign's text."),
 }
-_BAD_FORMAT = {"language": "Enter a language tag, such as fr, de or pt-BR."}
+_BAD_FORMAT = {"language": _("Enter a language tag, such as fr, de or pt-BR.")}
 
 
 @router.get("/campaigns/{slug}/versions")
