@@ -121,11 +121,27 @@ def _unit_spans(text: str, block: Block) -> list[tuple[int, int]]:
     for match in _SENTENCE_END.finditer(text, block.start, block.end):
         if _ABBREVIATION.search(text[max(start, match.start() - 4) : match.start() + 1]):
             continue
-        spans.append((start, match.end()))
+        spans.extend(_without_attribution(text, start, match.end()))
         start = match.end()
     if text[start : block.end].strip():
-        spans.append((start, block.end))
+        spans.extend(_without_attribution(text, start, block.end))
     return spans
+
+
+# "« ... », a déclaré X": the quotation ends, and its attribution follows.
+_QUOTE_THEN_ATTRIBUTION = re.compile(r"\s*[»”],\s+(?=\w)")
+
+
+def _without_attribution(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A sentence that opens a quotation and closes it before saying who spoke is the
+    quotation, then its attribution: the unit is the spokesperson's words alone."""
+    if text[start:end].lstrip()[:1] not in "«“":
+        return [(start, end)]
+    match = _QUOTE_THEN_ATTRIBUTION.search(text, start, end)
+    if match is None:
+        return [(start, end)]
+    closed = match.start() + len(match.group()) - len(match.group().lstrip()) + 1
+    return [(start, closed), (closed, end)]
 
 
 def _call(

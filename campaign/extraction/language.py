@@ -18,8 +18,8 @@ LANGUAGES = (ENGLISH, FRENCH)
 # The first characters are enough: a release says in its first paragraphs which
 # language it is in, and a long text costs nothing more to read.
 _SAMPLE = 4000
-# Words with no other use in the other language ("a", "on", "ce" are left out: they
-# are words in both, or parts of names).
+# Words with no other use in the other language ("a", "on", "en" are left out: they
+# are words in both).
 _FUNCTION_WORDS = {
     ENGLISH: {
         "the", "and", "of", "to", "in", "is", "for", "that", "with", "are", "be", "by",
@@ -27,7 +27,7 @@ _FUNCTION_WORDS = {
         "its", "which", "said", "must", "should", "who", "they", "our",
     },
     FRENCH: {
-        "le", "la", "les", "des", "du", "et", "est", "une", "un", "pour", "dans", "qui",
+        "le", "la", "les", "de", "des", "du", "ce", "et", "est", "une", "un", "pour", "dans", "qui",
         "que", "sur", "au", "aux", "par", "pas", "nous", "cette", "avec", "sont", "été",
         "ont", "leur", "leurs", "doit", "doivent", "selon", "mais", "ses", "ces", "elle",
     },
@@ -36,7 +36,7 @@ _FUNCTION_WORDS = {
 _ELISION = re.compile(r"\b(?:l|d|qu|n|s|j)['’](?=\w)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 # Fewer telling words than this is too little to go on.
-_EVIDENCE = 6
+_EVIDENCE = 4
 
 
 def detect_language(text: str) -> str:

@@ -211,10 +211,10 @@ def find_french_call(sentence: Span, publisher: FrenchPublisher) -> FrenchFindin
 def _performative(sentence: Span, publisher: FrenchPublisher) -> FrenchFinding | None:
     best: FrenchFinding | None = None
     for token in sentence:
-        if not _PERFORMATIVE.match(token.text) or token.pos_ not in {"VERB", "AUX", "NOUN"}:
+        if not _PERFORMATIVE.match(token.text) or token.pos_ not in {"VERB", "AUX", "NOUN", "ADJ"}:
             continue
         stem = next(s for s in PERFORMATIVE_STEMS if plain(token.text).startswith(plain(s)))
-        if token.pos_ == "NOUN" and not _follows_subject(token):
+        if token.pos_ in {"NOUN", "ADJ"} and not _follows_subject(token):
             continue  # "la demande de ...": a noun, not the verb
         if _in_condition(token) or _is_counterfactual(token):
             continue
@@ -242,7 +242,7 @@ def _follows_subject(token: Token) -> bool:
     demandons", "Soins sans frontières exhorte les ..."; "la demande de" is a noun."""
     before = token.doc[token.i - 1] if token.i > 0 else None
     after = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
-    if before is None or before.lower_ in _NOUN_MARKERS or before.pos_ in {"ADJ", "ADP"}:
+    if before is None or before.lower_ in _NOUN_MARKERS or before.pos_ == "ADP":
         return False
     return after is not None and (
         after.pos_ in {"DET", "ADV", "PROPN"}
@@ -480,7 +480,7 @@ def _modal(sentence: Span, publisher: FrenchPublisher) -> FrenchFinding | None:
             if not targets:
                 finding.action = f"{action} ({subject_text})"
             return finding
-        dislocated = _dislocated(subject)
+        dislocated = _dislocated(subject, sentence)
         if dislocated is not None:
             subject = dislocated  # "La France, elle, doit ...": the actor named before
         elif subject.lower_ in PERSONAL_PRONOUNS:
@@ -507,12 +507,12 @@ _CLITICS = {
 _INFINITIVE_ENDING = re.compile(r"(?:er|ir|re|oir)$")
 
 
-def _dislocated(pronoun: Token) -> Token | None:
+def _dislocated(pronoun: Token, sentence: Span) -> Token | None:
     """The noun phrase a subject pronoun takes up: "La France, elle, doit ..."."""
     doc = pronoun.doc
     if pronoun.lower_ not in PERSONAL_PRONOUNS or pronoun.i < 2 or doc[pronoun.i - 1].text != ",":
         return None
-    before = [t for t in doc[pronoun.sent.start : pronoun.i - 1] if t.pos_ in {"NOUN", "PROPN"}]
+    before = [t for t in doc[sentence.start : pronoun.i - 1] if t.pos_ in {"NOUN", "PROPN"}]
     if not before or any(t.text in {",", ";", ":"} for t in doc[before[0].i : pronoun.i - 1]):
         return None
     head = before[0]
@@ -549,7 +549,9 @@ def _is_passive(verb: Token) -> bool:
     if verb.lemma_ != "être" and verb.lower_ != "être":
         return False
     following = verb.doc[verb.i + 1 : min(verb.i + 4, len(verb.doc))]
-    return any("Part" in t.morph.get("VerbForm", []) and t.pos_ in {"VERB", "ADJ"} for t in following)
+    return any(
+        "Part" in t.morph.get("VerbForm", []) and t.pos_ in {"VERB", "ADJ"} for t in following
+    )
 
 
 def _passive_agent(verb: Token) -> Token | None:
