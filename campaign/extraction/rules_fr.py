@@ -76,6 +76,8 @@ AGENT_NOUNS = {
     "mairie", "métropole", "chambre", "médiateur", "établissement", "hôpital", "école",
     "université", "compagnie", "constructeur", "producteur", "importateur", "exportateur",
     "négociateur", "leader", "g7", "g20", "onu", "ue", "fmi", "oms", "unesco",
+    "parlementaire", "belligérant", "gouvernant", "pouvoir", "hébergeur", "industrie",
+    "laboratoire", "organisme", "instance", "ministres", "chefs", "dirigeants",
 }  # fmt: skip
 # How a release names its publisher without its name: "l'association", "nos
 # organisations", "les signataires", "52 organisations".
@@ -122,6 +124,7 @@ _TIME = re.compile(
     rf"\b(?:en|début|fin|mi-|courant|dès|d['’]ici)\s*(?:{_MONTHS}|20\d\d)\b"
     rf"|\b(?:à\s+l['’]|au\s+)(?:automne|printemps|été|hiver)\b"
     rf"|\blors\s+d[eu]\b|\ble\s+\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\b"
+    rf"|\b(?:fin|début|mois)\s+(?:du\s+mois\s+)?(?:de\s+|d['’])?(?:{_MONTHS})\b"
     r"|\bprochaine?s?\b|\bdans\s+les\s+(?:prochains|prochaines)\b",
     re.IGNORECASE,
 )
@@ -285,14 +288,19 @@ def _performative_finding(token: Token, sentence: Span, strength: Strength) -> F
         return clause_finding(clause, strength)
     if stem in {"dema", "exig", "recl"}:
         # "réclame la publication, par la Direction des pêches, des positions ...".
-        object_text = rest.strip()
+        object_text = _LEADING_ADVERBS.sub("", rest, count=1).strip()
         if not object_text or object_text.startswith(":"):
             return FrenchFinding(strength, [], "")
         if not re.match(
             r"(?:l['’]|la|le|les|un|une|des|du|de|d['’]|en outre|aussi)\b", object_text
         ):
             return None
-        agent = re.search(r"\bpar\s+(?P<agent>(?:l['’]|la |le |les )[^,;:.]+)", object_text)
+        # The agent of the action named ("la publication, par la Direction, des ..."),
+        # not of a participle ("l'analyse réalisée par le ministère").
+        agent = re.search(
+            r"(?<![éeis] )(?<!ées )(?<!és )\bpar\s+(?P<agent>(?:l['’]|la |le |les )[^,;:.]+)",
+            object_text,
+        )
         targets = split_targets(agent.group("agent")) if agent else []
         return FrenchFinding(strength, targets, clean_action(object_text))
     return None
@@ -303,6 +311,7 @@ _ADVERBS = (
     r"instamment|solennellement|publiquement|aujourd['’]hui|fermement|par ailleurs),?\s+)*"
 )
 # How the addressee starts: "appelle les États", "demande au gouvernement".
+_LEADING_ADVERBS = re.compile(rf"^\s*{_ADVERBS}")
 _PLAIN = re.compile(rf"\s*{_ADVERBS}(?!à\s|au\s|aux\s)")
 _TO = re.compile(rf"\s*{_ADVERBS}(?:à|au|aux)\s+")
 # What ends it: "à" + infinitive, "de" + infinitive.
@@ -451,52 +460,65 @@ def _subject_of(verb: Token) -> Token | None:
 
 
 def _modal(sentence: Span, publisher: FrenchPublisher) -> FrenchFinding | None:
+    """The unit read through its modals: several demands in one unit stay one call,
+    addressed to every actor they name ("les parlementaires doivent ... : la commission
+    devrait ...")."""
+    findings: list[FrenchFinding] = []
     for token in sentence:
-        strength = MODAL_FORMS.get(token.lower_)
-        if strength is None or _in_condition(token):
-            continue
-        verb = _infinitive_after(token, sentence)
-        if verb is None:
+        if token.lower_ not in MODAL_FORMS or _in_condition(token):
             continue
         if _reported(token, sentence, publisher):
             return None
-        passive = _is_passive(verb)
-        subject = _modal_subject(token, verb)
-        subject_text = _phrase_text(subject) if subject is not None else ""
-        if subject is None or is_own_phrase(subject_text, publisher) or subject.lower_ == "on":
-            # "Nous devons ...": a generic commitment, or a subject the parse lost.
-            finding = FrenchFinding(strength, [], _action_from(verb, sentence), _WEAK)
-            finding.reason = "modal:no-actor"
-            return finding
-        if _is_schedule(token, verb, subject, sentence, passive):
-            return None
-        if _is_outcome(strength, verb, subject, passive):
-            return None
-        action = _action_from(verb, sentence)
-        if passive:
-            agent = _passive_agent(verb)
-            targets = target_phrases(agent) if agent is not None else []
-            finding = FrenchFinding(strength, targets, action, _PASSIVE, "modal:passive")
-            if not targets:
-                finding.action = f"{action} ({subject_text})"
-            return finding
-        dislocated = _dislocated(subject, sentence)
-        if dislocated is not None:
-            subject = dislocated  # "La France, elle, doit ...": the actor named before
-        elif subject.lower_ in PERSONAL_PRONOUNS:
-            return FrenchFinding(
-                strength, [subject.text], action, _PRONOUN, "modal:pronoun", pronoun=True
-            )
-        if plain(verb.text) in {"pouvoir"}:
-            # "Les maires devraient pouvoir interdire ...": a power to give them.
-            return FrenchFinding(strength, [], action, _WEAK, "modal:power")
-        if _is_actor(subject):
-            return FrenchFinding(
-                strength, target_phrases(subject), action, _CONFIDENT, "modal:actor"
-            )
-        # A requirement on a thing ("Ce texte doit garantir ...") or an unknown subject.
-        return FrenchFinding(strength, target_phrases(subject), action, _WEAK, "modal:thing")
-    return None
+        finding = _modal_at(token, sentence, publisher)
+        if finding is not None:
+            findings.append(finding)
+    if not findings:
+        return None
+    best = max(findings, key=lambda f: f.confidence)  # the first of the most confident
+    confident = [f for f in findings if f.confidence >= _PASSIVE]
+    best.targets = list(dict.fromkeys(t for f in confident or [best] for t in f.targets))
+    return best
+
+
+def _modal_at(token: Token, sentence: Span, publisher: FrenchPublisher) -> FrenchFinding | None:
+    strength = MODAL_FORMS[token.lower_]
+    verb = _infinitive_after(token, sentence)
+    if verb is None:
+        return None
+    passive = _is_passive(verb)
+    subject = _modal_subject(token, verb)
+    subject_text = _phrase_text(subject) if subject is not None else ""
+    if subject is None or is_own_phrase(subject_text, publisher) or subject.lower_ == "on":
+        # "Nous devons ...": a generic commitment, or a subject the parse lost.
+        finding = FrenchFinding(strength, [], _action_from(verb, sentence), _WEAK)
+        finding.reason = "modal:no-actor"
+        return finding
+    if _is_schedule(token, verb, subject, sentence, passive):
+        return None
+    if _is_outcome(strength, verb, subject, passive):
+        return None
+    action = _action_from(verb, sentence)
+    if passive:
+        agent = _passive_agent(verb)
+        targets = target_phrases(agent) if agent is not None else []
+        finding = FrenchFinding(strength, targets, action, _PASSIVE, "modal:passive")
+        if not targets:
+            finding.action = f"{action} ({subject_text})"
+        return finding
+    dislocated = _dislocated(subject, sentence)
+    if dislocated is not None:
+        subject = dislocated  # "La France, elle, doit ...": the actor named before
+    elif subject.lower_ in PERSONAL_PRONOUNS:
+        return FrenchFinding(
+            strength, [subject.text], action, _PRONOUN, "modal:pronoun", pronoun=True
+        )
+    if plain(verb.text) in {"pouvoir"}:
+        # "Les maires devraient pouvoir interdire ...": a power to give them.
+        return FrenchFinding(strength, [], action, _WEAK, "modal:power")
+    if _is_actor(subject):
+        return FrenchFinding(strength, target_phrases(subject), action, _CONFIDENT, "modal:actor")
+    # A requirement on a thing ("Ce texte doit garantir ...") or an unknown subject.
+    return FrenchFinding(strength, target_phrases(subject), action, _WEAK, "modal:thing")
 
 
 _CLITICS = {

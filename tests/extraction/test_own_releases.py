@@ -18,8 +18,12 @@ import pytest
 from campaign.extraction import CallToAction, Verdict, extract_calls_to_action
 
 HERE = Path(__file__).parent
-# Each folder is held to the bar on its own: French releases must not lean on English ones.
-FOLDERS = {"en": HERE / "releases", "fr": HERE / "releases_fr"}
+# Each language is held to the bar on its own: French releases must not lean on English
+# ones. The held-out French releases were read by the rules only once they were written.
+FOLDERS = {
+    "en": [HERE / "releases"],
+    "fr": [HERE / "releases_fr", HERE / "releases_fr_heldout"],
+}
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,12 @@ def release_names(folder: Path) -> list[str]:
 
 
 def all_releases() -> list[tuple[Path, str]]:
-    return [(folder, name) for folder in FOLDERS.values() for name in release_names(folder)]
+    return [
+        (folder, name)
+        for folders in FOLDERS.values()
+        for folder in folders
+        for name in release_names(folder)
+    ]
 
 
 def annotations(folder: Path, name: str) -> dict[str, list[dict[str, object]]]:
@@ -145,10 +154,10 @@ def test_calls_to_action_in_own_releases_meet_the_bar(language: str) -> None:
     proposed calls precise and complete, proposed and possible ones together nearly
     complete, strengths right, hard negatives almost never proposed."""
     tally = Tally()
-    folder = FOLDERS[language]
-    assert release_names(folder)
-    for name in release_names(folder):
-        tally_release(folder, name, tally)
+    for folder in FOLDERS[language]:
+        assert release_names(folder)
+        for name in release_names(folder):
+            tally_release(folder, name, tally)
     precision = tally.proposed_right / max(tally.proposed_right + tally.proposed_wrong, 1)
     recall = tally.proposed_right / max(tally.annotated, 1)
     assert precision >= 0.9, precision
