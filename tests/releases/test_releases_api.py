@@ -89,7 +89,8 @@ async def test_a_release_is_in_the_language_told_from_its_text_unless_given(
     ]
     # A third party's demand (the minister's) is not proposed.
     assert not any("ministre" in c["sentence"] for c in calls)
-    given = await submit(client, editor, content=FRENCH_RELEASE + "\n", language="fr-CA")
+    other = FRENCH_RELEASE + "\nLa consultation publique se termine le 30 avril.\n"
+    given = await submit(client, editor, content=other, language="fr-CA")
     assert given.json()["release"]["language"] == "fr-CA"
 
 
