@@ -689,13 +689,38 @@ def _is_outcome(strength: Strength, verb: Token, subject: Token, passive: bool) 
     return not _is_actor(subject) and plain(verb.lemma_) in {plain(v) for v in OUTCOME_VERBS}
 
 
+# "il est urgent que X ...", "il est temps de ...": the organisation's demand in an
+# evaluative frame (the guideline's "it is vital for X to", strength other).
+EVALUATIVE_WORDS = {
+    "urgent", "indispensable", "essentiel", "impératif", "nécessaire", "temps", "vital",
+    "crucial", "primordial", "grand temps",
+}  # fmt: skip
+
+
+def _evaluative_frame(token: Token, sentence: Span) -> Token | None:
+    """The evaluative word of "est urgent que", "est grand temps de", if `token` opens
+    such a frame."""
+    if token.lower_ != "est" or token.i + 3 >= sentence.end:
+        return None
+    word = sentence.doc[token.i + 1]
+    if word.lower_ == "grand":
+        word = sentence.doc[token.i + 2]
+    after = sentence.doc[word.i + 1] if word.i + 1 < sentence.end else None
+    if after is None or word.lower_ not in EVALUATIVE_WORDS:
+        return None
+    return word if after.lower_ in {"que", "qu'", "qu’", "de", "d'", "d’"} else None
+
+
 def _impersonal(sentence: Span, publisher: FrenchPublisher) -> FrenchFinding | None:
     """ "Il faut que la loi rende ...", "il faut mettre fin à ..."."""
     for token in sentence:
         strength = IMPERSONAL_FORMS.get(token.lower_)
+        frame = _evaluative_frame(token, sentence) if strength is None else None
+        if frame is not None:
+            strength, token = Strength.OTHER, frame  # "urgent" in "il est urgent que"
         if strength is None or _in_condition(token):
             continue
-        before = sentence.doc[max(sentence.start, token.i - 2) : token.i].text.lower()
+        before = sentence.doc[max(sentence.start, token.i - 3) : token.i].text.lower()
         if "il" not in before.split():
             continue
         if _reported(token, sentence, publisher):
@@ -712,6 +737,7 @@ def _impersonal(sentence: Span, publisher: FrenchPublisher) -> FrenchFinding | N
             finding.reason = "impersonal:que"
             return finding
         rest = sentence.doc[token.i + 1 : sentence.end].text
+        rest = re.sub(r"^\s*(?:de\s+|d['’]\s*)", "", rest)  # "il est temps de ..."
         if _starts_with_infinitive(rest):
             return FrenchFinding(strength, [], clean_action(rest), _PASSIVE, "impersonal:inf")
     return None
@@ -821,7 +847,12 @@ def clean_action(text: str) -> str:
 
 
 def _action_from(verb: Token, sentence: Span) -> str:
-    return clean_action(sentence.doc[verb.i : sentence.end].text)
+    """The demanded verb phrase from the infinitive on, with its negation: "ne doivent
+    pas payer ..." demands "ne pas payer ..."."""
+    action = clean_action(sentence.doc[verb.i : sentence.end].text)
+    between = sentence.doc[max(sentence.start, verb.i - 4) : verb.i]
+    negation = next((t.lower_ for t in between if t.lower_ in {"pas", "jamais", "plus"}), None)
+    return f"ne {negation} {action}" if negation else action
 
 
 def names_in(words: Iterable[str]) -> set[str]:

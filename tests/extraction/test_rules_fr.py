@@ -144,6 +144,16 @@ def test_il_faut_que_is_a_must_on_the_clause_subject(french: FrenchRuleExtractor
     assert (call.strength, call.targets) == (Strength.MUST, ["le gouvernement"])
 
 
+def test_a_negated_demand_keeps_its_negation(french: FrenchRuleExtractor) -> None:
+    call = only(proposed(french, "Les banques ne doivent plus financer de nouvelles mines."))
+    assert call.action.startswith("ne plus financer")
+
+
+def test_an_evaluative_frame_is_a_demand_of_other_strength(french: FrenchRuleExtractor) -> None:
+    call = only(proposed(french, "Il est urgent que le gouvernement retire ce décret."))
+    assert (call.strength, call.targets) == (Strength.OTHER, ["le gouvernement"])
+
+
 # Performatives --------------------------------------------------------------------------
 
 
