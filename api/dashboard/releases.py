@@ -75,7 +75,7 @@ async def release_list(request: Request, session: SessionDep, active: StaffLogin
 
 @router.get("/releases/new")
 async def new_release(request: Request, active: EditorLogin) -> HTMLResponse:
-    return _new_release_page(request, active, FormState(values={"language": "en"}))
+    return _new_release_page(request, active, FormState(values={}))
 
 
 @router.post("/releases")

@@ -68,7 +68,7 @@ async def upload_release(
     title: Annotated[str | None, Form()] = None,
     organisation: Annotated[str | None, Form()] = None,
     published_on: Annotated[str | None, Form()] = None,
-    language: Annotated[str, Form()] = "en",
+    language: Annotated[str | None, Form()] = None,
     source_url: Annotated[str | None, Form()] = None,
 ) -> IngestedRelease:
     """The same as submitting the release's text, from a file; the format follows the

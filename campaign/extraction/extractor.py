@@ -1,7 +1,8 @@
 """The extractor: from a release's text to its calls to action, with source offsets.
 
 `Extractor` is the interface the rest of the product uses; `RuleExtractor` implements it
-with an English dependency parser and the rules in rules.py. Another backend (another
+with an English dependency parser and the rules in rules.py, and `MultilingualExtractor`
+hands French releases to the French rules (extractor_fr.py). Another backend (another
 model, or a hosted language model an organisation configures) can stand in for it.
 """
 
@@ -14,6 +15,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Protocol
 
 from campaign.extraction.attributes import use_attribute_rules
+from campaign.extraction.language import FRENCH, detect_language
 from campaign.extraction.models import CallToAction, Strength, Verdict
 from campaign.extraction.names import (
     LINKING_WORDS,
@@ -840,6 +842,35 @@ def _spelled_by_some_words(host: str, words: list[str]) -> bool:
     return rest == ""
 
 
+class MultilingualExtractor:
+    """Reads each release with the rules of its language: English, or French when the
+    release is in French. Each language's pipeline is loaded the first time a release in
+    that language arrives, so that an English-only process never loads the French one."""
+
+    def __init__(self, english: Extractor | None = None, french: Extractor | None = None) -> None:
+        self._english = english
+        self._french = french
+
+    def extract(
+        self, text: str, *, organisation: str | None = None, language: str | None = None
+    ) -> list[CallToAction]:
+        """`language`: a language tag ("fr", "fr-CA"); None to tell it from the text."""
+        return self.for_language(language or detect_language(text)).extract(
+            text, organisation=organisation
+        )
+
+    def for_language(self, language: str) -> Extractor:
+        if language.split("-")[0].lower() == FRENCH:
+            if self._french is None:
+                from campaign.extraction.extractor_fr import FrenchRuleExtractor
+
+                self._french = FrenchRuleExtractor()
+            return self._french
+        if self._english is None:
+            self._english = RuleExtractor()
+        return self._english
+
+
 @lru_cache(maxsize=1)
-def default_extractor() -> Extractor:
-    return RuleExtractor()
+def default_extractor() -> MultilingualExtractor:
+    return MultilingualExtractor()

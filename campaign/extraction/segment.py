@@ -84,7 +84,7 @@ def _line_blocks(text: str) -> Iterator[Block]:
 
 def _looks_like_headline(line: str) -> bool:
     # Short, and not ending the way a sentence of running text does.
-    return len(line) <= 200 and not line.endswith((".", "?", "!", ":", ";", "”", '"', ","))
+    return len(line) <= 200 and not line.endswith((".", "?", "!", ":", ";", "”", "»", '"', ","))
 
 
 def trim_quotes(text: str, start: int, end: int) -> tuple[int, int]:

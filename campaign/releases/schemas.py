@@ -31,7 +31,9 @@ class ReleaseSubmission(BaseModel):
     title: Title | None = None
     organisation: TargetName | None = None
     published_on: date | None = None
-    language: LanguageTag = "en"
+    # None: told from the text (English or French), and given to the campaigns drafted
+    # from the release.
+    language: LanguageTag | None = None
     source_url: HttpUrl | None = None
 
 

@@ -16,7 +16,7 @@ from campaign.campaigns.models import Campaign, CampaignKind
 from campaign.campaigns.schemas import CampaignCreate
 from campaign.campaigns.service import create_campaign, suggest_slug
 from campaign.errors import Conflict, InvalidInput, InvalidState, NotFound
-from campaign.extraction import Extractor
+from campaign.extraction import Extractor, MultilingualExtractor, detect_language
 from campaign.extraction.extractor import load_pipeline
 from campaign.extraction.models import CallToAction, Strength, Verdict
 from campaign.letters.service import DraftedLetter, set_up_drafted_letter
@@ -66,14 +66,15 @@ async def ingest_release(
     existing = await _release_by_hash(session, digest)
     if existing is not None:
         return existing, False
+    language = data.language or detect_language(text)
     # The parser is CPU-bound: run it off the event loop so other requests go on.
-    calls = await asyncio.to_thread(_extract_serially, extractor, text, data.organisation)
+    calls = await asyncio.to_thread(_extract_serially, extractor, text, data.organisation, language)
     release = Release(
         content_hash=digest,
         title=_title(text, data.title),
         organisation=data.organisation,
         published_on=data.published_on,
-        language=data.language,
+        language=language,
         source_format=data.format.value,
         source_url=str(data.source_url) if data.source_url else None,
         submitted=data.content,
@@ -127,9 +128,12 @@ _PARSER_LOCK = threading.Lock()
 
 
 def _extract_serially(
-    extractor: Extractor, text: str, organisation: str | None
+    extractor: Extractor, text: str, organisation: str | None, language: str
 ) -> list[CallToAction]:
     with _PARSER_LOCK:
+        if isinstance(extractor, MultilingualExtractor):
+            # The release's language, as given or told: the rules read it in that one.
+            return extractor.extract(text, organisation=organisation, language=language)
         return extractor.extract(text, organisation=organisation)
 
 
@@ -312,7 +316,10 @@ async def _read_by_extractor(
     blank = CallToAction(sentence=sentence, start=0, end=len(sentence))
     if data.targets is not None and data.action is not None and data.strength is not None:
         return blank
-    found = await asyncio.to_thread(_extract_serially, extractor, sentence, release.organisation)
+    # A passage alone is too short to tell its language: it is in the release's.
+    found = await asyncio.to_thread(
+        _extract_serially, extractor, sentence, release.organisation, release.language
+    )
     return found[0] if found else blank
 
 

@@ -76,10 +76,27 @@ async def test_the_release_list_links_to_the_new_release_form(
     assert 'enctype="multipart/form-data"' in page.text
     for name in ("content", "format", "file", "title", "organisation", "published_on"):
         assert f'name="{name}"' in page.text
-    assert re.search(r'<input id="language" name="language" type="text" value="en"', page.text)
+    # Left blank, the language is told from the text.
+    assert re.search(r'<input id="language" name="language" type="text" value=""', page.text)
+    assert not re.search(r'<input id="language"[^>]* required', page.text)
     scripts = re.findall(r"<script([^>]*)>(.*?)</script>", page.text, re.S)
     assert scripts == [(' src="/static/release_new.js" defer', "")]
     assert (await editor_session.get("/static/release_new.js")).status_code == 200
+
+
+async def test_a_release_pasted_with_no_language_is_in_the_one_its_text_is_in(
+    editor_session: httpx.AsyncClient, editor: dict
+) -> None:
+    french = (
+        "Barrage de la Vale : Rivières Vivantes appelle la préfète à suspendre le permis\n\n"
+        "Rivières Vivantes demande à la préfète du Rhône de suspendre le permis de construire "
+        "du barrage, qui noierait les terres de trois villages.\n"
+    )
+    answer = await _submit(editor_session, content=french, format="text", language="")
+    release = await _release(editor_session, editor, answer)
+    assert release["language"] == "fr"
+    page = await editor_session.get(answer.headers["location"])
+    assert 'id="release-language" name="language" type="text" value="fr"' in page.text
 
 
 async def test_pasted_text_becomes_a_release_with_its_calls_and_its_headline_as_title(

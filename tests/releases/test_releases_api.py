@@ -33,6 +33,16 @@ HTML_RELEASE = """\
 <footer>Copyright Rivers Alliance</footer></body></html>
 """
 
+FRENCH_RELEASE = """\
+Barrage de la Vale : Rivières Vivantes appelle la préfète à suspendre le permis
+
+LYON, le 3 mars 2026 – Le barrage autorisé par l'État noierait 40 kilomètres carrés de terres.
+
+Rivières Vivantes demande à la préfète du Rhône de suspendre le permis de construire.
+
+Le ministre de l'Écologie a demandé aux élus de soutenir le projet.
+"""
+
 RELEASES = "/api/v1/staff/releases"
 
 
@@ -61,6 +71,43 @@ async def test_a_release_yields_its_calls_to_action(
     sentences = " ".join(c["sentence"] for c in calls)
     assert "may threaten" not in sentences
     assert "should have consulted" not in sentences
+
+
+async def test_a_release_is_in_the_language_told_from_its_text_unless_given(
+    client: httpx.AsyncClient, editor: dict
+) -> None:
+    english = await submit(client, editor)
+    assert english.json()["release"]["language"] == "en"
+    french = await submit(client, editor, content=FRENCH_RELEASE, organisation=None, title=None)
+    assert french.status_code == 201
+    release = french.json()["release"]
+    assert release["language"] == "fr"
+    calls = french.json()["calls_to_action"]
+    assert [(c["targets"], c["strength"]) for c in calls if c["status"] == "proposed"] == [
+        (["la préfète"], "call"),
+        (["la préfète du Rhône"], "call"),
+    ]
+    # A third party's demand (the minister's) is not proposed.
+    assert not any("ministre" in c["sentence"] for c in calls)
+    other = FRENCH_RELEASE + "\nLa consultation publique se termine le 30 avril.\n"
+    given = await submit(client, editor, content=other, language="fr-CA")
+    assert given.json()["release"]["language"] == "fr-CA"
+
+
+async def test_a_french_release_drafts_french_campaigns(
+    client: httpx.AsyncClient, editor: dict
+) -> None:
+    submitted = (
+        await submit(client, editor, content=FRENCH_RELEASE, organisation="Rivières Vivantes")
+    ).json()
+    call = submitted["calls_to_action"][1]
+    drafted = await client.post(
+        f"{RELEASES}/{submitted['release']['id']}/drafts",
+        json={"call_ids": [call["id"]]},
+        headers=editor,
+    )
+    assert drafted.status_code == 201
+    assert drafted.json()["campaign"]["language"] == "fr"
 
 
 async def test_the_same_release_twice_is_one_release(
