@@ -7,7 +7,9 @@ same whether or not an address signed or wrote before."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -19,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.chip_in import chip_in_form, donation_fields, donation_options
+from api.chip_in import amount_refusal, chip_in_form, donation_fields, donation_options
 from api.deps import (
     ClientIp,
     SessionDep,
@@ -30,20 +32,22 @@ from api.deps import (
 )
 from api.donation_limits import ensure_donation_within_limits
 from api.form_tokens import FormTokenRefused, check_form_token, issue_form_token, read_donor_token
+from api.languages import page_language, page_messages, request_language
 from api.page_forms import (
     TRACKING_FIELDS,
     FormState,
     field_errors,
     letter_fields,
     read_form,
-    sentence,
     signature_fields,
     state_for_service_error,
     text_values,
     tracking_values,
+    translated_sentence,
 )
-from api.pages import templates
+from api.pages import render_page
 from api.params import SlugPath
+from api.problems import PAGE_FAULTS
 from api.ratelimit import SigningLimits
 from api.routers.letters import OfficialsQuery
 from api.schemas.donations import DonationOptions
@@ -57,6 +61,8 @@ from campaign.consents.service import get_consent_text
 from campaign.donations.schemas import DonationInput
 from campaign.donations.service import checkout_links, start_donation
 from campaign.errors import CampaignError, Forbidden, InvalidInput, NotFound
+from campaign.i18n import babel_locale
+from campaign.i18n import gettext_noop as _
 from campaign.letters import service as letters
 from campaign.letters.models import LetterSetup, TargetRuleKind
 from campaign.letters.schemas import LetterInput
@@ -77,8 +83,21 @@ router.mount(
 # form-filling bots fill in. A name such bots like and browsers do not autofill.
 HONEYPOT_FIELD = "website"
 
-# Countries by name for the select; the value sent is the ISO code the API takes.
-COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+
+@cache
+def countries_in(language: str) -> list[tuple[str, str]]:
+    """Countries by name in the page's language for the select; the value sent is the ISO
+    code the API takes. Sorted as a reader of the language looks for them: "Égypte"
+    among the E's."""
+    names = babel_locale(language).territories
+    countries = [(c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries]
+    return sorted(countries, key=lambda country: _sort_key(country[1]))
+
+
+def _sort_key(name: str) -> str:
+    unaccented = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in unaccented if not unicodedata.combining(c)).casefold()
+
 
 # -- Campaign pages ------------------------------------------------------------------------
 
@@ -92,8 +111,8 @@ async def campaign_page(
         view = await campaign_page_view(request, session, settings, campaign)
     except CampaignError as error:
         return _error_page(request, error)
-    return templates.TemplateResponse(
-        request, view.template, view.context, status_code=view.status_code
+    return render_page(
+        request, view.template, view.context, language=view.language, status_code=view.status_code
     )
 
 
@@ -166,10 +185,11 @@ async def write_letter_from_page(
         campaign = await get_public_campaign(session, slug)
     except CampaignError as error:
         return _error_page(request, error)
+    language = page_language(request, campaign)
     try:
         letters.ensure_takes_letters(campaign)
     except CampaignError as error:
-        return _error_page(request, error)
+        return _error_page(request, error, language)
     lookup = FormState(values={k: form.get(k, "") for k in ("country", "postcode")})
     try:
         check_form_token(_secret(settings), form.get("form_token"), f"letter:{slug}")
@@ -183,14 +203,16 @@ async def write_letter_from_page(
             )
             await letters.write_letter(session, campaign, data, context)
     except FormTokenRefused as refused:
-        state = FormState(values=form, notice=refused.reason)
+        state = FormState(values=form, notice=translated_sentence(refused.reason, language))
         return await _letter_page(request, session, settings, campaign, lookup, state, 403)
     except ValidationError as invalid:
-        state = FormState(values=form, errors=field_errors(invalid))
+        state = FormState(values=form, errors=field_errors(invalid, language))
         return await _letter_page(request, session, settings, campaign, lookup, state, 422)
     except CampaignError as error:
         campaign = await _start_over(session, slug)
-        state = state_for_service_error(form, error, whole_form=("country", "postcode", "slug"))
+        state = state_for_service_error(
+            form, error, whole_form=("country", "postcode", "slug"), language=language
+        )
         return await _letter_page(request, session, settings, campaign, lookup, state, error.status)
     return RedirectResponse(f"/c/{slug}/sent", status_code=303)
 
@@ -209,10 +231,11 @@ async def chip_in(
         options = await donation_options(request, session, campaign)
     except CampaignError as error:
         return _error_page(request, error)
+    language = page_language(request, campaign)
     token = form.get("donor_token", "")
     try:
         donor = read_donor_token(_secret(settings), token, slug)
-        data = DonationInput.model_validate(donation_fields(form, donor, options))
+        data = DonationInput.model_validate(donation_fields(form, donor, options, language))
         await ensure_donation_within_limits(request, ip, campaign.id)
         donation = await start_donation(
             session,
@@ -222,16 +245,19 @@ async def chip_in(
             checkout_links(settings, campaign),
         )
     except FormTokenRefused as refused:
-        return _error_page(request, Forbidden(refused.reason))
+        return _error_page(request, Forbidden(refused.reason), language)
     except ValidationError as invalid:
-        state = FormState(values=form, errors=field_errors(invalid))
+        state = FormState(values=form, errors=field_errors(invalid, language))
         return _chip_in_page(request, campaign, options, token, state, 422)
     except CampaignError as error:
         campaign = await _start_over(session, slug)
         if error.field in ("amount", "frequency"):
-            state = FormState(values=form, errors={error.field: sentence(error.detail)})
+            message = (error.field == "amount" and amount_refusal(options, language)) or (
+                translated_sentence(error.detail, language)
+            )
+            state = FormState(values=form, errors={error.field: message})
             return _chip_in_page(request, campaign, options, token, state, error.status)
-        return _error_page(request, error)
+        return _error_page(request, error, language)
     assert donation.checkout_url is not None
     return RedirectResponse(donation.checkout_url, status_code=303)
 
@@ -243,7 +269,7 @@ async def _petition(session: AsyncSession, slug: str) -> Campaign:
     """A public petition; a letter campaign has no signing form (or embed) to show."""
     campaign = await get_public_campaign(session, slug)
     if campaign.kind != CampaignKind.PETITION:
-        raise NotFound("this campaign takes letters, not signatures")
+        raise NotFound(_("this campaign takes letters, not signatures"))
     return campaign
 
 
@@ -270,6 +296,7 @@ async def _sign(
     except CampaignError as error:
         return _error_page(request, error)
     page = (request, session, settings, campaign)
+    language = page_language(request, campaign)
     try:
         check_form_token(_secret(settings), form.get("form_token"), f"sign:{slug}")
         data = SignatureInput.model_validate(signature_fields(form))
@@ -278,14 +305,14 @@ async def _sign(
         context = replace(context, honeypot_filled=bool(form.get(HONEYPOT_FIELD)))
         await submit_signature(session, SignableCampaign.of(campaign), data, context, limits)
     except FormTokenRefused as refused:
-        state = FormState(values=form, notice=refused.reason)
+        state = FormState(values=form, notice=translated_sentence(refused.reason, language))
         return await _petition_page(*page, state, embed=embed, status=403)
     except ValidationError as invalid:
-        state = FormState(values=form, errors=field_errors(invalid))
+        state = FormState(values=form, errors=field_errors(invalid, language))
         return await _petition_page(*page, state, embed=embed, status=422)
     except CampaignError as error:
         campaign = await _start_over(session, slug)
-        state = state_for_service_error(form, error, whole_form=("slug",))
+        state = state_for_service_error(form, error, whole_form=("slug",), language=language)
         return await _petition_page(
             request, session, settings, campaign, state, embed=embed, status=error.status
         )
@@ -298,6 +325,7 @@ class CampaignPageView:
 
     template: str
     context: dict[str, Any]
+    language: str
     status_code: int = 200
 
 
@@ -319,10 +347,10 @@ async def campaign_page_view(
             request, session, settings, campaign, lookup, FormState(), preview=preview
         )
         status_code = 422 if lookup.errors else 200
-        return CampaignPageView("letter.html", context, status_code)
+        return CampaignPageView("letter.html", context, context["lang"], status_code)
     form = _new_form(request)
     context = await _petition_context(request, session, settings, campaign, form, preview=preview)
-    return CampaignPageView("petition.html", context)
+    return CampaignPageView("petition.html", context, context["lang"])
 
 
 async def _petition_page(
@@ -337,7 +365,7 @@ async def _petition_page(
 ) -> HTMLResponse:
     context = await _petition_context(request, session, settings, campaign, form, embed=embed)
     template = "embed.html" if embed else "petition.html"
-    return templates.TemplateResponse(request, template, context, status_code=status)
+    return render_page(request, template, context, language=context["lang"], status_code=status)
 
 
 async def _petition_context(
@@ -354,14 +382,15 @@ async def _petition_context(
     counts = await public_counts(request).get(session, campaign.id)
     consent = await get_consent_text(session, campaign.consent_text_id)
     page_url = f"{settings.public_url}/c/{campaign.slug}"
+    language = page_language(request, campaign)
     return {
-        **_shared_context(campaign, preview),
+        **_shared_context(campaign, language, preview),
         "confirmed": public_signature_count(counts),
         "ask_postcode": campaign.postcode_mode != PostcodeMode.HIDDEN,
         "postcode_required": campaign.postcode_mode == PostcodeMode.REQUIRED,
         "ask_to_be_named": campaign.ask_signers_to_be_named,
         "consent_text": consent.text,
-        "countries": COUNTRIES,
+        "countries": countries_in(language),
         "form": form,
         "form_token": _form_token(settings, f"sign:{campaign.slug}", preview),
         "action": f"/{'embed' if embed else 'c'}/{campaign.slug}/sign",
@@ -386,7 +415,9 @@ async def _letter_page(
     context = await _letter_context(request, session, settings, campaign, lookup, form)
     if lookup.errors and status == 200:
         status = 422
-    return templates.TemplateResponse(request, "letter.html", context, status_code=status)
+    return render_page(
+        request, "letter.html", context, language=context["lang"], status_code=status
+    )
 
 
 async def _letter_context(
@@ -399,15 +430,16 @@ async def _letter_context(
     *,
     preview: bool = False,
 ) -> dict[str, Any]:
+    language = page_language(request, campaign)
     setup = await letters.get_setup(session, campaign.id)
-    officials = await _look_up_officials(session, setup, lookup)
+    officials = await _look_up_officials(session, setup, lookup, language)
     consent = await get_consent_text(session, campaign.consent_text_id)
     # The letter as the activist reads it: placeholders in words, back when it is sent.
     subject = in_words(setup.subject_template)
     values = {"subject": subject, "body": in_words(setup.body_template), **form.values}
     page_url = f"{settings.public_url}/c/{campaign.slug}"
     return {
-        **_shared_context(campaign, preview),
+        **_shared_context(campaign, language, preview),
         "setup": setup,
         "fixed_subject": subject,
         "postcode_needed": setup.target_kind == TargetRuleKind.DIVISION,
@@ -415,7 +447,7 @@ async def _letter_context(
         # The preview looks officials up too (it changes nothing), staying in the preview.
         "lookup_action": request.url.path if preview else f"/c/{campaign.slug}",
         "officials": officials,
-        "countries": COUNTRIES,
+        "countries": countries_in(language),
         "consent_text": consent.text,
         "form": FormState(values=values, errors=form.errors, notice=form.notice),
         "form_token": _form_token(settings, f"letter:{campaign.slug}", preview),
@@ -424,10 +456,10 @@ async def _letter_context(
     }
 
 
-def _shared_context(campaign: Campaign, preview: bool) -> dict[str, Any]:
-    """What both kinds of page show of the campaign itself."""
+def _shared_context(campaign: Campaign, language: str, preview: bool) -> dict[str, Any]:
+    """What both kinds of page show of the campaign itself, and the language they speak."""
     return {
-        "lang": campaign.language,
+        "lang": language,
         "campaign": campaign,
         "body_html": campaign_text_html(campaign.body_markdown),
         # A draft is previewed as it will be once published: with its form.
@@ -443,7 +475,7 @@ def _form_token(settings: Settings, purpose: str, preview: bool) -> str:
 
 
 async def _look_up_officials(
-    session: AsyncSession, setup: LetterSetup, lookup: FormState
+    session: AsyncSession, setup: LetterSetup, lookup: FormState, language: str
 ) -> list[PublicOfficial] | None:
     """The officials for the lookup form's answer; None before it is filled in. Problems
     with the answer are put on `lookup`, next to the field at fault."""
@@ -460,13 +492,14 @@ async def _look_up_officials(
             session, setup, country=query.country, postcode=query.postcode
         )
     except ValidationError as invalid:
-        lookup.errors = field_errors(invalid)
+        lookup.errors = field_errors(invalid, language)
         return None
     except InvalidInput as error:
-        lookup.errors = {error.field or "postcode": sentence(error.detail)}
+        lookup.errors = {error.field or "postcode": translated_sentence(error.detail, language)}
         return None
     if not found:
-        lookup.errors = {"postcode": "No one to write to was found for this address."}
+        nobody = page_messages(language).gettext("No one to write to was found for this address.")
+        lookup.errors = {"postcode": nobody}
         return None
     return [PublicOfficial.of(official) for official in found]
 
@@ -478,8 +511,10 @@ async def _inbox_page(
         campaign = await get_public_campaign(session, slug)
     except CampaignError as error:
         return _error_page(request, error)
-    context = {"lang": campaign.language, "campaign": campaign, "embed": embed}
-    return templates.TemplateResponse(request, "check_inbox.html", context)
+    context = {"campaign": campaign, "embed": embed}
+    return render_page(
+        request, "check_inbox.html", context, language=page_language(request, campaign)
+    )
 
 
 def _chip_in_page(
@@ -490,17 +525,23 @@ def _chip_in_page(
     form: FormState,
     status: int,
 ) -> HTMLResponse:
+    language = page_language(request, campaign)
     context = {
-        "lang": campaign.language,
         "campaign": campaign,
-        "chip_in": chip_in_form(options, donor_token, form) if options.enabled else None,
+        "chip_in": chip_in_form(options, donor_token, form, language) if options.enabled else None,
     }
-    return templates.TemplateResponse(request, "chip_in.html", context, status_code=status)
+    return render_page(request, "chip_in.html", context, language=language, status_code=status)
 
 
-def _error_page(request: Request, error: CampaignError) -> Response:
-    context = {"detail": sentence(error.detail), "status": error.status}
-    return templates.TemplateResponse(request, "page_error.html", context, status_code=error.status)
+def _error_page(request: Request, error: CampaignError, language: str | None = None) -> Response:
+    """A refusal as a page: in the campaign's language when it is known, else in the one
+    the browser asks for."""
+    language = language or request_language(request)
+    detail = translated_sentence(error.detail, language, fallback=PAGE_FAULTS.get(error.status))
+    context = {"detail": detail, "status": error.status}
+    return render_page(
+        request, "page_error.html", context, language=language, status_code=error.status
+    )
 
 
 def _new_form(request: Request) -> FormState:

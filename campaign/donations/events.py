@@ -250,7 +250,9 @@ async def _send_receipt(
         context={
             "given_name": person.given_name,
             "campaign_title": campaign.title,
-            "amount": format_amount(payment.amount, payment.currency or donation.currency),
+            "amount": format_amount(
+                payment.amount, payment.currency or donation.currency, campaign.language
+            ),
             "monthly": donation.frequency == Frequency.MONTHLY,
             "date": utcnow().date().isoformat(),
             "reference": payment.payment_intent_id,

@@ -210,7 +210,7 @@ async def test_a_paid_checkout_counts_once_and_sends_one_receipt(
     assert (payment.amount, payment.payment_intent_id) == (2500, f"pi_{donation.id}")
     assert len(await receipts(session_factory)) == 1
     [receipt] = [e for e in await deliver_emails() if "donation" in str(e["Subject"])]
-    assert "25.00 GBP" in text_body(receipt)
+    assert "£25.00" in text_body(receipt)
 
 
 @pytest.mark.parametrize(
