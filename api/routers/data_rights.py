@@ -120,8 +120,10 @@ async def erase(
             await service.open_link(session, token, now=utcnow())
         except NotFound as error:
             return error_page(request, error.status, error.detail)
-        unticked = "Tick the box to confirm that your data should be erased."
-        errors = {"confirm": page_messages(request_language(request)).gettext(unticked)}
+        messages = page_messages(request_language(request))
+        errors = {
+            "confirm": messages.gettext("Tick the box to confirm that your data should be erased.")
+        }
         return _page(
             request,
             "my_data_erase.html",
