@@ -4,6 +4,8 @@ figures of how responsive the campaign's officials are."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
@@ -35,12 +37,17 @@ def _failed(request: Request, error: CampaignError) -> HTMLResponse:
     )
 
 
+def answer_context(question: Question, token: str, *, recorded_now: bool) -> dict[str, Any]:
+    """What the answer page shows, its answers worded in the campaign's language."""
+    messages = page_messages(question.campaign_language)
+    words = {answer: messages.gettext(word) for answer, word in ANSWER_WORDS.items()}
+    return {"question": question, "token": token, "words": words, "recorded_now": recorded_now}
+
+
 def _answer_page(
     request: Request, question: Question, token: str, *, recorded_now: bool
 ) -> HTMLResponse:
-    messages = page_messages(question.campaign_language)
-    words = {answer: messages.gettext(word) for answer, word in ANSWER_WORDS.items()}
-    context = {"question": question, "token": token, "words": words, "recorded_now": recorded_now}
+    context = answer_context(question, token, recorded_now=recorded_now)
     return render_page(
         request, "followup_answer.html", context, language=question.campaign_language
     )

@@ -3,7 +3,7 @@ view of their letter, and the staff side (setup, letters and their delivery)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse
@@ -166,13 +166,19 @@ async def own_letter_page(token: TokenPath, request: Request, session: SessionDe
         await sent_copy(session, letter.id),
         await answers_of_letter(session, letter.id),
     )
+    context = own_letter_context(view, language)
+    return render_page(request, "own_letter.html", context, language=language)
+
+
+def own_letter_context(view: OwnLetterView, language: str) -> dict[str, Any]:
+    """The activist's own letter, its deliveries' states and answers worded in the page's
+    language."""
     messages = page_messages(language)
-    context = {
+    return {
         "letter": view,
         "answer_words": {answer: messages.gettext(word) for answer, word in ANSWER_WORDS.items()},
         "states": {state: messages.gettext(word) for state, word in DELIVERY_STATES.items()},
     }
-    return render_page(request, "own_letter.html", context, language=language)
 
 
 def link_failed_page(request: Request, error: CampaignError) -> HTMLResponse:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import SessionDep, SettingsDep
 from api.languages import request_language
 from api.pages import render_page
 from api.params import TokenPath
+from api.problems import error_page
+from campaign.errors import NotFound
 from campaign.i18n import supported_language
 from campaign.outbox.unsubscribe import (
     UnsubscribeLink,
@@ -24,9 +26,12 @@ router = APIRouter(tags=["public"])
 @router.get("/unsubscribe/{token}", response_class=HTMLResponse, include_in_schema=False)
 async def confirm_unsubscribe(
     token: TokenPath, request: Request, session: SessionDep, settings: SettingsDep
-) -> HTMLResponse:
+) -> Response:
     """A page with a button: mail scanners follow links, and must not unsubscribe anyone."""
-    link = link_of(token, settings.secret_key.get_secret_value())  # 404 for a forged link
+    try:
+        link = link_of(token, settings.secret_key.get_secret_value())
+    except NotFound as error:  # a forged or damaged link: a page a person can read
+        return error_page(request, error.status, error.detail)
     language = await _language(request, session, link)
     return render_page(request, "unsubscribe.html", {"token": token}, language=language)
 
