@@ -61,7 +61,7 @@ from campaign.consents.service import get_consent_text
 from campaign.donations.schemas import DonationInput
 from campaign.donations.service import checkout_links, start_donation
 from campaign.errors import CampaignError, Forbidden, InvalidInput, NotFound
-from campaign.i18n import babel_locale
+from campaign.i18n import SOURCE_LANGUAGE, babel_locale
 from campaign.i18n import gettext_noop as _
 from campaign.letters import service as letters
 from campaign.letters.models import LetterSetup, TargetRuleKind
@@ -88,7 +88,9 @@ HONEYPOT_FIELD = "website"
 def countries_in(language: str) -> list[tuple[str, str]]:
     """Countries by name in the page's language for the select; the value sent is the ISO
     code the API takes. Sorted as a reader of the language looks for them: "Égypte"
-    among the E's."""
+    among the E's. English keeps the ISO 3166 names it has always shown."""
+    if language == SOURCE_LANGUAGE:
+        return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
     names = babel_locale(language).territories
     countries = [(c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries]
     return sorted(countries, key=lambda country: _sort_key(country[1]))
