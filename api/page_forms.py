@@ -220,7 +220,8 @@ def state_for_service_error(
 ) -> FormState:
     """A domain error names its field: shown next to it, or above the form when the field
     is not one of the form's own (the campaign itself, or the lookup's answer)."""
-    message = translated_sentence(error.detail, language)
+    fallback = _WHEN_INVALID.get(error.field or "")
+    message = translated_sentence(error.detail, language, fallback=fallback)
     if error.field is None or error.field in whole_form:
         return FormState(values=form, notice=message)
     return FormState(values=form, errors={error.field: message})

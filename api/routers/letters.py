@@ -49,6 +49,7 @@ from campaign.signatures.models import SignatureChannel
 from campaign.types import CountryCode, Postcode
 
 router = APIRouter(tags=["letters"])
+staff_router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff"])
 
 # Translators: where a letter to one official has got to, on the activist's own page.
 DELIVERY_STATES = {
@@ -67,7 +68,6 @@ DELIVERY_STATES = {
     "dropped": _("dropped"),
     "failed": _("failed"),
 }
-staff_router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff"])
 
 
 class OfficialsQuery(BaseModel):
