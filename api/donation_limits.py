@@ -9,6 +9,7 @@ from fastapi import Request
 
 from api.ratelimit import RateLimit, network_key
 from campaign.errors import TooManyRequests
+from campaign.i18n import gettext_noop as _
 
 
 async def ensure_donation_within_limits(request: Request, ip: str | None, campaign_id: int) -> None:
@@ -19,6 +20,6 @@ async def ensure_donation_within_limits(request: Request, ip: str | None, campai
     within_campaign = await per_campaign.hit("donate-campaign", str(campaign_id))
     if not (within_network and within_campaign):
         raise TooManyRequests(
-            "too many donations were started from here; please try again later",
+            _("too many donations were started from here; please try again later"),
             field="amount",
         )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from campaign.i18n import gettext_noop as _
+
 # Long enough to read a petition and write a letter; a stale form is simply re-issued.
 FORM_TOKEN_MAX_AGE_SECONDS = 4 * 3600
 # The chip-in form follows a confirmation; a day covers coming back to the tab later.
@@ -38,15 +40,15 @@ def check_form_token(
     secret: str, token: str | None, purpose: str, *, max_age: int = FORM_TOKEN_MAX_AGE_SECONDS
 ) -> None:
     if not token:
-        raise FormTokenRefused("The form arrived without its security token.")
+        raise FormTokenRefused(_("The form arrived without its security token."))
     try:
         signed_for = URLSafeTimedSerializer(secret, salt=_FORM_SALT).loads(token, max_age=max_age)
     except SignatureExpired as error:
-        raise FormTokenRefused("This form was open for too long and has expired.") from error
+        raise FormTokenRefused(_("This form was open for too long and has expired.")) from error
     except BadSignature as error:
-        raise FormTokenRefused("The form's security token is not valid.") from error
+        raise FormTokenRefused(_("The form's security token is not valid.")) from error
     if signed_for != purpose:
-        raise FormTokenRefused("The form's security token belongs to another form.")
+        raise FormTokenRefused(_("The form's security token belongs to another form."))
 
 
 @dataclass(frozen=True)
@@ -70,14 +72,14 @@ def read_donor_token(
     secret: str, token: str | None, slug: str, *, max_age: int = DONOR_TOKEN_MAX_AGE_SECONDS
 ) -> Donor:
     if not token:
-        raise FormTokenRefused("The form arrived without its security token.")
+        raise FormTokenRefused(_("The form arrived without its security token."))
     try:
         payload = URLSafeTimedSerializer(secret, salt=_DONOR_SALT).loads(token, max_age=max_age)
     except SignatureExpired as error:
-        raise FormTokenRefused("This form was open for too long and has expired.") from error
+        raise FormTokenRefused(_("This form was open for too long and has expired.")) from error
     except BadSignature as error:
-        raise FormTokenRefused("The form's security token is not valid.") from error
+        raise FormTokenRefused(_("The form's security token is not valid.")) from error
     donor = Donor(*payload)
     if donor.slug != slug:
-        raise FormTokenRefused("The form's security token belongs to another form.")
+        raise FormTokenRefused(_("The form's security token belongs to another form."))
     return donor

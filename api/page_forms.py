@@ -10,7 +10,10 @@ from typing import Any
 from fastapi import Request
 from pydantic import ValidationError
 
+from api.languages import page_messages
 from campaign.errors import CampaignError
+from campaign.i18n import SOURCE_LANGUAGE
+from campaign.i18n import gettext_noop as _
 from campaign.letters.templating import from_words
 from campaign.signatures.schemas import Tracking
 
@@ -23,21 +26,39 @@ TRACKING_FIELDS = {
     "referrer": "referrer",
 }
 
-# How each field is named in an error message, after "Enter".
-_FIELD_NAMES = {
-    "given_name": "your given name",
-    "family_name": "your family name",
-    "email": "your email address",
-    "country": "your country",
-    "postcode": "your postcode",
-    "comment": "a comment",
-    "email_updates": "yes or no",
-    "locality": "your town",
-    "subject": "a subject",
-    "body": "your letter",
-    "amount": "an amount",
-    "frequency": "how often to give",
+# What to do about each field left empty, whole: a sentence put together from pieces
+# would not translate.
+_WHEN_MISSING = {
+    "given_name": _("Enter your given name."),
+    "family_name": _("Enter your family name."),
+    "email": _("Enter your email address."),
+    "country": _("Enter your country."),
+    "postcode": _("Enter your postcode."),
+    "comment": _("Enter a comment."),
+    "email_updates": _("Choose yes or no."),
+    "locality": _("Enter your town."),
+    "subject": _("Enter a subject."),
+    "body": _("Enter your letter."),
+    "amount": _("Enter an amount."),
+    "frequency": _("Enter how often to give."),
 }
+# What to do about a field whose text is refused for a reason the catalogue cannot word
+# (an email address checker's own explanation, a length in the message): in any language
+# but English, which shows the reason itself.
+_WHEN_INVALID = {
+    "given_name": _("Check your given name."),
+    "family_name": _("Check your family name."),
+    "email": _("Enter your email address in the form name@example.org."),
+    "country": _("Choose your country from the list."),
+    "postcode": _("Check your postcode."),
+    "comment": _("Check your comment."),
+    "locality": _("Check your town."),
+    "subject": _("Check the subject."),
+    "body": _("Check your letter."),
+    "amount": _("Enter an amount, such as 5 or 12.50."),
+    "frequency": _("Choose how often to give."),
+}
+NOT_VALID = _("This is not valid.")
 
 
 @dataclass
@@ -131,29 +152,57 @@ def letter_fields(form: dict[str, str]) -> dict[str, Any]:
     return fields
 
 
-def field_errors(invalid: ValidationError) -> dict[str, str]:
-    """One message per field, in the form's order of fields, worded for people."""
+def field_errors(invalid: ValidationError, language: str = SOURCE_LANGUAGE) -> dict[str, str]:
+    """One message per field, in the form's order of fields, worded for people in the
+    page's language."""
     errors: dict[str, str] = {}
     for item in invalid.errors():
         location = [part for part in item["loc"] if isinstance(part, str)]
         name = location[-1] if location else "form"
-        errors.setdefault(name, error_message(name, item))
+        errors.setdefault(name, error_message(name, item, language))
     return errors
 
 
-def error_message(name: str, item: Any) -> str:
+def error_message(name: str, item: Any, language: str = SOURCE_LANGUAGE) -> str:
+    messages = page_messages(language)
     kind = item.get("type", "")
-    label = _FIELD_NAMES.get(name, name.replace("_", " "))
     if kind == "missing" or (kind == "string_too_short" and not item.get("input")):
-        return "Choose yes or no." if name == "email_updates" else f"Enter {label}."
+        if name in _WHEN_MISSING:
+            return messages.gettext(_WHEN_MISSING[name])
+        return messages.gettext("Enter %(field)s.") % {"field": name.replace("_", " ")}
     if kind == "string_too_long":
-        return f"This must be at most {item['ctx']['max_length']} characters."
+        limit = int(item["ctx"]["max_length"])
+        return messages.ngettext(
+            "This must be at most %(count)s character.",
+            "This must be at most %(count)s characters.",
+            limit,
+        ) % {"count": limit}
     if kind in ("int_parsing", "int_type"):
-        return "Enter an amount, such as 5 or 12.50."
+        return messages.gettext(_WHEN_INVALID["amount"])
     message = str(item.get("msg", "is not valid")).removeprefix("Value error, ")
     if message.startswith(("must", "is ")):
         message = f"This {message}"
-    return sentence(message)
+    return translated_sentence(message, language, fallback=_WHEN_INVALID.get(name, NOT_VALID))
+
+
+def translated_sentence(text: str, language: str, *, fallback: str | None = None) -> str:
+    """A message of the domain (a service's refusal, a schema's reason) as a sentence in
+    the page's language: its catalogue's translation when it has one; else, in a
+    language other than English, the fallback's when one is given, or the text as it is."""
+    if language == SOURCE_LANGUAGE:
+        return sentence(text)
+    messages = page_messages(language)
+    for candidate in (text, sentence(text)):
+        translated = messages.gettext(candidate)
+        if translated != candidate:
+            return sentence(translated)
+    return sentence(messages.gettext(fallback) if fallback else text)
+
+
+def translated_detail(detail: str, language: str) -> str:
+    """A service's reason on a page that shows it as worded: in English as it is, in
+    another language as a sentence of its catalogue (as it is if it has none)."""
+    return detail if language == SOURCE_LANGUAGE else translated_sentence(detail, language)
 
 
 def sentence(text: str) -> str:
@@ -165,13 +214,19 @@ def sentence(text: str) -> str:
 
 
 def state_for_service_error(
-    form: dict[str, str], error: CampaignError, *, whole_form: tuple[str, ...]
+    form: dict[str, str],
+    error: CampaignError,
+    *,
+    whole_form: tuple[str, ...],
+    language: str = SOURCE_LANGUAGE,
 ) -> FormState:
     """A domain error names its field: shown next to it, or above the form when the field
     is not one of the form's own (the campaign itself, or the lookup's answer)."""
+    fallback = _WHEN_INVALID.get(error.field or "")
+    message = translated_sentence(error.detail, language, fallback=fallback)
     if error.field is None or error.field in whole_form:
-        return FormState(values=form, notice=sentence(error.detail))
-    return FormState(values=form, errors={error.field: sentence(error.detail)})
+        return FormState(values=form, notice=message)
+    return FormState(values=form, errors={error.field: message})
 
 
 def worded_field_errors(

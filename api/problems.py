@@ -14,9 +14,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.pages import templates
+from api.languages import request_language
+from api.page_forms import translated_sentence
+from api.pages import render_page
 from campaign.db import CONNECTION_FAULTS, caused_by, database_unavailable
 from campaign.errors import CampaignError
+from campaign.i18n import SOURCE_LANGUAGE
+from campaign.i18n import gettext_noop as _
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +74,32 @@ def is_page(request: Request) -> bool:
     return not path.startswith(_MACHINE_PREFIXES) and path not in _MACHINE_PATHS
 
 
+# What a page says of a failure whose own reason the pages' catalogue cannot word (it
+# names what was asked for), in a language other than English.
+PAGE_FAULTS = {
+    404: _("There is nothing at this address."),
+    409: _("This cannot be done now."),
+    429: _("Too many attempts from here. Please try again later."),
+}
+
+
 def error_page(
-    request: Request, status: int, detail: str, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    *,
+    language: str | None = None,
 ) -> Response:
-    """The same failure, as a page a person can read (api/templates/page_error.html)."""
+    """The same failure, as a page a person can read (api/templates/page_error.html), in
+    the language given, else in the one the browser asks for. English shows the reason
+    as it is worded."""
+    language = language or request_language(request)
+    if language != SOURCE_LANGUAGE:
+        detail = translated_sentence(detail, language, fallback=PAGE_FAULTS.get(status))
     context = {"detail": detail, "status": status}
-    return templates.TemplateResponse(
-        request, "page_error.html", context, status_code=status, headers=headers
+    return render_page(
+        request, "page_error.html", context, language=language, status_code=status, headers=headers
     )
 
 
@@ -128,7 +151,7 @@ async def _on_validation_error(request: Request, error: Exception) -> Response:
         # Well formed or not, no such thing exists: the same answer as for an unknown one.
         detail = f"there is nothing at this address (the {name} is not one we make)"
         if is_page(request):
-            return error_page(request, 404, "There is nothing at this address.")
+            return error_page(request, 404, _("There is nothing at this address."))
         return problem(404, "not-found", "Not found", detail, field=name)
     errors = [_listed_error(item) for item in items[:MAX_LISTED_ERRORS]]
     if any(item.get("type") == "json_invalid" for item in items):
@@ -207,7 +230,7 @@ async def _on_database_error(request: Request, error: Exception) -> Response:
     logger.warning("database unavailable: %s", _cause(error))
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     if is_page(request):
-        detail = "We cannot reach our database just now. Please try again in a moment."
+        detail = _("We cannot reach our database just now. Please try again in a moment.")
         return error_page(request, 503, detail, headers)
     return problem(
         503,

@@ -48,6 +48,12 @@ class MissingCatalogue(RuntimeError):
     """A supported language's compiled catalogue is not there: `make catalogues` was not run."""
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for extraction where it is defined (imported as `_`); it is
+    translated where it is shown, in the reader's language."""
+    return message
+
+
 def supported_language(language: str | None) -> str:
     """The supported language a tag such as "fr-BE" or "FR" is spoken in; English otherwise."""
     if not language:

@@ -24,6 +24,7 @@ from api.page_forms import (
     sentence,
     worded_field_errors,
 )
+from api.pages import render_page
 from api.params import SlugPath
 from api.routers.donations import payments_on
 from api.routers.pages import campaign_page_view
@@ -143,7 +144,12 @@ async def preview(
             campaign=campaign,
             error=sentence(error.detail),
         )
-    return page(request, view.template, status_code=view.status_code, **view.context)
+    # In the language the public page speaks, as the public will see it.
+    response = render_page(
+        request, view.template, view.context, language=view.language, status_code=view.status_code
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # -- Publishing and closing ---------------------------------------------------------------

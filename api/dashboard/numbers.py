@@ -130,8 +130,8 @@ async def _donation_line(session: AsyncSession, campaign: Campaign) -> dict[str,
         "currencies": [
             {
                 "payments": line.payments,
-                "received": format_amount(line.received, line.currency),
-                "refunded": format_amount(line.refunded, line.currency),
+                "received": format_amount(line.received, line.currency, "en"),
+                "refunded": format_amount(line.refunded, line.currency, "en"),
                 "any_refunded": line.refunded > 0,
             }
             for line in figures.currencies

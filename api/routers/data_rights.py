@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.deps import ClientIp, SessionDep, SettingsDep
+from api.languages import page_messages, request_language
 from api.page_forms import FormState, field_errors, read_form
-from api.pages import templates
+from api.pages import render_page
 from api.params import TokenPath
 from api.problems import error_page
 from api.ratelimit import RateLimit, network_key
@@ -42,7 +43,9 @@ def _limit(request: Request) -> RateLimit:
 def _page(
     request: Request, name: str, status_code: int = status.HTTP_200_OK, **context: Any
 ) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    return render_page(
+        request, name, context, language=request_language(request), status_code=status_code
+    )
 
 
 @router.get(MY_DATA)
@@ -63,7 +66,7 @@ async def send_link(
             request,
             "my_data.html",
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            form=FormState(values, field_errors(invalid)),
+            form=FormState(values, field_errors(invalid, request_language(request))),
         )
     # Over the limit the answer is the same; only the email does not go. Counted per
     # client network and per address (by its keyed hash, so the limiter's storage never
@@ -122,7 +125,10 @@ async def erase(
             await service.open_link(session, token, now=utcnow())
         except NotFound as error:
             return error_page(request, error.status, error.detail)
-        errors = {"confirm": "Tick the box to confirm that your data should be erased."}
+        messages = page_messages(request_language(request))
+        errors = {
+            "confirm": messages.gettext("Tick the box to confirm that your data should be erased.")
+        }
         return _page(
             request,
             "my_data_erase.html",

@@ -18,7 +18,8 @@ from api.deps import (
     Viewer,
 )
 from api.donation_limits import ensure_donation_within_limits
-from api.pages import templates
+from api.languages import request_language
+from api.pages import render_page
 from api.params import OffsetQuery
 from api.schemas.donations import (
     CheckoutStarted,
@@ -69,7 +70,7 @@ async def start_donation(
 @router.get("/donations/thanks", response_class=HTMLResponse, include_in_schema=False)
 async def thanks(request: Request) -> HTMLResponse:
     # The payment is counted when Stripe's webhook says so, not because someone came here.
-    return templates.TemplateResponse(request, "donation_thanks.html", {})
+    return render_page(request, "donation_thanks.html", {}, language=request_language(request))
 
 
 # -- Staff ---------------------------------------------------------------------------------

@@ -4,17 +4,22 @@ figures of how responsive the campaign's officials are."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep, StaffCampaign
-from api.pages import templates
+from api.languages import page_messages, request_language
+from api.page_forms import translated_detail
+from api.pages import render_page
 from api.params import TokenPath
 from api.schemas.followups import ResponsivenessView
 from campaign.db import utcnow
 from campaign.errors import CampaignError
 from campaign.followups import service
 from campaign.followups.models import ANSWER_WORDS
+from campaign.followups.service import Question
 from campaign.metrics.responsiveness import campaign_responsiveness
 
 router = APIRouter(tags=["public"])
@@ -22,8 +27,29 @@ staff_router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff: letters
 
 
 def _failed(request: Request, error: CampaignError) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request, "followup_failed.html", {"detail": error.detail}, status_code=error.status
+    language = request_language(request)
+    return render_page(
+        request,
+        "followup_failed.html",
+        {"detail": translated_detail(error.detail, language)},
+        language=language,
+        status_code=error.status,
+    )
+
+
+def answer_context(question: Question, token: str, *, recorded_now: bool) -> dict[str, Any]:
+    """What the answer page shows, its answers worded in the campaign's language."""
+    messages = page_messages(question.campaign_language)
+    words = {answer: messages.gettext(word) for answer, word in ANSWER_WORDS.items()}
+    return {"question": question, "token": token, "words": words, "recorded_now": recorded_now}
+
+
+def _answer_page(
+    request: Request, question: Question, token: str, *, recorded_now: bool
+) -> HTMLResponse:
+    context = answer_context(question, token, recorded_now=recorded_now)
+    return render_page(
+        request, "followup_answer.html", context, language=question.campaign_language
     )
 
 
@@ -35,11 +61,7 @@ async def answer_page(
         question = await service.question_of(session, token, settings.secret_key.get_secret_value())
     except CampaignError as error:
         return _failed(request, error)
-    return templates.TemplateResponse(
-        request,
-        "followup_answer.html",
-        {"question": question, "token": token, "words": ANSWER_WORDS, "recorded_now": False},
-    )
+    return _answer_page(request, question, token, recorded_now=False)
 
 
 @router.post("/letters/followup/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -52,11 +74,7 @@ async def record_answer(
         )
     except CampaignError as error:
         return _failed(request, error)
-    return templates.TemplateResponse(
-        request,
-        "followup_answer.html",
-        {"question": question, "token": token, "words": ANSWER_WORDS, "recorded_now": True},
-    )
+    return _answer_page(request, question, token, recorded_now=True)
 
 
 @staff_router.get("/{slug}/responsiveness")

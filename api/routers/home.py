@@ -7,7 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep
-from api.pages import templates
+from api.languages import request_language
+from api.pages import render_page
 from campaign.campaigns.models import CampaignState
 from campaign.campaigns.service import list_campaigns
 
@@ -22,8 +23,9 @@ async def home(request: Request, session: SessionDep, settings: SettingsDep) -> 
     open_campaigns = await list_campaigns(
         session, state=CampaignState.PUBLISHED, limit=CAMPAIGNS_LISTED, offset=0
     )
-    return templates.TemplateResponse(
+    return render_page(
         request,
         "home.html",
         {"organisation": settings.email_from_name, "campaigns": open_campaigns},
+        language=request_language(request),
     )

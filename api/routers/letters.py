@@ -3,7 +3,7 @@ view of their letter, and the staff side (setup, letters and their delivery)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import HTMLResponse
@@ -19,7 +19,9 @@ from api.deps import (
     StaffCampaign,
     Viewer,
 )
-from api.pages import templates
+from api.languages import page_language, page_messages, request_language
+from api.page_forms import translated_detail
+from api.pages import render_page
 from api.params import OffsetQuery, TokenPath
 from api.schemas.letters import (
     LetterConfirmationRequest,
@@ -33,9 +35,11 @@ from api.schemas.letters import (
     StaffLetterPage,
     StaffLetterView,
 )
+from campaign.campaigns.models import Campaign
 from campaign.errors import CampaignError
 from campaign.followups.models import ANSWER_WORDS
 from campaign.followups.service import answers_of_letter
+from campaign.i18n import gettext_noop as _
 from campaign.letters import service
 from campaign.letters.queries import deliveries_of, sent_copy
 from campaign.letters.schemas import LetterInput, LetterSetupInput
@@ -46,6 +50,24 @@ from campaign.types import CountryCode, Postcode
 
 router = APIRouter(tags=["letters"])
 staff_router = APIRouter(prefix="/api/v1/staff/campaigns", tags=["staff"])
+
+# Translators: where a letter to one official has got to, on the activist's own page.
+DELIVERY_STATES = {
+    "awaiting_confirmation": _("awaiting confirmation"),
+    "scheduled": _("scheduled"),
+    "in_digest": _("in digest"),
+    "digested": _("digested"),
+    "held": _("held"),
+    "pending": _("pending"),
+    "sending": _("sending"),
+    "queued": _("queued"),
+    "sent": _("sent"),
+    "delivered": _("delivered"),
+    "deferred": _("deferred"),
+    "bounced": _("bounced"),
+    "dropped": _("dropped"),
+    "failed": _("failed"),
+}
 
 
 class OfficialsQuery(BaseModel):
@@ -108,10 +130,13 @@ async def confirm_letter_from_email_link(
             session, token, organisation=settings.email_from_name
         )
     except CampaignError as error:
-        return templates.TemplateResponse(
-            request, "confirmation_failed.html", {"detail": error.detail}, status_code=error.status
-        )
-    return templates.TemplateResponse(request, "letter_confirmed.html", {"campaign": campaign})
+        return link_failed_page(request, error)
+    return render_page(
+        request,
+        "letter_confirmed.html",
+        {"campaign": campaign},
+        language=page_language(request, campaign),
+    )
 
 
 @router.get("/api/v1/letters/{token}")
@@ -131,9 +156,9 @@ async def own_letter_page(token: TokenPath, request: Request, session: SessionDe
     try:
         letter = await service.letter_by_view_token(session, token)
     except CampaignError as error:
-        return templates.TemplateResponse(
-            request, "confirmation_failed.html", {"detail": error.detail}, status_code=error.status
-        )
+        return link_failed_page(request, error)
+    campaign = await session.get_one(Campaign, letter.campaign_id)
+    language = page_language(request, campaign)
     deliveries = await deliveries_of(session, [letter.id])
     view = OwnLetterView.of(
         letter,
@@ -141,8 +166,31 @@ async def own_letter_page(token: TokenPath, request: Request, session: SessionDe
         await sent_copy(session, letter.id),
         await answers_of_letter(session, letter.id),
     )
-    return templates.TemplateResponse(
-        request, "own_letter.html", {"letter": view, "answer_words": ANSWER_WORDS}
+    context = own_letter_context(view, language)
+    return render_page(request, "own_letter.html", context, language=language)
+
+
+def own_letter_context(view: OwnLetterView, language: str) -> dict[str, Any]:
+    """The activist's own letter, its deliveries' states and answers worded in the page's
+    language."""
+    messages = page_messages(language)
+    return {
+        "letter": view,
+        "answer_words": {answer: messages.gettext(word) for answer, word in ANSWER_WORDS.items()},
+        "states": {state: messages.gettext(word) for state, word in DELIVERY_STATES.items()},
+    }
+
+
+def link_failed_page(request: Request, error: CampaignError) -> HTMLResponse:
+    """An email's link that did not work: the link says nothing of its campaign's
+    language, so the page speaks the browser's."""
+    language = request_language(request)
+    return render_page(
+        request,
+        "confirmation_failed.html",
+        {"detail": translated_detail(error.detail, language)},
+        language=language,
+        status_code=error.status,
     )
 
 

@@ -7,7 +7,9 @@ same whether or not an address signed or wrote before."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -19,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.chip_in import chip_in_form, donation_fields, donation_options
+from api.chip_in import amount_refusal, chip_in_form, donation_fields, donation_options
 from api.deps import (
     ClientIp,
     SessionDep,
@@ -30,20 +32,22 @@ from api.deps import (
 )
 from api.donation_limits import ensure_donation_within_limits
 from api.form_tokens import FormTokenRefused, check_form_token, issue_form_token, read_donor_token
+from api.languages import page_language, page_messages, request_language
 from api.page_forms import (
     TRACKING_FIELDS,
     FormState,
     field_errors,
     letter_fields,
     read_form,
-    sentence,
     signature_fields,
     state_for_service_error,
     text_values,
     tracking_values,
+    translated_sentence,
 )
-from api.pages import templates
+from api.pages import render_page
 from api.params import SlugPath
+from api.problems import PAGE_FAULTS
 from api.ratelimit import SigningLimits
 from api.routers.letters import OfficialsQuery
 from api.schemas.donations import DonationOptions
@@ -66,7 +70,8 @@ from campaign.consents.models import ConsentText
 from campaign.donations.schemas import DonationInput
 from campaign.donations.service import checkout_links, start_donation
 from campaign.errors import CampaignError, Forbidden, InvalidInput, NotFound
-from campaign.i18n import language_name
+from campaign.i18n import SOURCE_LANGUAGE, babel_locale, language_name, supported_language
+from campaign.i18n import gettext_noop as _
 from campaign.letters import service as letters
 from campaign.letters.models import LetterSetup, TargetRuleKind
 from campaign.letters.schemas import LetterInput
@@ -87,8 +92,23 @@ router.mount(
 # form-filling bots fill in. A name such bots like and browsers do not autofill.
 HONEYPOT_FIELD = "website"
 
-# Countries by name for the select; the value sent is the ISO code the API takes.
-COUNTRIES = sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+
+@cache
+def countries_in(language: str) -> list[tuple[str, str]]:
+    """Countries by name in the page's language for the select; the value sent is the ISO
+    code the API takes. Sorted as a reader of the language looks for them: "Égypte"
+    among the E's. English keeps the ISO 3166 names it has always shown."""
+    if language == SOURCE_LANGUAGE:
+        return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda c: c[1])
+    names = babel_locale(language).territories
+    countries = [(c.alpha_2, names.get(c.alpha_2, c.name)) for c in pycountry.countries]
+    return sorted(countries, key=lambda country: _sort_key(country[1]))
+
+
+def _sort_key(name: str) -> str:
+    unaccented = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in unaccented if not unicodedata.combining(c)).casefold()
+
 
 # -- Campaign pages ------------------------------------------------------------------------
 
@@ -102,8 +122,13 @@ async def campaign_page(
         view = await campaign_page_view(request, session, settings, campaign)
     except CampaignError as error:
         return _error_page(request, error)
-    return templates.TemplateResponse(
-        request, view.template, view.context, status_code=view.status_code, headers=view.headers
+    return render_page(
+        request,
+        view.template,
+        view.context,
+        language=view.language,
+        status_code=view.status_code,
+        headers=view.headers,
     )
 
 
@@ -176,10 +201,12 @@ async def write_letter_from_page(
         campaign = await get_public_campaign(session, slug)
     except CampaignError as error:
         return _error_page(request, error)
+    await page_version(request, session, campaign, requested=form.get("lang"))
+    language = page_language(request, campaign)
     try:
         letters.ensure_takes_letters(campaign)
     except CampaignError as error:
-        return _error_page(request, error)
+        return _error_page(request, error, language)
     lookup = FormState(values={k: form.get(k, "") for k in ("country", "postcode")})
     try:
         check_form_token(_secret(settings), form.get("form_token"), f"letter:{slug}")
@@ -199,14 +226,16 @@ async def write_letter_from_page(
             )
             await letters.write_letter(session, campaign, data, context)
     except FormTokenRefused as refused:
-        state = FormState(values=form, notice=refused.reason)
+        state = FormState(values=form, notice=translated_sentence(refused.reason, language))
         return await _letter_page(request, session, settings, campaign, lookup, state, 403)
     except ValidationError as invalid:
-        state = FormState(values=form, errors=field_errors(invalid))
+        state = FormState(values=form, errors=field_errors(invalid, language))
         return await _letter_page(request, session, settings, campaign, lookup, state, 422)
     except CampaignError as error:
         campaign = await _start_over(session, slug)
-        state = state_for_service_error(form, error, whole_form=("country", "postcode", "slug"))
+        state = state_for_service_error(
+            form, error, whole_form=("country", "postcode", "slug"), language=language
+        )
         return await _letter_page(request, session, settings, campaign, lookup, state, error.status)
     return RedirectResponse(f"/c/{slug}/sent{_keeping(shown)}", status_code=303)
 
@@ -225,10 +254,11 @@ async def chip_in(
         options = await donation_options(request, session, campaign)
     except CampaignError as error:
         return _error_page(request, error)
+    language = page_language(request, campaign)
     token = form.get("donor_token", "")
     try:
         donor = read_donor_token(_secret(settings), token, slug)
-        data = DonationInput.model_validate(donation_fields(form, donor, options))
+        data = DonationInput.model_validate(donation_fields(form, donor, options, language))
         await ensure_donation_within_limits(request, ip, campaign.id)
         donation = await start_donation(
             session,
@@ -238,16 +268,19 @@ async def chip_in(
             checkout_links(settings, campaign),
         )
     except FormTokenRefused as refused:
-        return _error_page(request, Forbidden(refused.reason))
+        return _error_page(request, Forbidden(refused.reason), language)
     except ValidationError as invalid:
-        state = FormState(values=form, errors=field_errors(invalid))
+        state = FormState(values=form, errors=field_errors(invalid, language))
         return _chip_in_page(request, campaign, options, token, state, 422)
     except CampaignError as error:
         campaign = await _start_over(session, slug)
         if error.field in ("amount", "frequency"):
-            state = FormState(values=form, errors={error.field: sentence(error.detail)})
+            message = (error.field == "amount" and amount_refusal(options, language)) or (
+                translated_sentence(error.detail, language)
+            )
+            state = FormState(values=form, errors={error.field: message})
             return _chip_in_page(request, campaign, options, token, state, error.status)
-        return _error_page(request, error)
+        return _error_page(request, error, language)
     assert donation.checkout_url is not None
     return RedirectResponse(donation.checkout_url, status_code=303)
 
@@ -259,7 +292,7 @@ async def _petition(session: AsyncSession, slug: str) -> Campaign:
     """A public petition; a letter campaign has no signing form (or embed) to show."""
     campaign = await get_public_campaign(session, slug)
     if campaign.kind != CampaignKind.PETITION:
-        raise NotFound("this campaign takes letters, not signatures")
+        raise NotFound(_("this campaign takes letters, not signatures"))
     return campaign
 
 
@@ -286,6 +319,8 @@ async def _sign(
     except CampaignError as error:
         return _error_page(request, error)
     page = (request, session, settings, campaign)
+    await page_version(request, session, campaign, requested=form.get("lang"))
+    language = page_language(request, campaign)
     try:
         check_form_token(_secret(settings), form.get("form_token"), f"sign:{slug}")
         data = SignatureInput.model_validate(signature_fields(form))
@@ -295,14 +330,16 @@ async def _sign(
         signable = await _signable_as_shown(session, campaign, data.language, form)
         await submit_signature(session, signable, data, context, limits)
     except FormTokenRefused as refused:
-        state = FormState(values=form, notice=refused.reason)
+        state = FormState(values=form, notice=translated_sentence(refused.reason, language))
         return await _petition_page(*page, state, embed=embed, status=403)
     except ValidationError as invalid:
-        state = FormState(values=form, errors=field_errors(invalid))
+        state = FormState(values=form, errors=field_errors(invalid, language))
         return await _petition_page(*page, state, embed=embed, status=422)
     except CampaignError as error:
         campaign = await _start_over(session, slug)
-        state = state_for_service_error(form, error, whole_form=("slug", "language"))
+        state = state_for_service_error(
+            form, error, whole_form=("slug", "language"), language=language
+        )
         return await _petition_page(
             request, session, settings, campaign, state, embed=embed, status=error.status
         )
@@ -317,6 +354,7 @@ class CampaignPageView:
 
     template: str
     context: dict[str, Any]
+    language: str
     status_code: int = 200
     headers: dict[str, str] | None = None
 
@@ -341,10 +379,10 @@ async def campaign_page_view(
             request, session, settings, campaign, lookup, FormState(), preview=preview
         )
         status_code = 422 if lookup.errors else 200
-        return CampaignPageView("letter.html", context, status_code, headers)
+        return CampaignPageView("letter.html", context, context["lang"], status_code, headers)
     form = _new_form(request)
     context = await _petition_context(request, session, settings, campaign, form, preview=preview)
-    return CampaignPageView("petition.html", context, headers=headers)
+    return CampaignPageView("petition.html", context, context["lang"], headers=headers)
 
 
 async def page_version(
@@ -453,8 +491,8 @@ async def _petition_page(
     context = await _petition_context(request, session, settings, campaign, form, embed=embed)
     template = "embed.html" if embed else "petition.html"
     headers = _vary(await page_version(request, session, campaign))
-    return templates.TemplateResponse(
-        request, template, context, status_code=status, headers=headers
+    return render_page(
+        request, template, context, language=context["lang"], status_code=status, headers=headers
     )
 
 
@@ -471,13 +509,14 @@ async def _petition_context(
     # Read as the public API reads it: a page view under a surge costs no count.
     counts = await public_counts(request).get(session, campaign.id)
     choice = await page_version(request, session, campaign, requested=form.values.get("lang"))
+    language = supported_language(choice.shown.language)
     consent = await _shown_consent_text(
         session, campaign, choice.shown.language, form.values if form.refused else {}
     )
     versioned = _version_context(choice, settings, campaign)
     page_url = versioned["page_url"]
     return {
-        **_shared_context(campaign, preview),
+        **_shared_context(campaign, language, preview),
         **versioned,
         "confirmed": public_signature_count(counts),
         "ask_postcode": campaign.postcode_mode != PostcodeMode.HIDDEN,
@@ -485,7 +524,7 @@ async def _petition_context(
         "ask_to_be_named": campaign.ask_signers_to_be_named,
         "consent_text": consent.text,
         "consent_text_id": consent.id,
-        "countries": COUNTRIES,
+        "countries": countries_in(language),
         "form": form,
         "form_token": _form_token(settings, f"sign:{campaign.slug}", preview),
         "action": f"/{'embed' if embed else 'c'}/{campaign.slug}/sign",
@@ -511,8 +550,13 @@ async def _letter_page(
     if lookup.errors and status == 200:
         status = 422
     headers = _vary(await page_version(request, session, campaign))
-    return templates.TemplateResponse(
-        request, "letter.html", context, status_code=status, headers=headers
+    return render_page(
+        request,
+        "letter.html",
+        context,
+        language=context["lang"],
+        status_code=status,
+        headers=headers,
     )
 
 
@@ -527,10 +571,11 @@ async def _letter_context(
     preview: bool = False,
 ) -> dict[str, Any]:
     setup = await letters.get_setup(session, campaign.id)
-    officials = await _look_up_officials(session, setup, lookup)
     requested = form.values.get("lang") or lookup.values.get("lang")
     choice = await page_version(request, session, campaign, requested=requested)
     shown = choice.shown
+    language = supported_language(shown.language)
+    officials = await _look_up_officials(session, setup, lookup, language)
     consent = await _shown_consent_text(
         session, campaign, shown.language, form.values if form.refused else {}
     )
@@ -541,7 +586,7 @@ async def _letter_context(
     versioned = _version_context(choice, settings, campaign)
     page_url = versioned["page_url"]
     return {
-        **_shared_context(campaign, preview),
+        **_shared_context(campaign, language, preview),
         **versioned,
         "setup": setup,
         "fixed_subject": subject,
@@ -550,7 +595,7 @@ async def _letter_context(
         # The preview looks officials up too (it changes nothing), staying in the preview.
         "lookup_action": request.url.path if preview else f"/c/{campaign.slug}",
         "officials": officials,
-        "countries": COUNTRIES,
+        "countries": countries_in(language),
         "consent_text": consent.text,
         "consent_text_id": consent.id,
         "form": FormState(values=values, errors=form.errors, notice=form.notice),
@@ -560,10 +605,11 @@ async def _letter_context(
     }
 
 
-def _shared_context(campaign: Campaign, preview: bool) -> dict[str, Any]:
-    """What both kinds of page show of the campaign itself (its version's texts come
-    from _version_context)."""
+def _shared_context(campaign: Campaign, language: str, preview: bool) -> dict[str, Any]:
+    """What both kinds of page show of the campaign itself, and the language they speak
+    (a version's texts, and its own tag as `lang`, come from _version_context)."""
     return {
+        "lang": language,
         "campaign": campaign,
         # A draft is previewed as it will be once published: with its form.
         "open": campaign.state == CampaignState.PUBLISHED
@@ -578,7 +624,7 @@ def _form_token(settings: Settings, purpose: str, preview: bool) -> str:
 
 
 async def _look_up_officials(
-    session: AsyncSession, setup: LetterSetup, lookup: FormState
+    session: AsyncSession, setup: LetterSetup, lookup: FormState, language: str
 ) -> list[PublicOfficial] | None:
     """The officials for the lookup form's answer; None before it is filled in. Problems
     with the answer are put on `lookup`, next to the field at fault."""
@@ -595,13 +641,14 @@ async def _look_up_officials(
             session, setup, country=query.country, postcode=query.postcode
         )
     except ValidationError as invalid:
-        lookup.errors = field_errors(invalid)
+        lookup.errors = field_errors(invalid, language)
         return None
     except InvalidInput as error:
-        lookup.errors = {error.field or "postcode": sentence(error.detail)}
+        lookup.errors = {error.field or "postcode": translated_sentence(error.detail, language)}
         return None
     if not found:
-        lookup.errors = {"postcode": "No one to write to was found for this address."}
+        nobody = page_messages(language).gettext("No one to write to was found for this address.")
+        lookup.errors = {"postcode": nobody}
         return None
     return [PublicOfficial.of(official) for official in found]
 
@@ -620,7 +667,13 @@ async def _inbox_page(
         "campaign": campaign,
         "embed": embed,
     }
-    return templates.TemplateResponse(request, "check_inbox.html", context, headers=_vary(choice))
+    return render_page(
+        request,
+        "check_inbox.html",
+        context,
+        language=choice.shown.language,
+        headers=_vary(choice),
+    )
 
 
 def _chip_in_page(
@@ -631,17 +684,23 @@ def _chip_in_page(
     form: FormState,
     status: int,
 ) -> HTMLResponse:
+    language = page_language(request, campaign)
     context = {
-        "lang": campaign.language,
         "campaign": campaign,
-        "chip_in": chip_in_form(options, donor_token, form) if options.enabled else None,
+        "chip_in": chip_in_form(options, donor_token, form, language) if options.enabled else None,
     }
-    return templates.TemplateResponse(request, "chip_in.html", context, status_code=status)
+    return render_page(request, "chip_in.html", context, language=language, status_code=status)
 
 
-def _error_page(request: Request, error: CampaignError) -> Response:
-    context = {"detail": sentence(error.detail), "status": error.status}
-    return templates.TemplateResponse(request, "page_error.html", context, status_code=error.status)
+def _error_page(request: Request, error: CampaignError, language: str | None = None) -> Response:
+    """A refusal as a page: in the campaign's language when it is known, else in the one
+    the browser asks for."""
+    language = language or request_language(request)
+    detail = translated_sentence(error.detail, language, fallback=PAGE_FAULTS.get(error.status))
+    context = {"detail": detail, "status": error.status}
+    return render_page(
+        request, "page_error.html", context, language=language, status_code=error.status
+    )
 
 
 def _new_form(request: Request) -> FormState:

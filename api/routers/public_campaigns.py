@@ -17,8 +17,8 @@ from api.deps import (
     SubmissionWriterDep,
     UserAgent,
 )
-from api.pages import templates
 from api.params import TokenPath
+from api.routers.letters import link_failed_page
 from api.schemas.campaigns import PublicCampaignView, PublicVersionView
 from api.schemas.signatures import ConfirmationRequest, SignatureConfirmed, SignatureReceived
 from campaign.campaigns.versions import consent_text_for, list_versions
@@ -77,7 +77,5 @@ async def confirm_from_email_link(
     try:
         signature, campaign = await confirm_signature(session, token)
     except CampaignError as error:
-        return templates.TemplateResponse(
-            request, "confirmation_failed.html", {"detail": error.detail}, status_code=error.status
-        )
+        return link_failed_page(request, error)
     return await signature_confirmed_page(request, session, settings, signature, campaign)

@@ -22,7 +22,7 @@
           .then(function (campaign) {
             if (!campaign || !campaign.counts) return;
             var confirmed = campaign.counts.confirmed;
-            if (count) count.textContent = confirmed.toLocaleString("en");
+            if (count) count.textContent = confirmed.toLocaleString(document.documentElement.lang || "en");
             if (progress) progress.value = Math.min(confirmed, Number(progress.max));
           })
           .catch(function () { /* the figure on the page stays; it was right when sent */ });
@@ -31,6 +31,7 @@
     });
   }
 
+  // The button's words come from the page, in its language.
   function addCopyButtons() {
     document.querySelectorAll("input[data-copy]").forEach(function (input) {
       if (!navigator.clipboard) return;
@@ -38,12 +39,12 @@
       var status = document.createElement("span");
       button.type = "button";
       button.className = "secondary";
-      button.textContent = "Copy link";
+      button.textContent = input.getAttribute("data-copy-label") || "Copy link";
       status.setAttribute("role", "status");
       status.className = "hint";
       button.addEventListener("click", function () {
         navigator.clipboard.writeText(input.value).then(function () {
-          status.textContent = "Link copied.";
+          status.textContent = input.getAttribute("data-copied") || "Link copied.";
         });
       });
       input.insertAdjacentElement("afterend", status);

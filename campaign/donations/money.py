@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from campaign.i18n import format_money
+
 # Stripe's zero-decimal currencies (docs.stripe.com/currencies#zero-decimal).
 _ZERO_DECIMAL = frozenset(
     {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga"}
@@ -14,7 +16,7 @@ def minor_units_per_major(currency: str) -> int:
     return 1 if currency.lower() in _ZERO_DECIMAL else 100
 
 
-def format_amount(amount: int, currency: str) -> str:
-    if currency.lower() in _ZERO_DECIMAL:
-        return f"{amount:,} {currency.upper()}"
-    return f"{amount / 100:,.2f} {currency.upper()}"
+def format_amount(amount: int, currency: str, language: str) -> str:
+    """An amount as people of the language read it: £12.50, 12,50 €, 1.500 ¥. Staff
+    screens, which are in English, pass "en"."""
+    return format_money(amount, currency, language)

@@ -17,6 +17,7 @@ from campaign.donations.gateway import StripeGateway
 from campaign.donations.models import Donation, DonationSetup, DonationStatus, Frequency
 from campaign.donations.schemas import DonationInput, DonationSetupInput
 from campaign.errors import InvalidInput, InvalidState
+from campaign.i18n import gettext_noop as _
 from campaign.people.service import upsert_person
 
 # Without a request id from the page, the same donation within this many seconds is
@@ -63,7 +64,7 @@ class DonationState:
             return None
         if self.reason == NO_PROVIDER:
             return "donations are off on this server"
-        return "this campaign is not taking donations"
+        return _("this campaign is not taking donations")
 
 
 async def donation_state(
@@ -149,7 +150,7 @@ async def start_donation(
         )
     state = await donation_state(session, campaign, payments_on=True)
     if not state.enabled or state.setup is None:
-        raise InvalidState("this campaign is not taking donations", field="donations")
+        raise InvalidState(_("this campaign is not taking donations"), field="donations")
     setup = state.setup
     _check_against_setup(setup, data)
 

@@ -11,6 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campaign.db import Base, BigIntFK, UTCDateTime, utcnow
+from campaign.i18n import gettext_noop as _
 
 
 class FollowupOutcome(StrEnum):
@@ -26,9 +27,9 @@ class Answer(StrEnum):
 
 # How each answer is worded on the pages that show it.
 ANSWER_WORDS = {
-    Answer.YES: "Yes, they replied",
-    Answer.NO: "No reply",
-    Answer.NOT_YET: "Not yet",
+    Answer.YES: _("Yes, they replied"),
+    Answer.NO: _("No reply"),
+    Answer.NOT_YET: _("Not yet"),
 }
 
 

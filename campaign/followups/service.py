@@ -17,6 +17,7 @@ from campaign.config import Settings
 from campaign.db import insert_for, transaction
 from campaign.errors import NotFound
 from campaign.followups.models import Answer, FollowupOutcome, FollowupQuestion, LetterFollowup
+from campaign.i18n import gettext_noop as _
 from campaign.inbox.models import EmailEvent
 from campaign.letters.models import Letter, LetterDelivery, LetterDigest, LetterStatus
 from campaign.letters.queries import DeliveryEmail, with_delivery_email
@@ -26,7 +27,7 @@ from campaign.people.addresses import normalise_email
 from campaign.targets.models import Official
 
 _SALT = "letter-followup"
-_INVALID = "this link is not valid: it may have been copied only in part"
+_INVALID = _("this link is not valid: it may have been copied only in part")
 
 # What the provider may have said of an email that we count as having reached the
 # official: nothing further ("queued" stays until an event comes), processed, delivered.
@@ -85,6 +86,8 @@ class Question:
     campaign_title: str
     answer: Answer
     recorded: Answer | None
+    # The campaign's language: the answer page speaks it.
+    campaign_language: str = "en"
 
 
 async def question_of(session: AsyncSession, token: str, secret: str) -> Question:
@@ -93,7 +96,13 @@ async def question_of(session: AsyncSession, token: str, secret: str) -> Questio
     link = link_of(token, secret)
     row = (
         await session.execute(
-            select(FollowupQuestion.answer, Official.name, Official.title, Campaign.title)
+            select(
+                FollowupQuestion.answer,
+                Official.name,
+                Official.title,
+                Campaign.title,
+                Campaign.language,
+            )
             .join(Official, Official.id == FollowupQuestion.official_id)
             .join(Campaign, Campaign.id == FollowupQuestion.campaign_id)
             .where(FollowupQuestion.delivery_id == link.delivery_id)
@@ -101,9 +110,9 @@ async def question_of(session: AsyncSession, token: str, secret: str) -> Questio
     ).one_or_none()
     if row is None:
         raise NotFound(_INVALID, field="token")
-    recorded, name, title, campaign_title = row
+    recorded, name, title, campaign_title, language = row
     return Question(
-        name, title, campaign_title, link.answer, Answer(recorded) if recorded else None
+        name, title, campaign_title, link.answer, Answer(recorded) if recorded else None, language
     )
 
 

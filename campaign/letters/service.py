@@ -13,6 +13,7 @@ from campaign.campaigns.models import Campaign, CampaignKind, CampaignState
 from campaign.consents.service import record_consent
 from campaign.db import utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound
+from campaign.i18n import gettext_noop as _
 from campaign.letters.delivery import dispatch_letter
 from campaign.letters.models import (
     DeliveryState,
@@ -60,7 +61,7 @@ async def find_officials(
         assert setup.target_role is not None
         return await officials_with_role(session, country, setup.target_role)
     if not postcode:
-        raise InvalidInput("a postcode is needed to find your representatives", field="postcode")
+        raise InvalidInput(_("a postcode is needed to find your representatives"), field="postcode")
     assert setup.target_organisation is not None
     divisions = await divisions_of_postcode(session, country, postcode)
     return await officials_for_divisions(session, country, setup.target_organisation, divisions)
@@ -89,9 +90,9 @@ def ensure_takes_letters(campaign: Campaign) -> None:
     """Letters are written to, and officials looked up for, an open letter campaign: a
     petition has none to write (404), a closed campaign takes no more (409)."""
     if campaign.kind != CampaignKind.LETTER:
-        raise NotFound("this campaign takes signatures, not letters", field="slug")
+        raise NotFound(_("this campaign takes signatures, not letters"), field="slug")
     if campaign.state != CampaignState.PUBLISHED:
-        raise InvalidState("this campaign is not taking letters", field="slug")
+        raise InvalidState(_("this campaign is not taking letters"), field="slug")
 
 
 async def write_letter(
@@ -109,7 +110,7 @@ async def write_letter(
     officials = await find_officials(session, setup, country=data.country, postcode=data.postcode)
     if not officials:
         raise InvalidInput(
-            "no one to write to was found for this address",
+            _("no one to write to was found for this address"),
             field="postcode" if setup.target_kind == TargetRuleKind.DIVISION else "country",
         )
     person_id = await upsert_person(
@@ -184,7 +185,7 @@ def _letter_text(
     """The subject and body as the activist left them, checked against the campaign's
     limits. Placeholders stay in; they are filled per official."""
     if data.subject is not None and not setup.subject_editable:
-        raise InvalidInput("this campaign's subject can't be changed", field="subject")
+        raise InvalidInput(_("this campaign's subject can't be changed"), field="subject")
     subject = data.subject or fixed_subject or setup.subject_template
     body = data.body if data.body is not None else setup.body_template
     length = len(body.strip())
@@ -206,7 +207,9 @@ def _letter_text(
         uses_placeholder(subject, "activist_locality")
         or uses_placeholder(body, "activist_locality")
     ):
-        raise InvalidInput("this letter mentions where you live: give your town", field="locality")
+        raise InvalidInput(
+            _("this letter mentions where you live: give your town"), field="locality"
+        )
     return subject, body
 
 
@@ -293,12 +296,12 @@ async def confirm_letter(
         )
     ).one_or_none()
     if found is None:
-        raise NotFound("this confirmation link is not valid", field="token")
+        raise NotFound(_("this confirmation link is not valid"), field="token")
     letter, campaign = found
     if letter.status != LetterStatus.PENDING:
         return letter, campaign  # confirmed already: nothing is sent twice
     if campaign.state != CampaignState.PUBLISHED:
-        raise InvalidState("this campaign closed before the letter was confirmed", field="token")
+        raise InvalidState(_("this campaign closed before the letter was confirmed"), field="token")
     setup = await get_setup(session, campaign.id)
     await _confirm_and_send(session, letter, campaign, setup, organisation)
     await session.flush()
@@ -311,7 +314,7 @@ async def confirm_letter(
 async def letter_by_view_token(session: AsyncSession, token: str) -> Letter:
     letter = await session.scalar(select(Letter).where(Letter.view_token_hash == hash_token(token)))
     if letter is None:
-        raise NotFound("no letter at this link", field="token")
+        raise NotFound(_("no letter at this link"), field="token")
     return letter
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.db import insert_for, utcnow
 from campaign.errors import NotFound
+from campaign.i18n import gettext_noop as _
 from campaign.inbox.models import EmailEvent
 from campaign.outbox.models import OutboxMessage, Suppression, SuppressionReason
 from campaign.people.addresses import normalise_email
@@ -83,13 +84,27 @@ def link_of(token: str, secret: str) -> UnsubscribeLink:
     try:
         payload = URLSafeSerializer(secret, salt=_SALT).loads(token)
     except BadSignature as error:
-        raise NotFound("this unsubscribe link is not valid", field="token") from error
+        raise NotFound(_("this unsubscribe link is not valid"), field="token") from error
     if isinstance(payload, str):
         return UnsubscribeLink(payload)
     match payload:
         case [str(address), int(outbox_id)] if 0 < outbox_id < 2**63:
             return UnsubscribeLink(address, outbox_id)
-    raise NotFound("this unsubscribe link is not valid", field="token")
+    raise NotFound(_("this unsubscribe link is not valid"), field="token")
+
+
+async def campaign_language_of(session: AsyncSession, link: UnsubscribeLink) -> str | None:
+    """The language of the campaign whose email held the link, if the link names its
+    email and that email belonged to a campaign: one read by primary keys."""
+    if link.outbox_id is None:
+        return None
+    from campaign.campaigns.models import Campaign
+
+    return await session.scalar(
+        select(Campaign.language)
+        .join(OutboxMessage, OutboxMessage.campaign_id == Campaign.id)
+        .where(OutboxMessage.id == link.outbox_id)
+    )
 
 
 def address_of(token: str, secret: str) -> str:

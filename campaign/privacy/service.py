@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campaign.errors import NotFound
+from campaign.i18n import gettext_noop as _
 from campaign.outbox.models import EmailKind
 from campaign.outbox.service import enqueue_email
 from campaign.people.addresses import normalise_email
@@ -25,7 +26,7 @@ from campaign.tokens import hash_token, new_token
 
 LINK_LIFETIME = timedelta(hours=24)
 # One answer for a link that is unknown, expired or already used to erase.
-LINK_NOT_VALID = (
+LINK_NOT_VALID = _(
     "this link no longer works: it has expired or was used to erase the data. Ask for a new one"
 )
 _MAX_SECRET_LENGTH = 100

@@ -19,6 +19,7 @@ from campaign.campaigns.signable import SignableCampaign
 from campaign.campaigns.versions import version_language
 from campaign.db import utcnow
 from campaign.errors import InvalidInput, InvalidState, NotFound
+from campaign.i18n import gettext_noop as _
 from campaign.observability.metrics import SIGNATURES_ACCEPTED
 from campaign.observability.request_ids import current_request_id
 from campaign.people.service import mark_email_confirmed
@@ -103,14 +104,14 @@ async def accepted_submission(
 
 
 def _not_open() -> InvalidState:
-    return InvalidState("this petition is not open for signatures", field="slug")
+    return InvalidState(_("this petition is not open for signatures"), field="slug")
 
 
 def ensure_signable(campaign: SignableCampaign) -> None:
     if campaign.state != CampaignState.PUBLISHED:
         raise _not_open()
     if campaign.kind != CampaignKind.PETITION:
-        raise InvalidState("this campaign takes letters, not signatures", field="slug")
+        raise InvalidState(_("this campaign takes letters, not signatures"), field="slug")
 
 
 def email_domain(data: SignatureInput) -> str:
@@ -123,7 +124,7 @@ def _postcode_for(campaign: SignableCampaign, postcode: str | None) -> str | Non
     if campaign.postcode_mode == PostcodeMode.HIDDEN:
         return None
     if campaign.postcode_mode == PostcodeMode.REQUIRED and not postcode:
-        raise InvalidInput("a postcode is required for this petition", field="postcode")
+        raise InvalidInput(_("a postcode is required for this petition"), field="postcode")
     return postcode
 
 
@@ -178,14 +179,16 @@ async def confirm_signature(session: AsyncSession, token: str) -> tuple[Signatur
         )
     ).one_or_none()
     if found is None:
-        raise NotFound("this confirmation link is not valid", field="token")
+        raise NotFound(_("this confirmation link is not valid"), field="token")
     signature, campaign = found
     if signature.status == SignatureStatus.CONFIRMED:
         return signature, campaign
     if signature.status != SignatureStatus.PENDING:
-        raise NotFound("this confirmation link is not valid", field="token")
+        raise NotFound(_("this confirmation link is not valid"), field="token")
     if campaign.state != CampaignState.PUBLISHED:
-        raise InvalidState("this petition closed before the signature was confirmed", field="token")
+        raise InvalidState(
+            _("this petition closed before the signature was confirmed"), field="token"
+        )
     signature.status = SignatureStatus.CONFIRMED
     signature.confirmed_at = utcnow()
     await mark_email_confirmed(session, signature.person_id, signature.confirmed_at)

@@ -143,7 +143,7 @@ async def test_a_campaign_that_takes_donations_shows_their_totals_and_export(
 
     await _as_viewer(make_user, log_in)
     page = (await client.get(PAGE)).text
-    assert '<p id="donation-totals">2 donations; 17.50 GBP received in 2 payments.</p>' in page
+    assert '<p id="donation-totals">2 donations; £17.50 received in 2 payments.</p>' in page
     assert f'href="{PAGE}/exports/donations.csv"' in page
     download = await client.get(f"{PAGE}/exports/donations.csv")
     assert download.status_code == 200

@@ -122,8 +122,10 @@ def letter_campaign(
 ) -> Callable[..., Awaitable[str]]:
     """Create, set up and publish a letter campaign; returns its slug."""
 
-    async def create(slug: str = "stop-the-vale-dam", **setup: Any) -> str:
-        fields = petition_fields(slug=slug, kind="letter", target="Members of Parliament")
+    async def create(slug: str = "stop-the-vale-dam", language: str = "en", **setup: Any) -> str:
+        fields = petition_fields(
+            slug=slug, kind="letter", target="Members of Parliament", language=language
+        )
         created = await client.post("/api/v1/staff/campaigns", json=fields, headers=editor)
         assert created.status_code == 201, created.text
         saved = await client.put(

@@ -55,7 +55,7 @@ async def test_after_confirming_a_signer_can_chip_in_with_two_clicks(
     slug = await donation_campaign(allow_monthly=True)
     page = await _confirmed_page(client, slug, deliver_emails)
     assert "Chip in" in page
-    assert "10.00 GBP" in page
+    assert "£10.00" in page
     assert "Every month" in page
     assert "ada@example.org" not in re.sub(r'name="donor_token" value="[^"]+"', "", page)
 
