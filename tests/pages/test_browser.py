@@ -39,6 +39,7 @@ playwright_api = pytest.importorskip("playwright.async_api")
 
 PETITION = "save-the-river-meadows"
 LETTER = "stop-the-vale-dam"
+FRENCH_PETITION = "sauvons-les-pres-de-la-loire"
 
 
 class Server:
@@ -74,6 +75,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         running = Server(base, folder, {"Authorization": f"Bearer {token}"})
         _publish_petition(running)
         _publish_letter_campaign(running)
+        _publish_french_petition(running)
         yield running
     finally:
         process.terminate()
@@ -96,6 +98,24 @@ def _publish_petition(server: Server) -> None:
         )
         assert created.status_code == 201, created.text
         assert http.post(f"/api/v1/staff/campaigns/{PETITION}/publish").status_code == 200
+
+
+def _publish_french_petition(server: Server) -> None:
+    with server.http() as http:
+        created = http.post(
+            "/api/v1/staff/campaigns",
+            json={
+                "slug": FRENCH_PETITION,
+                "language": "fr",
+                "title": "Sauvons les prés de la Loire",
+                "summary": "Le conseil départemental doit renoncer à la rocade.",
+                "body_markdown": "Les prés inondables abritent des **orchidées rares**.",
+                "target": "Le conseil départemental",
+                "postcode_mode": "optional",
+            },
+        )
+        assert created.status_code == 201, created.text
+        assert http.post(f"/api/v1/staff/campaigns/{FRENCH_PETITION}/publish").status_code == 200
 
 
 def _publish_letter_campaign(server: Server) -> None:
@@ -232,6 +252,53 @@ async def test_a_supporter_signs_confirms_and_is_counted(browser: Any, server: S
     await visit.screenshot("signature-confirmed")
 
     await page.goto(f"{server.base}/c/{PETITION}")
+    await expect(page.locator("[data-count]")).to_have_text(str(count_before + 1))
+    visit.assert_only_local_requests()
+
+
+async def test_a_french_supporter_signs_in_french_and_confirms_from_a_french_email(
+    browser: Any, server: Server
+) -> None:
+    """The page, its form, the confirmation email and the confirmed page all speak the
+    campaign's language: the labels the test fills are the French ones."""
+    expect = playwright_api.expect
+    visit = await _visit(browser, locale="fr-FR")
+    page = visit.page
+    already = len(list(server.outbox.glob("*.eml")))
+    await page.goto(f"{server.base}/c/{FRENCH_PETITION}")
+    assert await page.locator("html").get_attribute("lang") == "fr"
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Sauvons les prés de la Loire")
+    count_before = int(await page.locator("[data-count]").inner_text())
+    await visit.screenshot("petition-fr")
+
+    await page.get_by_label("Prénom").fill("Jeanne")
+    await page.get_by_label("Nom de famille").fill("Baret")
+    await page.get_by_label("Adresse e-mail").fill("jeanne.baret@example.org")
+    await page.get_by_label("Pays").select_option("FR")
+    await page.get_by_role("radio", name="Oui").check()
+    await page.get_by_role("button", name="Signer").click()
+
+    await expect(page).to_have_url(f"{server.base}/c/{FRENCH_PETITION}/sent")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Consultez votre boîte de réception"
+    )
+    await visit.screenshot("check-your-inbox-fr")
+
+    email = _wait_for_emails(server.outbox, already + 1)[-1]
+    # French typography: a no-break space before the colon.
+    subject = "Merci de confirmer votre signature\u00a0: Sauvons les prés de la Loire"
+    assert email["Subject"] == subject
+    assert "Jeanne" in text_body(email)
+    html = email.get_body(preferencelist=("html",))
+    assert html is not None and '<html lang="fr"' in str(html.get_content())
+    await page.goto(_confirmation_link(email, "/confirm"))
+    await expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Merci\u00a0: votre signature est confirmée"
+    )
+    assert await page.locator("html").get_attribute("lang") == "fr"
+    await visit.screenshot("signature-confirmed-fr")
+
+    await page.goto(f"{server.base}/c/{FRENCH_PETITION}")
     await expect(page.locator("[data-count]")).to_have_text(str(count_before + 1))
     visit.assert_only_local_requests()
 
