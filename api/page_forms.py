@@ -185,10 +185,15 @@ def error_message(name: str, item: Any, language: str = SOURCE_LANGUAGE) -> str:
     return translated_sentence(message, language, fallback=_WHEN_INVALID.get(name, NOT_VALID))
 
 
+# Said in a language other than English of a refusal its catalogue cannot word and no
+# field explains: general, but in the reader's language rather than in English.
+_ANY_REFUSAL = _("This could not be accepted. Check what you entered and try again.")
+
+
 def translated_sentence(text: str, language: str, *, fallback: str | None = None) -> str:
     """A message of the domain (a service's refusal, a schema's reason) as a sentence in
     the page's language: its catalogue's translation when it has one; else, in a
-    language other than English, the fallback's when one is given, or the text as it is."""
+    language other than English, the fallback's when one is given, or a general one."""
     if language == SOURCE_LANGUAGE:
         return sentence(text)
     messages = page_messages(language)
@@ -196,7 +201,7 @@ def translated_sentence(text: str, language: str, *, fallback: str | None = None
         translated = messages.gettext(candidate)
         if translated != candidate:
             return sentence(translated)
-    return sentence(messages.gettext(fallback) if fallback else text)
+    return sentence(messages.gettext(fallback or _ANY_REFUSAL))
 
 
 def translated_detail(detail: str, language: str) -> str:

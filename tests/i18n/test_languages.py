@@ -69,3 +69,14 @@ def test_every_language_but_the_source_has_its_compiled_catalogues() -> None:
         for domain in ("pages", "emails"):
             catalogue = translations(language, domain)
             assert isinstance(catalogue, Translations) == (language != "en"), (language, domain)
+
+
+def test_a_refusal_no_catalogue_words_is_said_generally_in_the_readers_language() -> None:
+    from api.page_forms import translated_sentence
+
+    reason = "the moon is not aligned for this petition"
+    assert translated_sentence(reason, "en") == "The moon is not aligned for this petition."
+    french = translated_sentence(reason, "fr")
+    assert "moon" not in french and french.startswith("Cela n'a pas pu être accepté")
+    # A reason the catalogue has is translated as itself.
+    assert translated_sentence("This petition is closed.", "fr") == "Cette pétition est close."
