@@ -65,16 +65,42 @@ def _wait_for_emails(folder: Path, count: int) -> list:
 
 
 def _start(command: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    """`campaign serve` or `campaign demo` on a free port; its output kept for reading."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [*CAMPAIGN, command, "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    return process, f"http://127.0.0.1:{port}"
+    """`campaign serve` or `campaign demo` on a free port, once it answers; its output
+    kept for reading. A port found free can be taken by another process (a test's own
+    connection, another test's server) before the server binds it; the server then
+    exits at start saying so, and is started again on another port."""
+    for _ in range(_START_ATTEMPTS):
+        port = _free_port()
+        process = subprocess.Popen(
+            [*CAMPAIGN, command, "--port", str(port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        if not _exited_at_start_for_its_port(base, process):
+            return process, base
+    return process, base
+
+
+_START_ATTEMPTS = 3
+
+
+def _exited_at_start_for_its_port(base: str, process: subprocess.Popen[str]) -> bool:
+    """Whether the server stopped before answering because its port was taken; False
+    once it answers, and for any other end (the caller's checks report those)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            return "address already in use" in output.lower()
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return False
+        except httpx.TransportError:
+            time.sleep(0.2)
+    return False
 
 
 @pytest.fixture
